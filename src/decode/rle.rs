@@ -1,0 +1,74 @@
+//! The BI_RLE8 / BI_RLE4 stream, interpreted once for every decoder of ours.
+//!
+//! Rules (lenient, as Pillow, OpenCV and zune-bmp are on BMP Suite's `q/` files):
+//! - a run or absolute block that passes the row's end is clipped at the row's end;
+//! - end-of-line moves to the start of the next stored row; delta moves right and down;
+//! - decoding stops at end-of-bitmap, when the position passes the last row, or when the
+//!   stream ends (also mid-escape or mid-block);
+//! - pixels never written keep palette entry 0 (the caller fills them first).
+
+use crate::format::{Layout, PixelFormat};
+
+/// Receives decoded pixels; rows are output rows (0 = top), runs are already clipped.
+pub(crate) trait Sink {
+    /// `count` pixels starting at `x`; pixel `i` has index `even` when `i` is even, else `odd`.
+    fn run(&mut self, row: usize, x: usize, count: usize, even: u8, odd: u8);
+    /// One pixel.
+    fn pixel(&mut self, row: usize, x: usize, index: u8);
+}
+
+/// Interprets the RLE stream whose bytes `next` yields, sending pixels to `sink`.
+pub(crate) fn decode<S: Sink>(layout: &Layout, mut next: impl FnMut() -> Option<u8>, sink: &mut S) {
+    let four_bit = layout.format == PixelFormat::Rle4;
+    let (w, h) = (layout.width as usize, layout.height as usize);
+    let (mut x, mut y) = (0usize, 0usize);
+    while y < h {
+        let (Some(n), Some(c)) = (next(), next()) else {
+            return;
+        };
+        if n > 0 {
+            let n = usize::from(n);
+            if x < w {
+                let (even, odd) = if four_bit { (c >> 4, c & 0x0f) } else { (c, c) };
+                sink.run(layout.output_row(y), x, n.min(w - x), even, odd);
+            }
+            x += n;
+            continue;
+        }
+        match c {
+            0 => {
+                x = 0;
+                y += 1;
+            }
+            1 => return,
+            2 => {
+                let (Some(dx), Some(dy)) = (next(), next()) else {
+                    return;
+                };
+                x += usize::from(dx);
+                y += usize::from(dy);
+            }
+            count => {
+                let count = usize::from(count);
+                let bytes = if four_bit { count.div_ceil(2) } else { count };
+                let row = layout.output_row(y);
+                for i in 0..bytes {
+                    let Some(b) = next() else {
+                        return;
+                    };
+                    let pixels: &[u8] = if four_bit { &[b >> 4, b & 0x0f] } else { &[b] };
+                    for (k, &index) in pixels.iter().enumerate() {
+                        let at = x + (i * pixels.len()) + k;
+                        if i * pixels.len() + k < count && at < w {
+                            sink.pixel(row, at, index);
+                        }
+                    }
+                }
+                if bytes % 2 == 1 && next().is_none() {
+                    return;
+                }
+                x += count;
+            }
+        }
+    }
+}

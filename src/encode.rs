@@ -1,0 +1,3 @@
+pub fn seed_frame() -> Vec<u8> {
+    unimplemented!()
+}

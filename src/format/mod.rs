@@ -1,0 +1,10 @@
+//! What a BMP *is*: header parsing, palettes and masks as pure functions over `&[u8]`.
+
+pub mod header;
+pub mod limits;
+pub mod masks;
+pub mod palette;
+
+pub use header::{HeaderKind, Layout, PaletteRange, PixelFormat, RawHeader};
+pub use limits::Limits;
+pub use masks::{Channel, Masks};
