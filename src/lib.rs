@@ -12,6 +12,7 @@
 //! assert_eq!(frame.rgba.len(), 1600 * 1200 * 4);
 //! ```
 
+pub mod check;
 pub mod decode;
 pub mod encode;
 pub mod error;

@@ -315,6 +315,14 @@ impl Layout {
             ));
         }
         let bpp_off = planes_off + 2;
+        if !is_os2 {
+            // Embedded JPEG/PNG files declare 0 bits per pixel; name the real reason.
+            match raw.compression {
+                compression::JPEG => return Err(DecodeError::Unsupported("embedded JPEG".into())),
+                compression::PNG => return Err(DecodeError::Unsupported("embedded PNG".into())),
+                _ => {}
+            }
+        }
         match raw.bpp {
             1 | 2 | 4 | 8 | 16 | 24 | 32 => {}
             64 => return Err(DecodeError::Unsupported("64 bits per pixel".into())),

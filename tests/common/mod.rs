@@ -1,0 +1,99 @@
+//! Helpers shared by the integration tests: snapshot settings, frame summaries, diff images.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use shmbmp::Frame;
+
+/// Runs `f` with insta pointed at the top-level `snapshots/` folder.
+pub fn in_snapshots<R>(f: impl FnOnce() -> R) -> R {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(f)
+}
+
+/// What a snapshot stores about one decoded image.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub width: u32,
+    pub height: u32,
+    /// xxh3-64 of the RGBA bytes, hex.
+    pub xxh3: String,
+    /// A few pixels by name: corners and centre, `[r, g, b, a]`.
+    pub samples: Vec<(String, [u8; 4])>,
+}
+
+impl Summary {
+    pub fn of(frame: &Frame) -> Self {
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        let at = |x: usize, y: usize| {
+            let i = (y * w + x) * 4;
+            let p = &frame.rgba[i..i + 4];
+            [p[0], p[1], p[2], p[3]]
+        };
+        let points = [
+            ("top_left", 0, 0),
+            ("top_right", w - 1, 0),
+            ("centre", w / 2, h / 2),
+            ("bottom_left", 0, h - 1),
+            ("bottom_right", w - 1, h - 1),
+        ];
+        Summary {
+            width: frame.width,
+            height: frame.height,
+            xxh3: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&frame.rgba)),
+            samples: points
+                .iter()
+                .map(|&(name, x, y)| (format!("{name} ({x},{y})"), at(x, y)))
+                .collect(),
+        }
+    }
+}
+
+/// Writes expected, actual and a diff image under `target/mismatch/` and returns their paths.
+pub fn write_mismatch(name: &str, want: &Frame, got: &Frame) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/mismatch");
+    std::fs::create_dir_all(&dir).expect("create target/mismatch");
+    let mut paths = Vec::new();
+    let mut save = |suffix: &str, f: &Frame| {
+        let p = dir.join(format!("{name}.{suffix}.png"));
+        image::save_buffer(&p, &f.rgba, f.width, f.height, image::ColorType::Rgba8)
+            .expect("write PNG");
+        paths.push(p);
+    };
+    save("expected", want);
+    save("actual", got);
+    if (want.width, want.height) == (got.width, got.height) {
+        let diff: Vec<u8> = want
+            .rgba
+            .chunks_exact(4)
+            .zip(got.rgba.chunks_exact(4))
+            .flat_map(|(a, b)| {
+                if a == b {
+                    [a[0] / 4, a[1] / 4, a[2] / 4, 255]
+                } else {
+                    [255, 0, 255, 255]
+                }
+            })
+            .collect();
+        let d = Frame {
+            width: want.width,
+            height: want.height,
+            rgba: diff,
+        };
+        save("diff", &d);
+    }
+    paths
+}
+
+/// Fails the test when `CI` is set, otherwise prints a loud notice; for optional inputs.
+pub fn missing(what: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is missing, and CI must not skip this test");
+    }
+    eprintln!("\n*** SKIPPED: {what} is missing ***\n");
+}
