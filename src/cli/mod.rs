@@ -1,10 +1,14 @@
 //! Subcommands of the `shmbmp` binary.
 
+mod files;
 mod shm;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use files::LimitArgs;
 
 /// Errors reach `main` as one line of text.
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
@@ -19,6 +23,36 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print the parsed layout of a BMP file in words.
+    Info {
+        /// The BMP file.
+        file: PathBuf,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Decode a BMP file with one strategy and optionally write it as PNG.
+    Decode {
+        /// The BMP file.
+        file: PathBuf,
+        /// Which decoder: naive, lut, image, bmp or zune.
+        #[arg(long, default_value = "lut")]
+        decoder: String,
+        /// Write the RGBA result to this PNG file.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Run every decoder on each file and print how each compares with naive.
+    ///
+    /// Exits with status 2 when naive and lut disagree.
+    Check {
+        /// BMP files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     #[command(flatten)]
     Shm(shm::ShmCommand),
 }
@@ -26,6 +60,14 @@ enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Info { file, limits } => files::info(&file, &limits),
+        Command::Decode {
+            file,
+            decoder,
+            output,
+            limits,
+        } => files::decode(&file, &decoder, output.as_ref(), &limits),
+        Command::Check { files: f, limits } => files::check(&f, &limits),
         Command::Shm(cmd) => shm::run(cmd),
     }
 }

@@ -1,0 +1,168 @@
+//! `shmbmp info | decode | check`: one BMP file at a time.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::CliResult;
+use shmbmp::check::{check_all, ours_agree};
+use shmbmp::format::{Layout, PixelFormat};
+use shmbmp::{by_name, registry, Limits};
+
+/// Bounds applied before any allocation (see `shmbmp::Limits`).
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Refuse images with more pixels than this.
+    #[arg(long, default_value_t = Limits::default().max_pixels)]
+    pub max_pixels: u64,
+    /// Refuse images whose RGBA output needs more bytes than this.
+    #[arg(long, default_value_t = Limits::default().max_bytes)]
+    pub max_bytes: u64,
+}
+
+impl LimitArgs {
+    /// The limits these flags describe.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_pixels: self.max_pixels,
+            max_bytes: self.max_bytes,
+            ..Limits::default()
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn decoder_names() -> String {
+    registry()
+        .iter()
+        .map(|d| d.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `shmbmp info FILE`: the parsed layout in words.
+pub fn info(file: &Path, limits: &LimitArgs) -> CliResult {
+    let bytes = read(file)?;
+    let l =
+        Layout::parse(&bytes, &limits.limits()).map_err(|e| format!("{}: {e}", file.display()))?;
+    let format = match l.format {
+        PixelFormat::Indexed { bpp } => format!("{bpp}-bit palette indices"),
+        PixelFormat::Rle8 => "RLE8 (8-bit run-length)".into(),
+        PixelFormat::Rle4 => "RLE4 (4-bit run-length)".into(),
+        PixelFormat::Bgr24 => "24-bit BGR".into(),
+        PixelFormat::Bitfields { bpp, masks } => format!(
+            "{bpp}-bit bitfields, masks R {:#010x} G {:#010x} B {:#010x} A {:#010x}",
+            masks.r.mask(),
+            masks.g.mask(),
+            masks.b.mask(),
+            masks.a.mask()
+        ),
+    };
+    println!(
+        "file:        {} ({} bytes, bfSize says {})",
+        file.display(),
+        bytes.len(),
+        l.declared_file_size
+    );
+    println!("header:      {}", l.header.describe());
+    println!(
+        "size:        {} x {} ({})",
+        l.width,
+        l.height,
+        if l.top_down { "top-down" } else { "bottom-up" }
+    );
+    println!("pixels:      {format}, compression field {}", l.compression);
+    if l.format.uses_palette() {
+        println!(
+            "palette:     {} entries of {} bytes at offset {}",
+            l.palette.len, l.palette.entry_size, l.palette.offset
+        );
+    }
+    println!(
+        "alpha:       {}",
+        if l.has_alpha {
+            "declared by an alpha mask"
+        } else {
+            "none (opaque)"
+        }
+    );
+    println!("pixel data:  offset {}..{}", l.data_offset, l.data_end);
+    if l.stride > 0 {
+        println!(
+            "rows:        {} bytes of pixels + {} padding = stride {}",
+            l.row_bytes,
+            l.stride - l.row_bytes,
+            l.stride
+        );
+    }
+    println!("RGBA output: {} bytes", l.output_len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shmbmp decode FILE [--decoder NAME] [-o OUT.png]`.
+pub fn decode(
+    file: &Path,
+    decoder: &str,
+    output: Option<&PathBuf>,
+    limits: &LimitArgs,
+) -> CliResult {
+    let d = by_name(decoder).ok_or_else(|| {
+        format!(
+            "unknown decoder {decoder:?}; choose one of {}",
+            decoder_names()
+        )
+    })?;
+    let bytes = read(file)?;
+    let started = std::time::Instant::now();
+    let frame = d
+        .decode(&bytes, &limits.limits())
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let took = started.elapsed();
+    println!(
+        "{}: {}x{} decoded by {} in {:.3} ms, RGBA xxh3 {:016x}",
+        file.display(),
+        frame.width,
+        frame.height,
+        d.name(),
+        took.as_secs_f64() * 1e3,
+        xxhash_rust::xxh3::xxh3_64(&frame.rgba)
+    );
+    if let Some(out) = output {
+        image::save_buffer(
+            out,
+            &frame.rgba,
+            frame.width,
+            frame.height,
+            image::ColorType::Rgba8,
+        )
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+        println!("wrote {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shmbmp check FILE...`: every decoder on every file; fails when `naive` and `lut` disagree.
+pub fn check(files: &[PathBuf], limits: &LimitArgs) -> CliResult {
+    let mut disagreements = 0;
+    for file in files {
+        let bytes = read(file)?;
+        let rows = check_all(&bytes, &limits.limits());
+        println!("{}", file.display());
+        for r in &rows {
+            println!("  {:<6} {}", r.decoder, r.outcome);
+        }
+        if !ours_agree(&rows) {
+            println!("  !! naive and lut disagree");
+            disagreements += 1;
+        }
+    }
+    if disagreements > 0 {
+        eprintln!("shmbmp: naive and lut disagree on {disagreements} file(s)");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
