@@ -19,7 +19,7 @@ pub mod error;
 pub mod format;
 
 pub use decode::{
-    by_name, registry, BmpCrate, Decode, Dims, Frame, ImageCrate, Lut, Naive, Origin, Zune,
+    by_name, registry, BmpCrate, Decode, Dims, Frame, ImageCrate, Kernels, Lut, Naive, Origin, Zune,
 };
 pub use error::DecodeError;
 pub use format::{Layout, Limits};

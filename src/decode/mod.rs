@@ -12,7 +12,7 @@ pub use crate::error::DecodeError;
 pub use crate::format::Limits;
 pub use bmp_rs::BmpCrate;
 pub use image_rs::ImageCrate;
-pub use lut::Lut;
+pub use lut::{Kernels, Lut};
 pub use naive::Naive;
 pub use zune::Zune;
 
@@ -76,9 +76,17 @@ pub trait Decode: Send + Sync {
     }
 }
 
-/// Every decoder, ours first: `naive`, `lut`, then the `image`, `bmp` and `zune` adapters.
+/// Every decoder, ours first (`naive`, `lut`, `lut_mt`), then the `image`, `bmp` and `zune`
+/// adapters.
 pub fn registry() -> &'static [&'static dyn Decode] {
-    static ALL: [&dyn Decode; 5] = [&Naive, &Lut, &ImageCrate, &BmpCrate, &Zune];
+    static ALL: [&dyn Decode; 6] = [
+        &Naive,
+        &Lut::AUTO,
+        &Lut::PARALLEL,
+        &ImageCrate,
+        &BmpCrate,
+        &Zune,
+    ];
     &ALL
 }
 

@@ -1,0 +1,330 @@
+//! The fast strategy: whole rows as slices, every per-pixel decision made once up front.
+//!
+//! Palettes become a table of packed RGBA `u32`s (for 1/2/4-bit, a table per source byte
+//! holding all the pixels that byte expands to), 16-bit pixels a 65,536-entry table
+//! (cached per thread, keyed by the masks), 24/32-bit pixels byte swizzles. The row
+//! kernels are in [`scalar`] (the reference) and, on x86-64, in `x86` (SSSE3/AVX2,
+//! picked at run time; `SHMBMP_SIMD=off` or [`Lut::scalar`] forces the scalar path).
+
+mod scalar;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
+
+use super::rle;
+use super::{prepare_output, Decode, DecodeError, Dims, Limits, Origin};
+use crate::format::{palette, Channel, Layout, Masks, PixelFormat};
+
+/// Which row kernels run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernels {
+    /// Portable safe code: the reference.
+    Scalar,
+    /// x86-64 SSSE3 + AVX2.
+    Avx2,
+}
+
+impl Kernels {
+    /// The best kernels this CPU runs, unless `SHMBMP_SIMD=off` is set (read once).
+    pub fn detect() -> Kernels {
+        static DETECTED: OnceLock<Kernels> = OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            if std::env::var("SHMBMP_SIMD").is_ok_and(|v| v == "off") {
+                return Kernels::Scalar;
+            }
+            #[cfg(target_arch = "x86_64")]
+            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("ssse3") {
+                return Kernels::Avx2;
+            }
+            Kernels::Scalar
+        })
+    }
+}
+
+/// Table-driven row decoder; `threads > 1` splits rows across scoped threads.
+#[derive(Debug, Clone, Copy)]
+pub struct Lut {
+    kernels: Option<Kernels>,
+    threads: usize,
+}
+
+impl Default for Lut {
+    fn default() -> Self {
+        Lut::AUTO
+    }
+}
+
+impl Lut {
+    /// Best kernels for this CPU, one thread: the registry's `lut`.
+    pub const AUTO: Lut = Lut {
+        kernels: None,
+        threads: 1,
+    };
+    /// Best kernels, rows split over every available core: the registry's `lut_mt`.
+    pub const PARALLEL: Lut = Lut {
+        kernels: None,
+        threads: 0,
+    };
+
+    /// The scalar reference kernels, one thread, whatever the CPU offers.
+    pub fn scalar() -> Lut {
+        Lut {
+            kernels: Some(Kernels::Scalar),
+            threads: 1,
+        }
+    }
+
+    /// The kernels this decoder runs on this machine.
+    pub fn kernels(&self) -> Kernels {
+        self.kernels.unwrap_or_else(Kernels::detect)
+    }
+
+    fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
+impl Decode for Lut {
+    fn name(&self) -> &'static str {
+        match (self.threads, self.kernels) {
+            (1, None) => "lut",
+            (_, None) => "lut_mt",
+            _ => "lut_scalar",
+        }
+    }
+
+    fn origin(&self) -> Origin {
+        Origin::Ours
+    }
+
+    fn decode_into(
+        &self,
+        bmp: &[u8],
+        limits: &Limits,
+        out: &mut Vec<u8>,
+    ) -> Result<Dims, DecodeError> {
+        let layout = Layout::parse(bmp, limits)?;
+        prepare_output(out, layout.output_len());
+        match layout.format {
+            PixelFormat::Rle8 | PixelFormat::Rle4 => decode_rle(bmp, &layout, out),
+            _ => {
+                let rows = RowDecoder::new(bmp, &layout, self.kernels());
+                rows.decode_rows(bmp, &layout, out, self.thread_count());
+            }
+        }
+        Ok(Dims {
+            width: layout.width,
+            height: layout.height,
+        })
+    }
+}
+
+/// One 8-bit channel lookup: `table[(px >> shift) & max]`, or the formula for wide channels.
+#[derive(Debug, Clone)]
+struct ChannelLut {
+    channel: Channel,
+    max: u32,
+    table: [u8; 256],
+    absent: u8,
+}
+
+impl ChannelLut {
+    fn new(channel: Channel, absent: u8) -> Self {
+        let mut table = [0u8; 256];
+        if (1..=8).contains(&channel.bits) {
+            for (v, slot) in table.iter_mut().enumerate().take(1 << channel.bits) {
+                *slot = crate::format::masks::scale(v as u32, channel.bits);
+            }
+        }
+        let max = ((1u64 << channel.bits) - 1) as u32;
+        ChannelLut {
+            channel,
+            max,
+            table,
+            absent,
+        }
+    }
+
+    #[inline(always)]
+    fn get(&self, px: u32) -> u8 {
+        match self.channel.bits {
+            0 => self.absent,
+            1..=8 => self.table[((px >> self.channel.shift) & self.max) as usize],
+            _ => self.channel.extract(px, self.absent),
+        }
+    }
+}
+
+thread_local! {
+    /// The last 16-bit table built on this thread, with the masks it was built for.
+    static TABLE16: RefCell<Option<(Masks, Arc<[u32]>)>> = const { RefCell::new(None) };
+}
+
+/// The 65,536-entry RGBA table for 16-bit `masks`, reused while the masks stay the same.
+fn table16(masks: Masks) -> Arc<[u32]> {
+    TABLE16.with(|cell| {
+        let mut cached = cell.borrow_mut();
+        if let Some((m, t)) = cached.as_ref() {
+            if *m == masks {
+                return Arc::clone(t);
+            }
+        }
+        let t: Arc<[u32]> = (0..=u16::MAX)
+            .map(|px| u32::from_ne_bytes(masks.rgba(u32::from(px))))
+            .collect();
+        *cached = Some((masks, Arc::clone(&t)));
+        t
+    })
+}
+
+/// Everything needed to turn one stored row into one output row, built once per image.
+///
+/// Tables live inline (up to 8 KiB) rather than boxed: one `Row` is built on the stack per
+/// frame, and boxing would cost an allocation per frame in the shared-memory read loop.
+#[allow(clippy::large_enum_variant)]
+enum Row {
+    /// 8-bit indices.
+    Pal8([u32; 256]),
+    /// 1/2/4-bit indices: `per_byte` pixels for each of the 256 byte values.
+    PalBits {
+        per_byte: usize,
+        expanded: [u32; 2048],
+    },
+    /// B, G, R bytes.
+    Bgr24,
+    /// B, G, R, X bytes (32-bit with the default masks); `alpha` keeps the fourth byte.
+    Bgra32 { alpha: bool },
+    /// Any 16-bit masks: one table over all 65,536 pixel values.
+    Table16(Arc<[u32]>),
+    /// Any other 32-bit masks.
+    Masks32([ChannelLut; 4]),
+}
+
+struct RowDecoder {
+    row: Row,
+    kernels: Kernels,
+}
+
+impl RowDecoder {
+    fn new(bmp: &[u8], layout: &Layout, kernels: Kernels) -> Self {
+        let row = match layout.format {
+            PixelFormat::Indexed { bpp: 8 } => Row::Pal8(palette::table(bmp, layout)),
+            PixelFormat::Indexed { bpp } => {
+                let table = palette::table(bmp, layout);
+                let per_byte = usize::from(8 / bpp);
+                let mask = (1u8 << bpp) - 1;
+                let mut expanded = [0u32; 2048];
+                for byte in 0..=255u8 {
+                    for k in 0..per_byte {
+                        let shift = 8 - usize::from(bpp) * (k + 1);
+                        expanded[usize::from(byte) * per_byte + k] =
+                            table[usize::from((byte >> shift) & mask)];
+                    }
+                }
+                Row::PalBits { per_byte, expanded }
+            }
+            PixelFormat::Bgr24 => Row::Bgr24,
+            PixelFormat::Bitfields { bpp: 16, masks } => Row::Table16(table16(masks)),
+            PixelFormat::Bitfields { masks, .. } => {
+                let [r, g, b, _] = Masks::RGB888;
+                let byte_aligned =
+                    masks.r.mask() == r && masks.g.mask() == g && masks.b.mask() == b;
+                if byte_aligned && (masks.a.is_absent() || masks.a.mask() == 0xff00_0000) {
+                    Row::Bgra32 {
+                        alpha: !masks.a.is_absent(),
+                    }
+                } else {
+                    Row::Masks32([
+                        ChannelLut::new(masks.r, 0),
+                        ChannelLut::new(masks.g, 0),
+                        ChannelLut::new(masks.b, 0),
+                        ChannelLut::new(masks.a, 255),
+                    ])
+                }
+            }
+            PixelFormat::Rle8 | PixelFormat::Rle4 => {
+                unreachable!("RLE images are not decoded row by row")
+            }
+        };
+        RowDecoder { row, kernels }
+    }
+
+    /// Decodes every stored row of an uncompressed image into `out`, on `threads` threads.
+    fn decode_rows(&self, bmp: &[u8], layout: &Layout, out: &mut [u8], threads: usize) {
+        let data = layout.pixel_data(bmp);
+        let out_row = layout.width as usize * 4;
+        let h = layout.height as usize;
+        // Output row y comes from stored row `layout.output_row(y)` (the mapping is its own inverse).
+        let rows = |first: usize, chunk: &mut [u8]| {
+            for (i, dst) in chunk.chunks_exact_mut(out_row).enumerate() {
+                let r = layout.output_row(first + i);
+                self.decode_row(&data[r * layout.stride..][..layout.row_bytes], dst);
+            }
+        };
+        let threads = threads.clamp(1, h);
+        if threads == 1 {
+            rows(0, out);
+            return;
+        }
+        let per = h.div_ceil(threads);
+        std::thread::scope(|s| {
+            for (t, chunk) in out.chunks_mut(per * out_row).enumerate() {
+                let rows = &rows;
+                s.spawn(move || rows(t * per, chunk));
+            }
+        });
+    }
+
+    /// Decodes one stored row (`row_bytes` long, no padding) into `dst` (`width * 4` long).
+    #[inline]
+    fn decode_row(&self, src: &[u8], dst: &mut [u8]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.kernels == Kernels::Avx2 && x86::decode_row(&self.row, src, dst) {
+            return;
+        }
+        scalar::decode_row(&self.row, src, dst);
+    }
+}
+
+/// Writes RLE runs as repeated table entries.
+struct TableSink<'a> {
+    table: [u32; 256],
+    width: usize,
+    out: &'a mut [u8],
+}
+
+impl rle::Sink for TableSink<'_> {
+    fn run(&mut self, row: usize, x: usize, count: usize, even: u8, odd: u8) {
+        let at = (row * self.width + x) * 4;
+        let e = self.table[usize::from(even)].to_ne_bytes();
+        let o = self.table[usize::from(odd)].to_ne_bytes();
+        for (i, d) in self.out[at..at + count * 4].chunks_exact_mut(4).enumerate() {
+            d.copy_from_slice(if i % 2 == 0 { &e } else { &o });
+        }
+    }
+
+    fn pixel(&mut self, row: usize, x: usize, index: u8) {
+        let at = (row * self.width + x) * 4;
+        self.out[at..at + 4].copy_from_slice(&self.table[usize::from(index)].to_ne_bytes());
+    }
+}
+
+fn decode_rle(bmp: &[u8], layout: &Layout, out: &mut [u8]) {
+    let table = palette::table(bmp, layout);
+    let fill = table[0].to_ne_bytes();
+    for d in out.chunks_exact_mut(4) {
+        d.copy_from_slice(&fill);
+    }
+    let mut bytes = layout.pixel_data(bmp).iter().copied();
+    let mut sink = TableSink {
+        table,
+        width: layout.width as usize,
+        out,
+    };
+    rle::decode(layout, || bytes.next(), &mut sink);
+}

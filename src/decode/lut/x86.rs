@@ -1,0 +1,177 @@
+//! x86-64 row kernels (SSSE3 byte shuffles, AVX2 gathers), chosen at run time.
+//!
+//! Each kernel handles whole 8-pixel blocks and leaves the tail to the scalar kernel, so the
+//! scalar code stays the single definition of what a pixel becomes.
+
+use std::arch::x86_64::*;
+
+use super::{scalar, Kernels, Row};
+
+/// Runs the AVX2 kernel for `row` if there is one; returns false to fall back to scalar.
+pub(super) fn decode_row(row: &Row, src: &[u8], dst: &mut [u8]) -> bool {
+    debug_assert_eq!(super::Kernels::detect(), Kernels::Avx2);
+    // SAFETY: the caller only selects `Kernels::Avx2` after `is_x86_feature_detected!`
+    // confirmed AVX2 and SSSE3 (see `Kernels::detect`), so the target features hold.
+    unsafe {
+        match row {
+            Row::Pal8(table) => pal8(table, src, dst),
+            Row::Table16(table) => table16(table, src, dst),
+            Row::Bgr24 => bgr24(src, dst),
+            Row::Bgra32 { alpha } => bgra32(*alpha, src, dst),
+            Row::PalBits { .. } | Row::Masks32(_) => return false,
+        }
+    }
+    true
+}
+
+/// Number of whole 8-pixel blocks in a row of `pixels`.
+fn blocks(pixels: usize) -> usize {
+    pixels / 8
+}
+
+/// 8-bit indices: one 8-lane gather from the 256-entry table per 8 pixels.
+#[target_feature(enable = "avx2")]
+unsafe fn pal8(table: &[u32; 256], src: &[u8], dst: &mut [u8]) {
+    let n = blocks(src.len().min(dst.len() / 4));
+    for i in 0..n {
+        // SAFETY: block i reads src[8i..8i+8] and writes dst[32i..32i+32], both in bounds
+        // because i < n <= min(src.len(), dst.len() / 4) / 8; every gathered index is a u8,
+        // so it lies inside the 256-entry table.
+        unsafe {
+            let idx = _mm_loadl_epi64(src.as_ptr().add(i * 8) as *const __m128i);
+            let px = _mm256_i32gather_epi32::<4>(
+                table.as_ptr() as *const i32,
+                _mm256_cvtepu8_epi32(idx),
+            );
+            _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px);
+        }
+    }
+    scalar::pal8(table, &src[n * 8..], &mut dst[n * 32..]);
+}
+
+/// 16-bit pixels: one gather from the 65,536-entry table per 8 pixels.
+#[target_feature(enable = "avx2")]
+unsafe fn table16(table: &[u32], src: &[u8], dst: &mut [u8]) {
+    assert_eq!(
+        table.len(),
+        1 << 16,
+        "16-bit tables cover every pixel value"
+    );
+    let n = blocks((src.len() / 2).min(dst.len() / 4));
+    for i in 0..n {
+        // SAFETY: block i reads src[16i..16i+16] and writes dst[32i..32i+32], in bounds as
+        // i < n; indices are u16 values and the table has 65,536 entries (asserted above).
+        unsafe {
+            let v = _mm_loadu_si128(src.as_ptr().add(i * 16) as *const __m128i);
+            let px =
+                _mm256_i32gather_epi32::<4>(table.as_ptr() as *const i32, _mm256_cvtepu16_epi32(v));
+            _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px);
+        }
+    }
+    scalar::table16(table, &src[n * 16..], &mut dst[n * 32..]);
+}
+
+/// B, G, R → R, G, B, 255: two 12-byte groups per 256-bit shuffle, 8 pixels an iteration.
+#[target_feature(enable = "avx2")]
+unsafe fn bgr24(src: &[u8], dst: &mut [u8]) {
+    let pixels = (src.len() / 3).min(dst.len() / 4);
+    // The second 16-byte load of a block starts at byte 12 and reads up to byte 28 of the
+    // block's 24, so a block needs 4 bytes beyond itself: stop one block early if short.
+    let mut n = blocks(pixels);
+    while n > 0 && n * 24 + 4 > src.len() {
+        n -= 1;
+    }
+    let shuffle = _mm256_setr_epi8(
+        2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1, //
+        2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1,
+    );
+    let alpha = _mm256_set1_epi32(0xff00_0000u32 as i32);
+    for i in 0..n {
+        // SAFETY: the loads read src[24i..24i+16] and src[24i+12..24i+28]; 24i+28 <= 24n+4
+        // <= src.len() by the choice of n. The store writes dst[32i..32i+32] <= 4 * pixels.
+        unsafe {
+            let p = src.as_ptr().add(i * 24);
+            let lo = _mm_loadu_si128(p as *const __m128i);
+            let hi = _mm_loadu_si128(p.add(12) as *const __m128i);
+            let v = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(lo), hi);
+            let px = _mm256_or_si256(_mm256_shuffle_epi8(v, shuffle), alpha);
+            _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px);
+        }
+    }
+    scalar::bgr24(&src[n * 24..], &mut dst[n * 32..]);
+}
+
+/// B, G, R, X → R, G, B, X or 255: one 256-bit shuffle per 8 pixels.
+#[target_feature(enable = "avx2")]
+unsafe fn bgra32(keep_alpha: bool, src: &[u8], dst: &mut [u8]) {
+    let n = blocks((src.len() / 4).min(dst.len() / 4));
+    let shuffle = _mm256_setr_epi8(
+        2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15, //
+        2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15,
+    );
+    let alpha = _mm256_set1_epi32(if keep_alpha { 0 } else { 0xff00_0000u32 as i32 });
+    for i in 0..n {
+        // SAFETY: block i reads src[32i..32i+32] and writes dst[32i..32i+32]; i < n keeps
+        // both within the shorter of the two slices.
+        unsafe {
+            let v = _mm256_loadu_si256(src.as_ptr().add(i * 32) as *const __m256i);
+            let px = _mm256_or_si256(_mm256_shuffle_epi8(v, shuffle), alpha);
+            _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px);
+        }
+    }
+    scalar::bgra32(keep_alpha, &src[n * 32..], &mut dst[n * 32..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random bytes (xorshift64*).
+    fn noise(seed: u64, n: usize) -> Vec<u8> {
+        let mut s = seed | 1;
+        (0..n)
+            .map(|_| {
+                s ^= s >> 12;
+                s ^= s << 25;
+                s ^= s >> 27;
+                (s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
+            })
+            .collect()
+    }
+
+    fn words(seed: u64, n: usize) -> Vec<u32> {
+        noise(seed, n * 4)
+            .chunks_exact(4)
+            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    }
+
+    /// Every AVX2 kernel equals the scalar kernel on random rows of awkward widths, and
+    /// writes nothing past the row.
+    #[test]
+    fn avx2_kernels_match_scalar() {
+        if Kernels::detect() != Kernels::Avx2 {
+            eprintln!("*** SKIPPED: this CPU has no AVX2 (or SHMBMP_SIMD=off) ***");
+            return;
+        }
+        let mut pal = [0u32; 256];
+        pal.copy_from_slice(&words(7, 256));
+        let rows = [
+            (Row::Pal8(pal), 8),
+            (Row::Table16(words(9, 1 << 16).into()), 16),
+            (Row::Bgr24, 24),
+            (Row::Bgra32 { alpha: false }, 32),
+            (Row::Bgra32 { alpha: true }, 32),
+        ];
+        for (k, (row, bpp)) in rows.iter().enumerate() {
+            for width in [1usize, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 317, 1600] {
+                let src = noise((k * 10_000 + width) as u64, width * bpp / 8);
+                let mut want = vec![0xeeu8; width * 4 + 8];
+                let mut got = want.clone();
+                scalar::decode_row(row, &src, &mut want[..width * 4]);
+                assert!(decode_row(row, &src, &mut got[..width * 4]));
+                assert_eq!(want, got, "kernel {k} ({bpp}-bit) at width {width}");
+            }
+        }
+    }
+}
