@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! shmbmp: from a BMP frame in shared memory to RGBA pixels, the fastest correct way.
 //!
 //! Every strategy implements [`Decode`] and yields the same canonical output: RGBA8,

@@ -1,0 +1,86 @@
+//! Identical pixels across decoders: one stored snapshot per fixture, checked by every
+//! decoder of ours, and a matrix recording what every peer did with every fixture.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{in_snapshots, write_mismatch, Summary};
+use shmbmp::check::{check_all, ours_agree, Agreement, Outcome};
+use shmbmp::{encode, registry, Decode, Frame, Limits, Lut, Origin};
+
+fn expected(fixture: &encode::Fixture) -> Frame {
+    Frame {
+        width: fixture.spec.width,
+        height: fixture.spec.height,
+        rgba: encode::expected_rgba(&fixture.spec),
+    }
+}
+
+/// Each decoder of ours asserts against the same snapshot name per fixture, so "identical"
+/// is one stored answer checked once per decoder; the encoder's own intended pixels are
+/// checked too.
+#[test]
+fn ours_match_one_snapshot_per_fixture() {
+    let limits = Limits::default();
+    let scalar = Lut::scalar();
+    let mut ours: Vec<&dyn Decode> = registry()
+        .iter()
+        .copied()
+        .filter(|d| d.origin() == Origin::Ours)
+        .collect();
+    ours.push(&scalar);
+    for fixture in encode::fixtures() {
+        let bmp = encode::encode(&fixture.spec);
+        let want = expected(&fixture);
+        for d in &ours {
+            let got = d
+                .decode(&bmp, &limits)
+                .unwrap_or_else(|e| panic!("{} on {}: {e}", d.name(), fixture.name));
+            if got != want {
+                let paths = write_mismatch(&format!("{}_{}", fixture.name, d.name()), &want, &got);
+                panic!(
+                    "{} on {}: {:?} against the encoder's pixels; images: {paths:?}",
+                    d.name(),
+                    fixture.name,
+                    Agreement::of(&want, &got)
+                );
+            }
+            in_snapshots(|| insta::assert_yaml_snapshot!(fixture.name, Summary::of(&got)));
+        }
+    }
+}
+
+/// decoder × fixture → identical / differs / error, for every decoder in the registry.
+#[test]
+fn decoder_matrix_over_fixtures() {
+    let mut matrix: BTreeMap<&str, BTreeMap<&str, String>> = BTreeMap::new();
+    for fixture in encode::fixtures() {
+        let bmp = encode::encode(&fixture.spec);
+        let rows = check_all(&bmp, &Limits::default());
+        assert!(ours_agree(&rows), "{}: our decoders disagree", fixture.name);
+        for r in rows {
+            if r.origin == Origin::Ours {
+                assert_eq!(r.outcome, Outcome::Decoded(Some(Agreement::Identical)), "{} on {}", r.decoder, fixture.name);
+            }
+            matrix.entry(fixture.name).or_default().insert(r.decoder, r.outcome.to_string());
+        }
+    }
+    in_snapshots(|| insta::assert_yaml_snapshot!("decoder_matrix", matrix));
+}
+
+/// `decode_into` reuses the caller's buffer: same pixels, same allocation.
+#[test]
+fn decode_into_reuses_the_buffer() {
+    let bmp = encode::seed_frame();
+    let limits = Limits::default();
+    for d in registry().iter().filter(|d| d.origin() == Origin::Ours) {
+        let fresh = d.decode(&bmp, &limits).unwrap();
+        let mut out = Vec::with_capacity(fresh.rgba.len());
+        let ptr = out.as_ptr();
+        d.decode_into(&bmp, &limits, &mut out).unwrap();
+        d.decode_into(&bmp, &limits, &mut out).unwrap();
+        assert_eq!(out.as_ptr(), ptr, "{} reallocated", d.name());
+        assert_eq!(out, fresh.rgba, "{}", d.name());
+    }
+}
