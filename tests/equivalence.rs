@@ -61,9 +61,18 @@ fn decoder_matrix_over_fixtures() {
         assert!(ours_agree(&rows), "{}: our decoders disagree", fixture.name);
         for r in rows {
             if r.origin == Origin::Ours {
-                assert_eq!(r.outcome, Outcome::Decoded(Some(Agreement::Identical)), "{} on {}", r.decoder, fixture.name);
+                assert_eq!(
+                    r.outcome,
+                    Outcome::Decoded(Some(Agreement::Identical)),
+                    "{} on {}",
+                    r.decoder,
+                    fixture.name
+                );
             }
-            matrix.entry(fixture.name).or_default().insert(r.decoder, r.outcome.to_string());
+            matrix
+                .entry(fixture.name)
+                .or_default()
+                .insert(r.decoder, r.outcome.to_string());
         }
     }
     in_snapshots(|| insta::assert_yaml_snapshot!("decoder_matrix", matrix));

@@ -160,6 +160,78 @@ impl ChannelLut {
     }
 }
 
+/// One channel of a 16-bit pixel scaled without a table, in 16-bit arithmetic:
+/// `((px >> shift) & max) * mul + add) >> post`. `mul`, `add` and `post` are searched for
+/// when the decoder is built and kept only if they reproduce the exact rounding rule of
+/// [`crate::format::masks::scale`] for every channel value; an absent channel is
+/// `max = 0, add = its constant`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Scale16 {
+    shift: u16,
+    max: u16,
+    mul: u16,
+    add: u16,
+    post: u16,
+}
+
+impl Scale16 {
+    /// Parameters for all four channels, or `None` when a channel is wider than 8 bits or
+    /// no parameters reproduce the exact rule.
+    fn for_masks(masks: &Masks) -> Option<[Scale16; 4]> {
+        Some([
+            Self::for_channel(masks.r, 0)?,
+            Self::for_channel(masks.g, 0)?,
+            Self::for_channel(masks.b, 0)?,
+            Self::for_channel(masks.a, 255)?,
+        ])
+    }
+
+    fn for_channel(c: Channel, absent: u8) -> Option<Scale16> {
+        if c.bits == 0 {
+            return Some(Scale16 {
+                shift: 0,
+                max: 0,
+                mul: 0,
+                add: u16::from(absent),
+                post: 0,
+            });
+        }
+        if c.bits > 8 {
+            return None;
+        }
+        let max = (1u32 << c.bits) - 1;
+        let exact = |s: &Scale16| {
+            (0..=max).all(|v| s.apply(v as u16) == Some(crate::format::masks::scale(v, c.bits)))
+        };
+        (0..=8u32).find_map(|post| {
+            let ideal = (255u32 << post) / max;
+            (ideal.saturating_sub(2)..=ideal + 2).find_map(|mul| {
+                (0..=(1u32 << post)).find_map(|add| {
+                    let s = Scale16 {
+                        shift: c.shift as u16,
+                        max: max as u16,
+                        mul: u16::try_from(mul).ok()?,
+                        add: u16::try_from(add).ok()?,
+                        post: post as u16,
+                    };
+                    exact(&s).then_some(s)
+                })
+            })
+        })
+    }
+
+    /// The scaled value of raw channel value `v`, `None` if the 16-bit lane would overflow.
+    fn apply(&self, v: u16) -> Option<u8> {
+        let x = u32::from(v) * u32::from(self.mul) + u32::from(self.add);
+        (x <= 0xffff).then(|| (x >> self.post) as u8)
+    }
+
+    /// This channel of 16-bit pixel `px`, scaled.
+    fn pixel(&self, px: u16) -> u8 {
+        self.apply((px >> self.shift) & self.max).unwrap_or(0)
+    }
+}
+
 thread_local! {
     /// The last 16-bit table built on this thread, with the masks it was built for.
     static TABLE16: RefCell<Option<(Masks, Arc<[u32]>)>> = const { RefCell::new(None) };
@@ -201,6 +273,11 @@ enum Row {
     Bgra32 { alpha: bool },
     /// Any 16-bit masks: one table over all 65,536 pixel values.
     Table16(Arc<[u32]>),
+    /// 16-bit masks of at most 8 bits a channel, scaled arithmetically (SIMD kernels).
+    Bits16 {
+        masks: Masks,
+        channels: [Scale16; 4],
+    },
     /// Any other 32-bit masks.
     Masks32([ChannelLut; 4]),
 }
@@ -229,7 +306,10 @@ impl RowDecoder {
                 Row::PalBits { per_byte, expanded }
             }
             PixelFormat::Bgr24 => Row::Bgr24,
-            PixelFormat::Bitfields { bpp: 16, masks } => Row::Table16(table16(masks)),
+            PixelFormat::Bitfields { bpp: 16, masks } => match Scale16::for_masks(&masks) {
+                Some(channels) if kernels == Kernels::Avx2 => Row::Bits16 { masks, channels },
+                _ => Row::Table16(table16(masks)),
+            },
             PixelFormat::Bitfields { masks, .. } => {
                 let [r, g, b, _] = Masks::RGB888;
                 let byte_aligned =

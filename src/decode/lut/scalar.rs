@@ -6,27 +6,19 @@ use super::Row;
 pub(super) fn decode_row(row: &Row, src: &[u8], dst: &mut [u8]) {
     match row {
         Row::Pal8(table) => pal8(table, src, dst),
-        Row::PalBits { per_byte, expanded } => {
-            let chunk = per_byte * 4;
-            let mut full = dst.chunks_exact_mut(chunk);
-            for (d, &b) in (&mut full).zip(src) {
-                let pixels = &expanded[usize::from(b) * per_byte..][..*per_byte];
-                for (p, &v) in d.chunks_exact_mut(4).zip(pixels) {
-                    p.copy_from_slice(&v.to_ne_bytes());
-                }
-            }
-            let tail = full.into_remainder();
-            if !tail.is_empty() {
-                let b = src[src.len() - 1];
-                let pixels = &expanded[usize::from(b) * per_byte..];
-                for (p, &v) in tail.chunks_exact_mut(4).zip(pixels) {
-                    p.copy_from_slice(&v.to_ne_bytes());
-                }
-            }
-        }
+        Row::PalBits { per_byte, expanded } => match per_byte {
+            2 => pal_bits::<2>(expanded, src, dst),
+            4 => pal_bits::<4>(expanded, src, dst),
+            _ => pal_bits::<8>(expanded, src, dst),
+        },
         Row::Bgr24 => bgr24(src, dst),
         Row::Bgra32 { alpha } => bgra32(*alpha, src, dst),
         Row::Table16(table) => table16(table, src, dst),
+        Row::Bits16 { masks, .. } => {
+            for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(2)) {
+                d.copy_from_slice(&masks.rgba(u32::from(u16::from_le_bytes([s[0], s[1]]))));
+            }
+        }
         Row::Masks32(ch) => {
             for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
                 let px = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
@@ -36,22 +28,51 @@ pub(super) fn decode_row(row: &Row, src: &[u8], dst: &mut [u8]) {
     }
 }
 
-/// 8-bit indices through a 256-entry table, two pixels per 8-byte store.
+/// 8-bit indices through a 256-entry table: 8 indices per load, two pixels per 8-byte store.
 pub(super) fn pal8(table: &[u32; 256], src: &[u8], dst: &mut [u8]) {
-    let mut d8 = dst.chunks_exact_mut(8);
-    let mut s2 = src.chunks_exact(2);
-    for (d, s) in (&mut d8).zip(&mut s2) {
-        let lo = u64::from(table[usize::from(s[0])]);
-        let hi = u64::from(table[usize::from(s[1])]);
-        let pair = if cfg!(target_endian = "little") {
-            lo | hi << 32
+    #[inline(always)]
+    fn pair(table: &[u32; 256], a: u64, b: u64) -> [u8; 8] {
+        let lo = u64::from(table[(a & 0xff) as usize]);
+        let hi = u64::from(table[(b & 0xff) as usize]);
+        if cfg!(target_endian = "little") {
+            (lo | hi << 32).to_le_bytes()
         } else {
-            lo << 32 | hi
-        };
-        d.copy_from_slice(&pair.to_ne_bytes());
+            (lo << 32 | hi).to_be_bytes()
+        }
     }
-    for (d, &i) in d8.into_remainder().chunks_exact_mut(4).zip(s2.remainder()) {
+    let mut d32 = dst.chunks_exact_mut(32);
+    let mut s8 = src.chunks_exact(8);
+    for (d, s) in (&mut d32).zip(&mut s8) {
+        let i = u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+        d[0..8].copy_from_slice(&pair(table, i, i >> 8));
+        d[8..16].copy_from_slice(&pair(table, i >> 16, i >> 24));
+        d[16..24].copy_from_slice(&pair(table, i >> 32, i >> 40));
+        d[24..32].copy_from_slice(&pair(table, i >> 48, i >> 56));
+    }
+    for (d, &i) in d32.into_remainder().chunks_exact_mut(4).zip(s8.remainder()) {
         d.copy_from_slice(&table[usize::from(i)].to_ne_bytes());
+    }
+}
+
+/// 1/2/4-bit indices: each source byte expands to `PER` pixels copied from `expanded`.
+fn pal_bits<const PER: usize>(expanded: &[u32; 2048], src: &[u8], dst: &mut [u8]) {
+    let mut full = dst.chunks_exact_mut(PER * 4);
+    for (d, &b) in (&mut full).zip(src) {
+        let pixels: &[u32; PER] = expanded[usize::from(b) * PER..][..PER]
+            .try_into()
+            .expect("PER entries");
+        for (p, v) in d.chunks_exact_mut(4).zip(pixels) {
+            p.copy_from_slice(&v.to_ne_bytes());
+        }
+    }
+    let tail = full.into_remainder();
+    if let (false, Some(&b)) = (tail.is_empty(), src.last()) {
+        for (p, v) in tail
+            .chunks_exact_mut(4)
+            .zip(&expanded[usize::from(b) * PER..])
+        {
+            p.copy_from_slice(&v.to_ne_bytes());
+        }
     }
 }
 
