@@ -1199,13 +1199,13 @@ mod tests {
 
     #[test]
     fn lut_decodes_every_fixture_as_expected() {
-        check_ours(&Lut, &fixtures());
+        check_ours(&Lut::AUTO, &fixtures());
     }
 
     #[test]
     fn bench_fixtures_decode_as_expected() {
         let list = bench_fixtures();
         assert_eq!(list.len(), 10);
-        check_ours(&Lut, &list);
+        check_ours(&Lut::AUTO, &list);
     }
 }

@@ -8,7 +8,7 @@
 //! use shmbmp::{encode, Decode, Limits, Lut};
 //!
 //! let bmp = encode::seed_frame();
-//! let frame = Lut.decode(&bmp, &Limits::default()).unwrap();
+//! let frame = Lut::AUTO.decode(&bmp, &Limits::default()).unwrap();
 //! assert_eq!((frame.width, frame.height), (1600, 1200));
 //! assert_eq!(frame.rgba.len(), 1600 * 1200 * 4);
 //! ```
