@@ -1,5 +1,6 @@
 //! Subcommands of the `shmbmp` binary.
 
+mod bench;
 mod files;
 mod shm;
 
@@ -53,6 +54,20 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Time decoders on your own frames: median per decoder, the memcpy floor, ratios.
+    Bench {
+        /// BMP files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A decoder name, or `all`.
+        #[arg(long, default_value = "all")]
+        decoder: String,
+        /// Timed runs per decoder (after one warm-up).
+        #[arg(long, default_value_t = 20)]
+        iters: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     #[command(flatten)]
     Shm(shm::ShmCommand),
 }
@@ -68,6 +83,12 @@ pub fn run(cli: Cli) -> CliResult {
             limits,
         } => files::decode(&file, &decoder, output.as_ref(), &limits),
         Command::Check { files: f, limits } => files::check(&f, &limits),
+        Command::Bench {
+            files: f,
+            decoder,
+            iters,
+            limits,
+        } => bench::run(&f, &decoder, iters, &limits),
         Command::Shm(cmd) => shm::run(cmd),
     }
 }
