@@ -956,7 +956,7 @@ fn fmt_gbps(x: f64) -> String {
 
 fn check_text(c: &Check) -> String {
     match c {
-        Check::ByTests => "equivalence tests".to_string(),
+        Check::ByTests => "by tests".to_string(),
         Check::AgreesWithPillow => "= Pillow".to_string(),
         Check::DiffersFromPillow { max_delta: Some(d) } => format!("≠ Pillow (max Δ {d})"),
         Check::DiffersFromPillow { max_delta: None } => "≠ Pillow (shape)".to_string(),
@@ -1141,13 +1141,15 @@ dl.env{display:grid;grid-template-columns:max-content auto;gap:.15em 1em;margin:
 table{border-collapse:collapse;width:100%;margin:.5em 0 1em;font-size:.92em}
 th,td{padding:.3em .6em;border-bottom:1px solid #e6e6e6;text-align:left;vertical-align:top}
 th{background:#f6f6f6;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.note{color:#666;font-size:.9em}tr.err td{color:#a00}
+td.note{color:#666;font-size:.9em}td.c{white-space:nowrap}tr.err td{color:#a00}
 .tag{display:inline-block;padding:0 .45em;border-radius:.7em;font-size:.85em;white-space:nowrap}
 .tag.ours{background:#d7ecff}.tag.crate{background:#e8e0f8}.tag.floor{background:#e5e5e5}.tag.rust{background:#d7ecff}.tag.py{background:#fff0c2}.tag.anchor{background:#ffd6d1}
 .ok{color:#2e7d32}.bad{color:#b00020;font-weight:600}
 svg .ours{fill:#1e73be}svg .crate{fill:#7b5cc4}svg .floor{fill:#9e9e9e}svg .rust{fill:#1e73be}svg .py{fill:#e0a100}svg .anchor{fill:#d84315}
 svg text{font:12px system-ui,sans-serif;fill:#222}svg text.v{fill:#444}
 .legend span{margin-right:1em;font-size:.85em}.legend i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-1px;border-radius:2px}
+.legend i.ours,.legend i.rust{background:#1e73be}.legend i.crate{background:#7b5cc4}.legend i.floor{background:#9e9e9e}.legend i.py{background:#e0a100}.legend i.anchor{background:#d84315}.legend i.notrgba{background:#e0a100;opacity:.4}
+svg rect.notrgba{opacity:.4}
 a{color:#0b57d0}
 ";
 
@@ -1179,11 +1181,12 @@ fn bar_chart(t: &FixtureTable) -> String {
         };
         let _ = write!(
             o,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"{}\" x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"2\"><title>{}: {} GB/s</title></rect><text class=\"v\" x=\"{}\" y=\"{}\">{} GB/s · {}</text>",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"{}{}\" x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"2\"><title>{}: {} GB/s</title></rect><text class=\"v\" x=\"{}\" y=\"{}\">{} GB/s · {}{}</text>",
             label_w - 8.0,
             y + 14.0,
             esc(&r.decoder),
             kind_class(r.kind),
+            if r.rgba_out { "" } else { " notrgba" },
             row_h - 6.0,
             esc(&r.decoder),
             fmt_gbps(g),
@@ -1191,6 +1194,7 @@ fn bar_chart(t: &FixtureTable) -> String {
             y + 14.0,
             fmt_gbps(g),
             r.median_ns.map(fmt_ns).unwrap_or_default(),
+            if r.rgba_out { "" } else { " · not RGBA" },
         );
     }
     let axis_y = rows.len() as f64 * row_h + 16.0;
@@ -1228,8 +1232,9 @@ pub fn render_html(s: &Summary) -> String {
         ("floor", "memcpy floor"),
         ("py", "Python peers"),
         ("anchor", "pure-Python loop"),
+        ("notrgba", "stops before RGBA (conversion not timed)"),
     ] {
-        let _ = write!(o, "<span><i class=\"tag {class}\"></i>{label}</span>");
+        let _ = write!(o, "<span><i class=\"{class}\"></i>{label}</span>");
     }
     o.push_str("</p>\n");
     if !s.fixtures.is_empty() {
@@ -1286,7 +1291,7 @@ pub fn render_html(s: &Summary) -> String {
             };
             let _ = writeln!(
                 o,
-                "<tr{}><td>{name}</td><td><span class=\"tag {}\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{check}</td><td class=\"note\">{note}</td></tr>",
+                "<tr{}><td>{name}</td><td><span class=\"tag {}\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"c\">{check}</td><td class=\"note\">{note}</td></tr>",
                 if r.median_ns.is_none() { " class=\"err\"" } else { "" },
                 kind_class(r.kind),
                 r.kind.label(),
