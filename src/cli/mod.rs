@@ -2,6 +2,7 @@
 
 mod bench;
 mod files;
+mod report;
 mod shm;
 
 use std::path::PathBuf;
@@ -68,6 +69,27 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Build reports/index.html and reports/summary.md from the last `cargo bench`.
+    Report {
+        /// Criterion's output folder.
+        #[arg(long, default_value = "target/criterion")]
+        criterion: PathBuf,
+        /// The Python peers' timings (written by `cargo bench` when the venv exists).
+        #[arg(long, default_value = "target/peers.json")]
+        peers: PathBuf,
+        /// Where to write the report.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
+    /// Write the built-in fixtures as BMP files (e.g. for your own tools or the Python peers).
+    Fixtures {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The 1600×1200 benchmark fixtures instead of the small equivalence fixtures.
+        #[arg(long)]
+        bench: bool,
+    },
     #[command(flatten)]
     Shm(shm::ShmCommand),
 }
@@ -89,6 +111,12 @@ pub fn run(cli: Cli) -> CliResult {
             iters,
             limits,
         } => bench::run(&f, &decoder, iters, &limits),
+        Command::Report {
+            criterion,
+            peers,
+            out,
+        } => report::run(&criterion, &peers, &out),
+        Command::Fixtures { out, bench } => report::fixtures(&out, bench),
         Command::Shm(cmd) => shm::run(cmd),
     }
 }
