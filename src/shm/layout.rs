@@ -63,7 +63,7 @@ impl Geometry {
                 "slot_count is {slot_count}; it must be 1..={MAX_SLOTS}"
             )));
         }
-        if slot_capacity == 0 || slot_capacity % 8 != 0 {
+        if slot_capacity == 0 || !slot_capacity.is_multiple_of(8) {
             return Err(ShmError::BadHeader(format!(
                 "slot_capacity is {slot_capacity}; it must be a non-zero multiple of 8"
             )));

@@ -143,7 +143,7 @@ impl Region {
     /// The u64 at byte `off` (8-aligned, inside the mapping) as an atomic.
     pub(super) fn u64_at(&self, off: usize) -> &AtomicU64 {
         assert!(
-            off % 8 == 0 && off + 8 <= self.len,
+            off.is_multiple_of(8) && off + 8 <= self.len,
             "u64 at {off} outside a {}-byte region",
             self.len
         );
@@ -166,7 +166,7 @@ impl Region {
     /// Copies `dst.len()` bytes from byte `off` (8-aligned) with relaxed atomic loads.
     pub(super) fn load_bytes(&self, off: usize, dst: &mut [u8]) {
         assert!(
-            off % 8 == 0 && off + dst.len() <= self.len,
+            off.is_multiple_of(8) && off + dst.len() <= self.len,
             "read outside the region"
         );
         let len = dst.len();
@@ -194,7 +194,7 @@ impl Region {
             "store into a read-only mapping"
         );
         assert!(
-            off % 8 == 0 && off + src.len() <= self.len,
+            off.is_multiple_of(8) && off + src.len() <= self.len,
             "write outside the region"
         );
         let mut words = src.chunks_exact(8);

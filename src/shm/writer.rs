@@ -149,7 +149,7 @@ impl Writer {
         let s = seq.load(Ordering::Relaxed);
         // Odd means a previous writer died mid-frame: move to a new odd value so readers
         // that saw the old one notice the change.
-        let begin = if s % 2 == 0 { s + 1 } else { s + 2 };
+        let begin = if s.is_multiple_of(2) { s + 1 } else { s + 2 };
         seq.store(begin, Ordering::Relaxed);
         fence(Ordering::Release);
         self.region.store_bytes(at + HEADER_LEN, bmp);
