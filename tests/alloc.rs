@@ -5,27 +5,29 @@ mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::region::TempRegion;
 use shmbmp::shm::{Reader, Writer};
 use shmbmp::{encode, Decode, Limits, Lut};
 
-/// Counts allocations made by threads that switched counting on.
+/// Counts, per thread, allocations made while that thread switched counting on.
 struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+    }
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
+        count_one();
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.alloc(layout) }
     }
@@ -36,9 +38,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
+        count_one();
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -49,11 +49,11 @@ static GLOBAL: Counting = Counting;
 
 /// Allocations made by this thread while `f` runs.
 fn allocations_in<R>(f: impl FnOnce() -> R) -> (u64, R) {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = ALLOCATIONS.with(Cell::get);
     COUNTING.with(|c| c.set(true));
     let r = f();
     COUNTING.with(|c| c.set(false));
-    (ALLOCATIONS.load(Ordering::Relaxed) - before, r)
+    (ALLOCATIONS.with(Cell::get) - before, r)
 }
 
 #[test]
@@ -89,7 +89,10 @@ fn decode_into_a_warm_buffer_allocates_nothing() {
             let mut out = Vec::new();
             let (cold, res) = allocations_in(|| d.decode_into(&bmp, &limits, &mut out));
             res.unwrap();
-            assert!(cold >= 1, "the counter sees the first decode's output allocation");
+            assert!(
+                cold >= 1,
+                "the counter sees the first decode's output allocation"
+            );
             let (n, res) = allocations_in(|| d.decode_into(&bmp, &limits, &mut out));
             res.unwrap();
             assert_eq!(n, 0, "{} on {} allocated {n} times", d.name(), fixture.name);
