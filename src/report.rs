@@ -33,6 +33,9 @@ pub const PEERS_SETUP: &str =
 /// The name of the seed fixture, whose table comes first.
 pub const SEED_FIXTURE: &str = "seed";
 
+/// What the handoff table measures.
+const HANDOFF_INTRO: &str = "## Shared-memory handoff\n\nA `shmbmp write` process publishes the 1600×1200 8-bit seed frame into a 3-slot framed region; this process takes each newest frame out whole (seqlock-validated copy) and decodes it with `lut` into reused buffers. Latency runs from the writer's `written_ns` to the end of the decode. Compare with the in-process `shm/seed` and `decode/seed` rows.";
+
 /// Criterion group prefix for the decode matrix.
 const DECODE_PREFIX: &str = "decode/";
 
@@ -113,6 +116,36 @@ pub struct Options {
     pub cpu: Option<String>,
     /// Logical core count (default: from `/proc/cpuinfo`, else `available_parallelism`).
     pub cores: Option<usize>,
+    /// The shared-memory handoff results written by `benches/shm.rs`, if any.
+    pub handoff_json: Option<PathBuf>,
+}
+
+/// One cross-process handoff run: a writer process publishing the seed frame, this process
+/// reading and decoding every frame it can with `lut` into reused buffers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+pub struct HandoffRow {
+    /// `as fast as possible` or `N frames/s`.
+    pub mode: String,
+    /// Length of the measured window.
+    pub seconds: f64,
+    /// Frames the writer published per second.
+    pub published_per_s: f64,
+    /// Frames the reader copied out whole and decoded per second.
+    pub decoded_per_s: f64,
+    /// Median latency from `written_ns` to decoded, in microseconds.
+    pub p50_us: f64,
+    /// 99th percentile latency in microseconds.
+    pub p99_us: f64,
+    /// Largest latency in microseconds.
+    pub max_us: f64,
+    /// Frames decoded.
+    pub frames: u64,
+    /// Frames published but never read (the reader was busy).
+    pub skipped: u64,
+    /// Read attempts the seqlock rejected (never handed out).
+    pub torn: u64,
+    /// Read attempts whose slot was already reused for a newer frame.
+    pub overtaken: u64,
 }
 
 /// The run's environment, as printed at the top of both files.
@@ -275,6 +308,8 @@ pub struct Summary {
     pub fixtures: Vec<FixtureTable>,
     /// Benchmarks outside `decode/`.
     pub other: Vec<OtherRow>,
+    /// Cross-process shared-memory handoff runs (empty when not measured).
+    pub handoff: Vec<HandoffRow>,
     /// The files written.
     pub written: Vec<PathBuf>,
 }
@@ -304,6 +339,9 @@ pub fn build_with(
     })?;
     let link_base = relative_path(out_dir, criterion_dir);
     let mut summary = summarize(criterion_dir, &link_base, &benches, peers.as_ref(), opts);
+    if let Some(path) = &opts.handoff_json {
+        summary.handoff = read_json(path)?;
+    }
 
     let html_path = out_dir.join("index.html");
     let md_path = out_dir.join("summary.md");
@@ -712,6 +750,7 @@ fn summarize(
         headline,
         fixtures,
         other,
+        handoff: Vec::new(),
         written: Vec::new(),
     }
 }
@@ -1082,6 +1121,25 @@ pub fn render_markdown(s: &Summary) -> String {
         }
         o.push('\n');
     }
+    if !s.handoff.is_empty() {
+        o.push_str(HANDOFF_INTRO);
+        o.push_str("\n\n| writer | published/s | decoded/s | p50 | p99 | max | skipped | torn attempts (accepted: 0) |\n|---|--:|--:|--:|--:|--:|--:|--:|\n");
+        for r in &s.handoff {
+            let _ = writeln!(
+                o,
+                "| {} | {:.0} | {:.0} | {:.0} µs | {:.0} µs | {:.0} µs | {} | {} |",
+                md_cell(&r.mode),
+                r.published_per_s,
+                r.decoded_per_s,
+                r.p50_us,
+                r.p99_us,
+                r.max_us,
+                r.skipped,
+                r.torn
+            );
+        }
+        o.push('\n');
+    }
     if !s.other.is_empty() {
         o.push_str(
             "## Other benchmarks\n\n| group | benchmark | median | GB/s |\n|---|---|--:|--:|\n",
@@ -1303,6 +1361,20 @@ pub fn render_html(s: &Summary) -> String {
         }
         o.push_str("</tbody></table>\n");
     }
+    if !s.handoff.is_empty() {
+        let intro = HANDOFF_INTRO.trim_start_matches("## Shared-memory handoff\n\n");
+        o.push_str("<h2 id=\"handoff\">Shared-memory handoff</h2>\n<p>");
+        o.push_str(&esc(intro));
+        o.push_str("</p>\n<table><thead><tr><th>writer</th><th class=\"n\">published/s</th><th class=\"n\">decoded/s</th><th class=\"n\">p50</th><th class=\"n\">p99</th><th class=\"n\">max</th><th class=\"n\">skipped</th><th class=\"n\">torn attempts (accepted: 0)</th></tr></thead><tbody>\n");
+        for r in &s.handoff {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"n\">{:.0}</td><td class=\"n\">{:.0}</td><td class=\"n\">{:.0} µs</td><td class=\"n\">{:.0} µs</td><td class=\"n\">{:.0} µs</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&r.mode), r.published_per_s, r.decoded_per_s, r.p50_us, r.p99_us, r.max_us, r.skipped, r.torn
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
     if !s.other.is_empty() {
         o.push_str("<h2 id=\"other\">Other benchmarks</h2>\n<table><thead><tr><th>group</th><th>benchmark</th><th class=\"n\">median</th><th class=\"n\">GB/s</th></tr></thead><tbody>\n");
         for r in &s.other {
@@ -1472,6 +1544,7 @@ mod tests {
             date: Some("2026-01-02".into()),
             cpu: Some("Test CPU".into()),
             cores: Some(2),
+            handoff_json: None,
         }
     }
 

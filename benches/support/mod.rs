@@ -28,6 +28,18 @@ fn target() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
+/// Where the benchmark fixtures are written as files (for the Python peers and the writer).
+pub fn fixtures_dir() -> PathBuf {
+    let d = target().join("bench-fixtures");
+    std::fs::create_dir_all(&d).expect("create target/bench-fixtures");
+    d
+}
+
+/// The shared-memory handoff results (`benches/shm.rs`).
+pub fn handoff_json() -> PathBuf {
+    target().join("shm-handoff.json")
+}
+
 fn peers_json() -> PathBuf {
     target().join("peers.json")
 }
@@ -48,8 +60,7 @@ pub fn run_python_peers() {
         );
         return;
     }
-    let dir = target().join("bench-fixtures");
-    std::fs::create_dir_all(&dir).expect("create target/bench-fixtures");
+    let dir = fixtures_dir();
     for f in encode::bench_fixtures() {
         std::fs::write(dir.join(format!("{}.bmp", f.name)), encode::encode(&f.spec))
             .expect("write fixture");

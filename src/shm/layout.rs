@@ -76,7 +76,7 @@ impl Geometry {
         Ok(g)
     }
 
-    /// Bytes from one slot header to the next.
+    /// Bytes from one slot header to the next (for a geometry [`Geometry::new`] accepted).
     pub fn slot_stride(&self) -> u64 {
         HEADER_LEN as u64 + self.slot_capacity
     }
@@ -93,8 +93,9 @@ impl Geometry {
 
     /// Total region size in bytes, or an error if it does not fit in memory.
     pub fn region_len(&self) -> Result<usize, ShmError> {
-        self.slot_stride()
-            .checked_mul(u64::from(self.slot_count))
+        self.slot_capacity
+            .checked_add(HEADER_LEN as u64)
+            .and_then(|stride| stride.checked_mul(u64::from(self.slot_count)))
             .and_then(|n| n.checked_add(HEADER_LEN as u64))
             .and_then(|n| usize::try_from(n).ok())
             .filter(|&n| n <= isize::MAX as usize)
