@@ -21,6 +21,20 @@ fn small_frames() -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Writes each frame as `DIR/<i>.bmp` and returns the paths, for a writer process.
+fn write_files(dir: &std::path::Path, frames: &[Vec<u8>]) -> Vec<std::path::PathBuf> {
+    std::fs::create_dir_all(dir).unwrap();
+    frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let p = dir.join(format!("{i}.bmp"));
+            std::fs::write(&p, f).unwrap();
+            p
+        })
+        .collect()
+}
+
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_shmbmp")
 }
@@ -213,15 +227,7 @@ fn a_writer_process_killed_at_full_speed_leaves_only_whole_frames() {
     let dir = std::env::temp_dir().join(format!("shmbmp-killed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let frames = small_frames();
-    let files: Vec<_> = frames
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let p = dir.join(format!("{i}.bmp"));
-            std::fs::write(&p, f).unwrap();
-            p
-        })
-        .collect();
+    let files = write_files(&dir, &frames);
     let child = Command::new(bin())
         .args(["write", "--name", &r.name, "--count", "0"])
         .args(&files)
@@ -375,15 +381,7 @@ fn ten_thousand_frames_at_full_speed_none_torn() {
         })
     })
     .collect();
-    let files: Vec<_> = frames
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let p = dir.join(format!("{i}.bmp"));
-            std::fs::write(&p, f).unwrap();
-            p
-        })
-        .collect();
+    let files = write_files(&dir, &frames);
     let child = Command::new(bin())
         .args([
             "write",

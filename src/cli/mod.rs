@@ -94,6 +94,14 @@ enum Command {
     Shm(shm::ShmCommand),
 }
 
+/// Writes RGBA pixels as a PNG file and says so.
+fn save_png(path: &std::path::Path, rgba: &[u8], width: u32, height: u32) -> Result<(), String> {
+    image::save_buffer(path, rgba, width, height, image::ColorType::Rgba8)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> CliResult {
     match cli.command {

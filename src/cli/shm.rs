@@ -264,9 +264,7 @@ fn read(
         s.skipped
     );
     if let (Some(out), Some(dm)) = (output, dims) {
-        image::save_buffer(&out, &rgba, dm.width, dm.height, image::ColorType::Rgba8)
-            .map_err(|e| format!("{}: {e}", out.display()))?;
-        println!("wrote {}", out.display());
+        super::save_png(&out, &rgba, dm.width, dm.height)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -292,15 +290,7 @@ fn read_raw(
         d.name()
     );
     if let Some(out) = output {
-        image::save_buffer(
-            &out,
-            &frame.rgba,
-            frame.width,
-            frame.height,
-            image::ColorType::Rgba8,
-        )
-        .map_err(|e| format!("{}: {e}", out.display()))?;
-        println!("wrote {}", out.display());
+        super::save_png(&out, &frame.rgba, frame.width, frame.height)?;
     }
     Ok(ExitCode::SUCCESS)
 }
