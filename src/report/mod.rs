@@ -14,9 +14,10 @@
 //! `new/estimates.json` (`median.point_estimate`, nanoseconds).
 //!
 //! # Conventions read here
-//! Group `decode/<fixture>` holds one benchmark per decoder (`naive`, `lut`, `lut_into`, `image`,
-//! `bmp`, `zune`) plus `floor` (a memcpy of the RGBA output size), each with
-//! `Throughput::Bytes(rgba_len)`. Other groups are listed in one generic table.
+//! Group `decode/<fixture>` holds one benchmark per registry decoder (`naive`, `lut`, `lut_mt`,
+//! `image`, `bmp`, `zune`), a `<name>_into` benchmark for each of ours, plus `floor` (a memcpy
+//! of the RGBA output size), each with `Throughput::Bytes(rgba_len)`. Other groups are listed
+//! in one generic table.
 //!
 //! # Steps
 //! [`build`] reads criterion's tree (`criterion`) and the peers' JSON (`peers`), computes the
@@ -140,7 +141,8 @@ pub struct PythonEnv {
 /// Where a row's number comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKind {
-    /// One of shmbmp's own strategies (`naive`, `lut`, `lut_into`).
+    /// One of shmbmp's own strategies (registry origin [`Origin::Ours`](crate::Origin::Ours)):
+    /// `naive`, `lut`, `lut_mt`, `lut_scalar`, and their `_into` benchmarks.
     Ours,
     /// A Rust crate behind an adapter (`image`, `bmp`, `zune`).
     RustCrate,

@@ -13,15 +13,23 @@ use super::text::{fmt_ns, fmt_ratio, fmt_speedup};
 use super::{
     Check, FixtureTable, Options, OtherRow, PythonEnv, Row, RowKind, Summary, SEED_FIXTURE,
 };
+use crate::{by_name, Decode, Lut, Origin};
 
 /// Criterion group prefix for the decode matrix.
 const DECODE_PREFIX: &str = "decode/";
 
+/// The kind of a criterion row in a decode group, asked of the decoder registry: a decoder of
+/// [`Origin::Ours`] or its `_into` benchmark is ours, an adapter is a Rust crate. `lut_scalar`
+/// is ours too though the registry leaves it out ([`Lut::scalar`]).
 fn rust_kind(decoder: &str) -> RowKind {
-    match decoder {
-        "naive" | "lut" | "lut_into" => RowKind::Ours,
-        "image" | "bmp" | "zune" => RowKind::RustCrate,
-        "floor" => RowKind::Floor,
+    if decoder == "floor" {
+        return RowKind::Floor;
+    }
+    let base = decoder.strip_suffix("_into").unwrap_or(decoder);
+    match by_name(base).map(|d| d.origin()) {
+        Some(Origin::Ours) => RowKind::Ours,
+        Some(Origin::Peer) if base == decoder => RowKind::RustCrate,
+        None if base == Lut::scalar().name() => RowKind::Ours,
         _ => RowKind::RustOther,
     }
 }
@@ -247,4 +255,33 @@ fn headline(t: &FixtureTable) -> Option<String> {
         let _ = write!(s, "; that is {}.", parts.join(", "));
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry;
+
+    #[test]
+    fn every_decoder_of_ours_and_its_into_variant_is_ours() {
+        for name in ["naive", "lut", "lut_mt", "lut_scalar"] {
+            assert_eq!(rust_kind(name), RowKind::Ours, "{name}");
+            let into = format!("{name}_into");
+            assert_eq!(rust_kind(&into), RowKind::Ours, "{into}");
+        }
+        for d in registry() {
+            let want = match d.origin() {
+                Origin::Ours => RowKind::Ours,
+                Origin::Peer => RowKind::RustCrate,
+            };
+            assert_eq!(rust_kind(d.name()), want, "{}", d.name());
+        }
+        for name in ["image", "bmp", "zune"] {
+            assert_eq!(rust_kind(name), RowKind::RustCrate, "{name}");
+        }
+        assert_eq!(rust_kind("floor"), RowKind::Floor);
+        for name in ["zune/a b?c", "image_into", "memcpy", "lut_mt_into_into", ""] {
+            assert_eq!(rust_kind(name), RowKind::RustOther, "{name}");
+        }
+    }
 }
