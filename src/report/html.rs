@@ -1,0 +1,239 @@
+//! The `index.html` rendering: one self-contained page, inline CSS and SVG bar charts.
+
+use std::fmt::Write as _;
+
+use super::text::{
+    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, opt, HANDOFF_INTRO, HOW_TO_READ,
+};
+use super::{Check, FixtureTable, Row, RowKind, Summary};
+
+/// `s` escaped for HTML text and attribute values.
+pub(super) fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn kind_class(k: RowKind) -> &'static str {
+    match k {
+        RowKind::Ours => "ours",
+        RowKind::RustCrate => "crate",
+        RowKind::Floor => "floor",
+        RowKind::RustOther => "rust",
+        RowKind::Python => "py",
+        RowKind::PythonAnchor => "anchor",
+    }
+}
+
+const CSS: &str = "
+body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#1d1d1f;background:#fff}
+h1{font-size:1.6em;margin-bottom:.3em}h2{font-size:1.25em;margin:1.8em 0 .4em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+dl.env{display:grid;grid-template-columns:max-content auto;gap:.15em 1em;margin:0 0 1em}dl.env dt{font-weight:600;color:#555}dl.env dd{margin:0}
+.headline{font-size:1.1em;background:#eef6ee;border-left:4px solid #2e7d32;padding:.6em .9em;margin:1em 0}
+.howto{color:#555;font-size:.9em}
+table{border-collapse:collapse;width:100%;margin:.5em 0 1em;font-size:.92em}
+th,td{padding:.3em .6em;border-bottom:1px solid #e6e6e6;text-align:left;vertical-align:top}
+th{background:#f6f6f6;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.note{color:#666;font-size:.9em}td.c{white-space:nowrap}tr.err td{color:#a00}
+.tag{display:inline-block;padding:0 .45em;border-radius:.7em;font-size:.85em;white-space:nowrap}
+.tag.ours{background:#d7ecff}.tag.crate{background:#e8e0f8}.tag.floor{background:#e5e5e5}.tag.rust{background:#d7ecff}.tag.py{background:#fff0c2}.tag.anchor{background:#ffd6d1}
+.ok{color:#2e7d32}.bad{color:#b00020;font-weight:600}
+svg .ours{fill:#1e73be}svg .crate{fill:#7b5cc4}svg .floor{fill:#9e9e9e}svg .rust{fill:#1e73be}svg .py{fill:#e0a100}svg .anchor{fill:#d84315}
+svg text{font:12px system-ui,sans-serif;fill:#222}svg text.v{fill:#444}
+.legend span{margin-right:1em;font-size:.85em}.legend i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-1px;border-radius:2px}
+.legend i.ours,.legend i.rust{background:#1e73be}.legend i.crate{background:#7b5cc4}.legend i.floor{background:#9e9e9e}.legend i.py{background:#e0a100}.legend i.anchor{background:#d84315}.legend i.notrgba{background:#e0a100;opacity:.4}
+svg rect.notrgba{opacity:.4}
+a{color:#0b57d0}
+";
+
+fn bar_chart(t: &FixtureTable) -> String {
+    let rows: Vec<&Row> = t.rows.iter().filter(|r| r.gb_per_s.is_some()).collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let max = rows
+        .iter()
+        .filter_map(|r| r.gb_per_s)
+        .fold(0.0_f64, f64::max);
+    let (label_w, bar_w, value_w, row_h) = (190.0, 640.0, 190.0, 22.0);
+    let width = label_w + bar_w + value_w;
+    let height = row_h * rows.len() as f64 + 24.0;
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<svg role=\"img\" aria-label=\"GB/s of RGBA output for {}\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">",
+        esc(&t.fixture)
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let g = r.gb_per_s.unwrap_or(0.0);
+        let y = i as f64 * row_h + 2.0;
+        let w = if max > 0.0 {
+            (g / max * bar_w).max(1.5)
+        } else {
+            1.5
+        };
+        let _ = write!(
+            o,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"{}{}\" x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"2\"><title>{}: {} GB/s</title></rect><text class=\"v\" x=\"{}\" y=\"{}\">{} GB/s · {}{}</text>",
+            label_w - 8.0,
+            y + 14.0,
+            esc(&r.decoder),
+            kind_class(r.kind),
+            if r.rgba_out { "" } else { " notrgba" },
+            row_h - 6.0,
+            esc(&r.decoder),
+            fmt_gbps(g),
+            label_w + w + 6.0,
+            y + 14.0,
+            fmt_gbps(g),
+            r.median_ns.map(fmt_ns).unwrap_or_default(),
+            if r.rgba_out { "" } else { " · not RGBA" },
+        );
+    }
+    let axis_y = rows.len() as f64 * row_h + 16.0;
+    let _ = write!(
+        o,
+        "<text class=\"v\" x=\"{label_w}\" y=\"{axis_y}\">0</text><text class=\"v\" x=\"{}\" y=\"{axis_y}\" text-anchor=\"end\">{} GB/s of RGBA output (linear; longer is faster)</text></svg>",
+        label_w + bar_w,
+        fmt_gbps(max)
+    );
+    o
+}
+
+/// The `index.html` text: one self-contained page, inline CSS and SVG, no scripts.
+pub fn render_html(s: &Summary) -> String {
+    let mut o = String::new();
+    o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>shmbmp benchmark report</title><style>");
+    o.push_str(CSS);
+    o.push_str("</style></head><body>\n<h1>shmbmp benchmark report</h1>\n<dl class=\"env\">");
+    for (k, v) in header_lines(&s.header) {
+        let _ = write!(o, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
+    }
+    o.push_str("</dl>\n");
+    if let Some(h) = &s.headline {
+        let _ = writeln!(
+            o,
+            "<p class=\"headline\">{}</p>",
+            esc(h).replace("`lut`", "<code>lut</code>")
+        );
+    }
+    let _ = writeln!(o, "<p class=\"howto\">{}</p>", esc(HOW_TO_READ));
+    o.push_str("<p class=\"legend\">");
+    for (class, label) in [
+        ("ours", "shmbmp (Rust)"),
+        ("crate", "Rust crates"),
+        ("floor", "memcpy floor"),
+        ("py", "Python peers"),
+        ("anchor", "pure-Python loop"),
+        ("notrgba", "stops before RGBA (conversion not timed)"),
+    ] {
+        let _ = write!(o, "<span><i class=\"{class}\"></i>{label}</span>");
+    }
+    o.push_str("</p>\n");
+    if !s.fixtures.is_empty() {
+        o.push_str("<p>Fixtures: ");
+        let links: Vec<String> = s
+            .fixtures
+            .iter()
+            .map(|t| format!("<a href=\"#fx-{0}\">{0}</a>", esc(&t.fixture)))
+            .collect();
+        o.push_str(&links.join(" · "));
+        if !s.other.is_empty() {
+            o.push_str(" · <a href=\"#other\">other benchmarks</a>");
+        }
+        o.push_str("</p>\n");
+    }
+    for t in &s.fixtures {
+        let _ = write!(o, "<h2 id=\"fx-{0}\">{0}", esc(&t.fixture));
+        if let Some((w, h)) = t.dims {
+            let _ = write!(o, " <small>({w}×{h})</small>");
+        }
+        o.push_str("</h2>\n<p class=\"howto\">");
+        if let Some(n) = t.rgba_bytes {
+            let _ = write!(o, "RGBA output: {n} bytes. ");
+        }
+        match &t.group_link {
+            Some(l) => {
+                let _ = write!(o, "<a href=\"{}\">criterion's group report</a>", esc(l));
+            }
+            None => o.push_str("no criterion group page"),
+        }
+        o.push_str("</p>\n");
+        o.push_str(&bar_chart(t));
+        o.push_str("\n<table><thead><tr><th>decoder</th><th>source</th><th class=\"n\">median</th><th class=\"n\">GB/s</th><th class=\"n\">× floor</th><th class=\"n\">× lut</th><th>pixels</th><th>spread / note</th></tr></thead><tbody>\n");
+        for r in &t.rows {
+            let name = match &r.link {
+                Some(l) => format!("<a href=\"{}\">{}</a>", esc(l), esc(&r.decoder)),
+                None => esc(&r.decoder),
+            };
+            let check = match &r.check {
+                Check::AgreesWithPillow => {
+                    format!("<span class=\"ok\">{}</span>", esc(&check_text(&r.check)))
+                }
+                Check::DiffersFromPillow { .. } => {
+                    format!("<span class=\"bad\">{}</span>", esc(&check_text(&r.check)))
+                }
+                c => esc(&check_text(c)),
+            };
+            let note = match (&r.median_ns, &r.note, &r.spread) {
+                (None, Some(e), _) => format!("error: {}", esc(e)),
+                (_, Some(n), Some(sp)) => format!("{} · {}", esc(sp), esc(n)),
+                (_, Some(n), None) => esc(n),
+                (_, None, Some(sp)) => esc(sp),
+                (_, None, None) => String::new(),
+            };
+            let _ = writeln!(
+                o,
+                "<tr{}><td>{name}</td><td><span class=\"tag {}\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"c\">{check}</td><td class=\"note\">{note}</td></tr>",
+                if r.median_ns.is_none() { " class=\"err\"" } else { "" },
+                kind_class(r.kind),
+                r.kind.label(),
+                opt(r.median_ns, fmt_ns),
+                opt(r.gb_per_s, fmt_gbps),
+                opt(r.vs_floor, fmt_ratio),
+                opt(r.vs_lut, fmt_ratio),
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    if !s.handoff.is_empty() {
+        let intro = HANDOFF_INTRO.trim_start_matches("## Shared-memory handoff\n\n");
+        o.push_str("<h2 id=\"handoff\">Shared-memory handoff</h2>\n<p>");
+        o.push_str(&esc(intro));
+        o.push_str("</p>\n<table><thead><tr><th>writer</th><th class=\"n\">published/s</th><th class=\"n\">decoded/s</th><th class=\"n\">p50</th><th class=\"n\">p99</th><th class=\"n\">max</th><th class=\"n\">skipped</th><th class=\"n\">torn attempts (accepted: 0)</th></tr></thead><tbody>\n");
+        for r in &s.handoff {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td class=\"n\">{:.0}</td><td class=\"n\">{:.0}</td><td class=\"n\">{:.0} µs</td><td class=\"n\">{:.0} µs</td><td class=\"n\">{:.0} µs</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&r.mode), r.published_per_s, r.decoded_per_s, r.p50_us, r.p99_us, r.max_us, r.skipped, r.torn
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    if !s.other.is_empty() {
+        o.push_str("<h2 id=\"other\">Other benchmarks</h2>\n<table><thead><tr><th>group</th><th>benchmark</th><th class=\"n\">median</th><th class=\"n\">GB/s</th></tr></thead><tbody>\n");
+        for r in &s.other {
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td><a href=\"{}\">{}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&r.group),
+                esc(&r.link),
+                esc(&r.bench),
+                fmt_ns(r.median_ns),
+                opt(r.throughput_bytes.map(|b| b as f64 / r.median_ns), fmt_gbps),
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    o.push_str("</body></html>\n");
+    o
+}
