@@ -3,6 +3,8 @@
 //!
 //! `cargo bench` runs it all; `cargo bench -- --quick` is the short version.
 
+mod support;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -48,4 +50,8 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     decode_matrix(&mut c);
     c.final_summary();
+    if support::benchmarking() {
+        support::run_python_peers();
+        support::write_report();
+    }
 }

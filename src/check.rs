@@ -1,6 +1,8 @@
 //! Running every decoder on one input and saying how each compares with `naive`, the oracle.
 
 use std::fmt;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 use crate::decode::{registry, Decode, Frame, Origin};
 use crate::error::DecodeError;
@@ -96,11 +98,60 @@ pub struct Checked {
     pub frame: Option<Frame>,
 }
 
-/// Runs every decoder in the registry on `bmp` and compares each with `naive`.
+/// How long [`check_all`] lets one decoder run before reporting it as timed out.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Runs `decoder` on its own thread and waits at most `timeout`; a decoder that does not
+/// return in time becomes [`DecodeError::TimedOut`] (its thread is left running, detached:
+/// Rust cannot stop a thread).
+pub fn decode_with_timeout(
+    decoder: &'static dyn Decode,
+    bmp: Arc<[u8]>,
+    limits: Limits,
+    timeout: Duration,
+) -> Result<Frame, DecodeError> {
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name(format!("decode-{}", decoder.name()))
+        .spawn(move || {
+            let _ = tx.send(decoder.decode(&bmp, &limits));
+        });
+    if spawned.is_err() {
+        return Err(DecodeError::Peer {
+            decoder: decoder.name(),
+            message: "could not start a thread to run the decoder".into(),
+        });
+    }
+    rx.recv_timeout(timeout)
+        .unwrap_or(Err(DecodeError::TimedOut {
+            decoder: decoder.name(),
+            millis: timeout.as_millis() as u64,
+        }))
+}
+
+/// Runs every decoder in the registry on `bmp`, each under [`DEFAULT_TIMEOUT`], and compares
+/// each with `naive`.
 pub fn check_all(bmp: &[u8], limits: &Limits) -> Vec<Checked> {
-    let results: Vec<(&dyn Decode, Result<Frame, DecodeError>)> = registry()
+    check_with(registry(), bmp, limits, DEFAULT_TIMEOUT)
+}
+
+/// Runs `decoders` on `bmp`, each on its own thread under `timeout`, and compares each with
+/// the one named `naive` (when present).
+pub fn check_with(
+    decoders: &[&'static dyn Decode],
+    bmp: &[u8],
+    limits: &Limits,
+    timeout: Duration,
+) -> Vec<Checked> {
+    let shared: Arc<[u8]> = bmp.into();
+    let results: Vec<(&dyn Decode, Result<Frame, DecodeError>)> = decoders
         .iter()
-        .map(|d| (*d, d.decode(bmp, limits)))
+        .map(|d| {
+            (
+                *d,
+                decode_with_timeout(*d, Arc::clone(&shared), *limits, timeout),
+            )
+        })
         .collect();
     let oracle = results
         .iter()
@@ -141,4 +192,49 @@ pub fn ours_agree(rows: &[Checked]) -> bool {
         })
         && ours.iter().all(|c| matches!(c.outcome, Outcome::Failed(_)));
     all_identical || all_failed_alike
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Dims;
+
+    /// A decoder that never finishes in time.
+    struct Stuck;
+
+    impl Decode for Stuck {
+        fn name(&self) -> &'static str {
+            "stuck"
+        }
+        fn origin(&self) -> Origin {
+            Origin::Peer
+        }
+        fn decode_into(&self, _: &[u8], _: &Limits, _: &mut Vec<u8>) -> Result<Dims, DecodeError> {
+            std::thread::sleep(Duration::from_secs(5));
+            Err(DecodeError::Unsupported("never".into()))
+        }
+    }
+
+    #[test]
+    fn a_decoder_that_hangs_is_reported_as_timed_out() {
+        let bmp = crate::encode::encode(&crate::encode::fixture("pal8").unwrap().spec);
+        let rows = check_with(
+            &[&crate::Naive, &Stuck],
+            &bmp,
+            &Limits::default(),
+            Duration::from_millis(200),
+        );
+        assert_eq!(
+            rows[0].outcome,
+            Outcome::Decoded(Some(Agreement::Identical))
+        );
+        assert_eq!(
+            rows[1].outcome,
+            Outcome::Failed(DecodeError::TimedOut {
+                decoder: "stuck",
+                millis: 200
+            })
+        );
+        assert_eq!(rows[1].outcome.to_string(), "timed out");
+    }
 }

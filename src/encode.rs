@@ -928,7 +928,6 @@ pub fn seed_frame() -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Decode, Limits, Lut, Naive};
 
     fn u16_at(b: &[u8], at: usize) -> u16 {
         u16::from_le_bytes([b[at], b[at + 1]])
@@ -1171,41 +1170,5 @@ mod tests {
                 .count();
             assert_eq!(differ.count(), unset, "{name}");
         }
-    }
-
-    fn check_ours(decoder: &dyn Decode, list: &[Fixture]) {
-        let limits = Limits::default();
-        for f in list {
-            let bytes = encode(&f.spec);
-            let frame = decoder
-                .decode(&bytes, &limits)
-                .unwrap_or_else(|e| panic!("{} on {}: {e}", decoder.name(), f.name));
-            assert_eq!((frame.width, frame.height), (f.spec.width, f.spec.height));
-            let want = expected_rgba(&f.spec);
-            assert!(
-                frame.rgba == want,
-                "{} on {}: {}",
-                decoder.name(),
-                f.name,
-                first_diff(&frame.rgba, &want, f.spec.width)
-            );
-        }
-    }
-
-    #[test]
-    fn naive_decodes_every_fixture_as_expected() {
-        check_ours(&Naive, &fixtures());
-    }
-
-    #[test]
-    fn lut_decodes_every_fixture_as_expected() {
-        check_ours(&Lut::AUTO, &fixtures());
-    }
-
-    #[test]
-    fn bench_fixtures_decode_as_expected() {
-        let list = bench_fixtures();
-        assert_eq!(list.len(), 10);
-        check_ours(&Lut::AUTO, &list);
     }
 }

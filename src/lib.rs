@@ -18,6 +18,8 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod format;
+pub mod report;
+pub mod shm;
 
 pub use decode::{
     by_name, registry, BmpCrate, Decode, Dims, Frame, ImageCrate, Kernels, Lut, Naive, Origin, Zune,

@@ -112,6 +112,10 @@ fn matrix_over_every_file() {
                     .collect::<Vec<_>>()
             );
             let key = format!("{folder}/{}", file.file_name().unwrap().to_string_lossy());
+            let refs: Vec<(&str, Frame)> = REFS
+                .iter()
+                .filter_map(|p| reference(&dir, p, folder, &file).map(|f| (*p, f)))
+                .collect();
             for r in &rows {
                 if r.origin == Origin::Ours {
                     assert!(!matches!(
@@ -123,15 +127,24 @@ fn matrix_over_every_file() {
                     Outcome::Decoded(_) => "decoded",
                     Outcome::Failed(e) => e.kind(),
                 };
-                *counts
-                    .entry(format!("{folder} {}", r.decoder))
-                    .or_default()
-                    .entry(kind)
-                    .or_default() += 1;
+                let tally = counts.entry(format!("{folder} {}", r.decoder)).or_default();
+                *tally.entry(kind).or_default() += 1;
+                let mut cell = r.outcome.to_string();
+                if let Some(frame) = &r.frame {
+                    let same: Vec<&str> = refs
+                        .iter()
+                        .filter(|(_, f)| f == frame)
+                        .map(|(p, _)| *p)
+                        .collect();
+                    if !same.is_empty() {
+                        *tally.entry("identical to a peer reference").or_default() += 1;
+                    }
+                    cell = format!("{cell}; = refs {same:?}");
+                }
                 matrix
                     .entry(key.clone())
                     .or_default()
-                    .insert(r.decoder, r.outcome.to_string());
+                    .insert(r.decoder, cell);
             }
         }
     }

@@ -51,6 +51,35 @@ fn ours_match_one_snapshot_per_fixture() {
     }
 }
 
+/// The 1600×1200 benchmark fixtures decode to the encoder's intended pixels with every
+/// decoder of ours (the benchmark times only correct decoders).
+#[test]
+fn bench_fixtures_decode_as_intended() {
+    let limits = Limits::default();
+    let scalar = Lut::scalar();
+    let ours = registry()
+        .iter()
+        .copied()
+        .filter(|d| d.origin() == Origin::Ours);
+    let ours: Vec<&dyn Decode> = ours.chain([&scalar as &dyn Decode]).collect();
+    let list = encode::bench_fixtures();
+    assert_eq!(list.len(), 10);
+    for fixture in list {
+        let bmp = encode::encode(&fixture.spec);
+        let want = expected(&fixture);
+        for d in &ours {
+            let got = d.decode(&bmp, &limits).unwrap();
+            assert!(
+                got == want,
+                "{} on {}: {:?}",
+                d.name(),
+                fixture.name,
+                Agreement::of(&want, &got)
+            );
+        }
+    }
+}
+
 /// decoder × fixture → identical / differs / error, for every decoder in the registry.
 #[test]
 fn decoder_matrix_over_fixtures() {

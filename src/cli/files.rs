@@ -132,15 +132,7 @@ pub fn decode(
         xxhash_rust::xxh3::xxh3_64(&frame.rgba)
     );
     if let Some(out) = output {
-        image::save_buffer(
-            out,
-            &frame.rgba,
-            frame.width,
-            frame.height,
-            image::ColorType::Rgba8,
-        )
-        .map_err(|e| format!("{}: {e}", out.display()))?;
-        println!("wrote {}", out.display());
+        super::save_png(out, &frame.rgba, frame.width, frame.height)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,8 @@
 //! Subcommands of the `shmbmp` binary.
 
+mod bench;
 mod files;
+mod report;
 mod shm;
 
 use std::path::PathBuf;
@@ -53,8 +55,51 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Time decoders on your own frames: median per decoder, the memcpy floor, ratios.
+    Bench {
+        /// BMP files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A decoder name, or `all`.
+        #[arg(long, default_value = "all")]
+        decoder: String,
+        /// Timed runs per decoder (after one warm-up).
+        #[arg(long, default_value_t = 20)]
+        iters: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Build reports/index.html and reports/summary.md from the last `cargo bench`.
+    Report {
+        /// Criterion's output folder.
+        #[arg(long, default_value = "target/criterion")]
+        criterion: PathBuf,
+        /// The Python peers' timings (written by `cargo bench` when the venv exists).
+        #[arg(long, default_value = "target/peers.json")]
+        peers: PathBuf,
+        /// Where to write the report.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
+    /// Write the built-in fixtures as BMP files (e.g. for your own tools or the Python peers).
+    Fixtures {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The 1600×1200 benchmark fixtures instead of the small equivalence fixtures.
+        #[arg(long)]
+        bench: bool,
+    },
     #[command(flatten)]
     Shm(shm::ShmCommand),
+}
+
+/// Writes RGBA pixels as a PNG file and says so.
+fn save_png(path: &std::path::Path, rgba: &[u8], width: u32, height: u32) -> Result<(), String> {
+    image::save_buffer(path, rgba, width, height, image::ColorType::Rgba8)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
 }
 
 /// Runs the parsed command line.
@@ -68,6 +113,18 @@ pub fn run(cli: Cli) -> CliResult {
             limits,
         } => files::decode(&file, &decoder, output.as_ref(), &limits),
         Command::Check { files: f, limits } => files::check(&f, &limits),
+        Command::Bench {
+            files: f,
+            decoder,
+            iters,
+            limits,
+        } => bench::run(&f, &decoder, iters, &limits),
+        Command::Report {
+            criterion,
+            peers,
+            out,
+        } => report::run(&criterion, &peers, &out),
+        Command::Fixtures { out, bench } => report::fixtures(&out, bench),
         Command::Shm(cmd) => shm::run(cmd),
     }
 }

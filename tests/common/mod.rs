@@ -97,3 +97,4 @@ pub fn missing(what: &str) {
     }
     eprintln!("\n*** SKIPPED: {what} is missing ***\n");
 }
+pub mod region;

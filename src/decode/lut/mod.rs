@@ -346,7 +346,8 @@ impl RowDecoder {
                 self.decode_row(&data[r * layout.stride..][..layout.row_bytes], dst);
             }
         };
-        let threads = threads.clamp(1, h);
+        // A thread costs tens of microseconds to start: give each at least 1 MiB of output.
+        let threads = threads.min(out.len() / (1 << 20)).clamp(1, h);
         if threads == 1 {
             rows(0, out);
             return;

@@ -1,0 +1,112 @@
+//! What every bench binary does after criterion: the Python peers (decode bench only) and
+//! the `reports/` summary, so that `cargo bench` alone leaves a page to open.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use shmbmp::{encode, report};
+
+/// True when the binary runs as a benchmark (`cargo bench`), not as a test (`cargo test --benches`).
+pub fn benchmarking() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// True for `cargo bench -- --quick`.
+pub fn quick() -> bool {
+    std::env::args().any(|a| a == "--quick")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Where the benchmark fixtures are written as files (for the Python peers and the writer).
+pub fn fixtures_dir() -> PathBuf {
+    let d = target().join("bench-fixtures");
+    std::fs::create_dir_all(&d).expect("create target/bench-fixtures");
+    d
+}
+
+/// The shared-memory handoff results (`benches/shm.rs`).
+pub fn handoff_json() -> PathBuf {
+    target().join("shm-handoff.json")
+}
+
+fn peers_json() -> PathBuf {
+    target().join("peers.json")
+}
+
+/// Times cv2, Pillow, numpy and (once) the seed's Python loop on the benchmark fixtures with
+/// `benches/peers.py`, when the venv exists (`SHMBMP_PYTHON` or `.venv/bin/python`).
+pub fn run_python_peers() {
+    let json = peers_json();
+    let _ = std::fs::remove_file(&json);
+    let python = std::env::var_os("SHMBMP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/python"));
+    if !python.exists() {
+        eprintln!(
+            "\nPython peers not measured: {} not found. {}",
+            python.display(),
+            report::PEERS_SETUP
+        );
+        return;
+    }
+    let dir = fixtures_dir();
+    for f in encode::bench_fixtures() {
+        std::fs::write(dir.join(format!("{}.bmp", f.name)), encode::encode(&f.spec))
+            .expect("write fixture");
+    }
+    let mut cmd = Command::new(&python);
+    cmd.arg(root().join("benches/peers.py"))
+        .arg("--fixtures")
+        .arg(&dir)
+        .arg("--out")
+        .arg(&json)
+        .arg("--seed-loop");
+    if quick() {
+        cmd.arg("--quick");
+    }
+    eprintln!("\nPython peers: {cmd:?}");
+    match cmd.status() {
+        Ok(s) if s.success() => {}
+        other => {
+            eprintln!(
+                "Python peers failed ({other:?}); the report will say they were not measured"
+            );
+            let _ = std::fs::remove_file(&json);
+        }
+    }
+}
+
+/// Writes `reports/index.html` and `reports/summary.md` from everything criterion has measured.
+pub fn write_report() {
+    let rustc = Command::new("rustc")
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let opts = report::Options {
+        rustc,
+        ..Default::default()
+    };
+    let json = peers_json();
+    let peers = json.exists().then_some(json.as_path());
+    let out = root().join("reports");
+    match report::build_with(&target().join("criterion"), peers, &out, &opts) {
+        Ok(s) => {
+            for p in &s.written {
+                eprintln!("report: {}", p.display());
+            }
+        }
+        Err(e) => eprintln!("report not written: {e}"),
+    }
+}

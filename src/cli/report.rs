@@ -1,0 +1,52 @@
+//! `shmbmp report` and `shmbmp fixtures`: the benchmark summary and its inputs.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::CliResult;
+use shmbmp::{encode, report};
+
+/// `rustc -V`, when a rustc is on the PATH.
+pub fn rustc_version() -> Option<String> {
+    let out = std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Writes `reports/index.html` and `reports/summary.md` from criterion's output and the peers' JSON.
+pub fn run(criterion: &Path, peers: &Path, out: &Path) -> CliResult {
+    let peers = peers.exists().then_some(peers);
+    if peers.is_none() {
+        eprintln!("note: no Python peers JSON; the report will say they were not measured");
+    }
+    let opts = report::Options {
+        rustc: rustc_version(),
+        ..Default::default()
+    };
+    let summary = report::build_with(criterion, peers, out, &opts)?;
+    for path in &summary.written {
+        println!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes every fixture (`--bench`: the 1600×1200 benchmark set) as `NAME.bmp` into `dir`.
+pub fn fixtures(dir: &PathBuf, bench: bool) -> CliResult {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let list = if bench {
+        encode::bench_fixtures()
+    } else {
+        encode::fixtures()
+    };
+    for f in &list {
+        let path = dir.join(format!("{}.bmp", f.name));
+        std::fs::write(&path, encode::encode(&f.spec))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    println!("wrote {} fixtures to {}", list.len(), dir.display());
+    Ok(ExitCode::SUCCESS)
+}

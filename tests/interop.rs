@@ -1,0 +1,217 @@
+//! Real peers on the shared-memory protocol: Python (mmap + cv2, and the seed's
+//! `multiprocessing.shared_memory` style) and C# on Mono (the seed's raw writer and a framed
+//! writer). Missing interpreters are a loud skip locally and a failure under `CI`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::missing;
+use common::region::TempRegion;
+use shmbmp::shm::{write_raw, Location, Reader, Writer};
+use shmbmp::{encode, Decode, Frame, Limits, Lut};
+
+fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("interop-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The venv's Python with numpy and cv2 (`SHMBMP_PYTHON`, default `.venv/bin/python`).
+fn python() -> Option<PathBuf> {
+    let py = std::env::var_os("SHMBMP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    let ok = Command::new(&py)
+        .args(["-c", "import numpy, cv2"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Some(py)
+    } else {
+        missing(&format!("Python with numpy and cv2 at {} (python3 -m venv .venv && .venv/bin/pip install -r requirements.txt)", py.display()));
+        None
+    }
+}
+
+/// Compiles a C# peer with `mcs` into the test's scratch folder; `None` without Mono.
+fn csharp(source: &str, unsafe_code: bool) -> Option<PathBuf> {
+    let have = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("mcs") || !have("mono") {
+        missing("Mono (apt-get install mono-mcs mono-runtime)");
+        return None;
+    }
+    let exe = scratch("cs").join(source.replace(".cs", ".exe"));
+    let mut cmd = Command::new("mcs");
+    if unsafe_code {
+        cmd.arg("-unsafe");
+    }
+    let out = cmd
+        .arg(format!("-out:{}", exe.display()))
+        .arg(interop_dir().join(source))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "mcs {source}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    Some(exe)
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+    text
+}
+
+fn decode(bmp: &[u8]) -> Frame {
+    Lut::AUTO.decode(bmp, &Limits::default()).unwrap()
+}
+
+/// Our RGBA as the RGB bytes cv2 gives after BGR→RGB.
+fn rgb(frame: &Frame) -> Vec<u8> {
+    frame
+        .rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect()
+}
+
+/// Fixture files cv2 decodes exactly as we do (palettes and 24-bit; its 16-bit scaling differs).
+fn fixture_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    ["pal8", "rgb24", "pal4", "seed"]
+        .iter()
+        .map(|n| {
+            let bytes = encode::encode(&encode::fixture(n).unwrap().spec);
+            let p = dir.join(format!("{n}.bmp"));
+            std::fs::write(&p, &bytes).unwrap();
+            (p, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn python_writer_rust_reader() {
+    let Some(py) = python() else { return };
+    let r = TempRegion::new("pywrite");
+    let files = fixture_files(&scratch("pywrite"));
+    let out = run(Command::new(&py)
+        .arg(interop_dir().join("py_writer.py"))
+        .arg(&r.name)
+        .args(files.iter().map(|f| &f.0)));
+    assert!(out.contains("published 4 frames"), "{out}");
+    let mut reader = Reader::open(&r.name).unwrap();
+    let mut bmp = Vec::new();
+    let info = reader.latest(&mut bmp).unwrap();
+    assert_eq!(info.frame, 4);
+    assert_eq!(bmp, files[3].1, "the frame Python published");
+    assert_eq!(decode(&bmp), decode(&files[3].1));
+}
+
+#[test]
+fn rust_writer_python_reader_decodes_identically_with_cv2() {
+    let Some(py) = python() else { return };
+    let r = TempRegion::new("pyread");
+    let dir = scratch("pyread");
+    for (_, bytes) in fixture_files(&dir) {
+        let mut w = Writer::create(&r.name, 3, bytes.len() as u64).unwrap();
+        w.publish(&bytes).unwrap();
+        let out_file = dir.join("out.rgb");
+        let out = run(Command::new(&py)
+            .arg(interop_dir().join("py_reader.py"))
+            .arg(&r.name)
+            .arg(&out_file));
+        let theirs = std::fs::read(&out_file).unwrap();
+        assert!(
+            theirs == rgb(&decode(&bytes)),
+            "cv2 pixels differ from ours ({out})"
+        );
+        drop(w);
+        std::fs::remove_file(r.path()).unwrap();
+    }
+}
+
+#[test]
+fn rust_raw_region_read_the_seeds_python_way() {
+    let Some(py) = python() else { return };
+    let r = TempRegion::new("pyraw");
+    let seed = encode::seed_frame();
+    write_raw(&Location::named(&r.name).unwrap(), &seed, 0o600).unwrap();
+    let out_file = scratch("pyraw").join("out.rgb");
+    let out = run(Command::new(&py)
+        .arg(interop_dir().join("py_raw_reader.py"))
+        .arg(&r.name)
+        .arg(&out_file));
+    assert!(out.contains("raw 1921078 bytes 1600x1200"), "{out}");
+    assert!(
+        std::fs::read(&out_file).unwrap() == rgb(&decode(&seed)),
+        "SharedMemory + cv2 pixels differ"
+    );
+    assert!(
+        r.path().exists(),
+        "Python's resource tracker unlinked the writer's region"
+    );
+}
+
+#[test]
+fn csharp_seed_raw_writer_read_by_shmbmp() {
+    let Some(exe) = csharp("RawWriter.cs", false) else {
+        return;
+    };
+    let r = TempRegion::new("csraw");
+    let dir = scratch("csraw");
+    let seed = dir.join("seed.bmp");
+    std::fs::write(&seed, encode::seed_frame()).unwrap();
+    run(Command::new("mono").arg(&exe).arg(&r.name).arg(&seed));
+    assert_eq!(
+        std::fs::read(r.path()).unwrap(),
+        encode::seed_frame(),
+        "byte-identical block"
+    );
+    let png = dir.join("seed.png");
+    let out = run(Command::new(env!("CARGO_BIN_EXE_shmbmp"))
+        .args(["read", "--raw", "--name", &r.name, "-o"])
+        .arg(&png));
+    let want = format!(
+        "xxh3 {:016x}",
+        xxhash_rust::xxh3::xxh3_64(&decode(&encode::seed_frame()).rgba)
+    );
+    assert!(out.contains(&want), "shmbmp read --raw: {out}");
+    let back = image::open(&png).unwrap().into_rgba8().into_raw();
+    assert!(back == decode(&encode::seed_frame()).rgba);
+}
+
+#[test]
+fn csharp_framed_writer_read_by_rust() {
+    let Some(exe) = csharp("FramedWriter.cs", true) else {
+        return;
+    };
+    let r = TempRegion::new("csframed");
+    let files = fixture_files(&scratch("csframed"));
+    run(Command::new("mono")
+        .arg(&exe)
+        .arg(&r.name)
+        .args(files.iter().map(|f| &f.0)));
+    let mut reader = Reader::open(&r.name).unwrap();
+    let mut bmp = Vec::new();
+    assert_eq!(reader.latest(&mut bmp).unwrap().frame, 4);
+    assert_eq!(bmp, files[3].1);
+    assert_eq!(decode(&bmp), decode(&files[3].1));
+}
