@@ -63,6 +63,9 @@ fuzz_target!(|data: &[u8]| {
                 n == l,
                 "naive and lut disagree on a frame read from a region"
             );
+            if let Ok(frame) = &n {
+                common::check_frame(frame, &limits);
+            }
         }
     }
     if let Ok(raw) = RawReader::open_at(&loc) {
