@@ -74,4 +74,6 @@ fuzz_target!(|data: &[u8]| {
             let _ = Naive.decode(&bmp, &limits);
         }
     }
+    // Readers are dropped (unmapped): remove the file so that no run leaves one behind.
+    let _ = std::fs::remove_file(path);
 });
