@@ -45,18 +45,24 @@ impl Limits {
             ("width", u64::from(width), u64::from(self.max_width)),
             ("height", u64::from(height), u64::from(self.max_height)),
             ("pixel count", pixels, self.max_pixels),
-            ("RGBA output size in bytes", pixels * 4, self.max_bytes),
+            (
+                "RGBA output size in bytes",
+                pixels.saturating_mul(4),
+                self.max_bytes,
+            ),
         ];
         for (what, value, limit) in checks {
             if value > limit {
                 return Err(DecodeError::LimitExceeded { what, value, limit });
             }
         }
-        if pixels * 4 > usize::MAX as u64 {
+        // Whatever the limits say, no `Vec` holds more than `isize::MAX` bytes (asking for
+        // more panics with "capacity overflow" instead of returning an error).
+        if pixels.saturating_mul(4) > isize::MAX as u64 {
             return Err(DecodeError::LimitExceeded {
                 what: "RGBA output size in bytes",
-                value: pixels * 4,
-                limit: usize::MAX as u64,
+                value: pixels.saturating_mul(4),
+                limit: isize::MAX as u64,
             });
         }
         Ok(())

@@ -32,7 +32,8 @@ impl Channel {
         }
         let shift = mask.trailing_zeros();
         let bits = (mask >> shift).trailing_ones();
-        if (mask >> shift) >> bits != 0 {
+        // `bits` is 32 for a full mask: `checked_shr` keeps the shift in range.
+        if (mask >> shift).checked_shr(bits).unwrap_or(0) != 0 {
             return Err(DecodeError::InvalidField {
                 field,
                 offset,
@@ -183,6 +184,11 @@ mod tests {
         assert!(Masks::from_raw([0xf0f0, 0, 0, 0], 16, 54).is_err());
         assert!(Masks::from_raw([0xff00, 0x0ff0, 0, 0], 16, 54).is_err());
         assert!(Masks::from_raw([0x1_0000, 0, 0, 0], 16, 54).is_err());
+        // A full 32-bit mask is one contiguous channel (its check once overflowed the shift).
+        let full = Channel::from_mask("red mask", u32::MAX, 54).unwrap();
+        assert_eq!((full.shift, full.bits, full.mask()), (0, 32, u32::MAX));
+        assert!(Channel::from_mask("red mask", 0xffff_fffe, 54).is_ok());
+        assert!(Channel::from_mask("red mask", 0x7fff_fffd, 54).is_err());
     }
 
     #[test]
