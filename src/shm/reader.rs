@@ -150,7 +150,9 @@ impl Reader {
                 if let Some(info) = self.read(n, buf)? {
                     return Ok(self.returned(info));
                 }
-            } else if started.elapsed() >= timeout {
+            }
+            // Also when the announced slot keeps failing (torn, or left mid-write).
+            if started.elapsed() >= timeout {
                 return Err(ShmError::Timeout {
                     after: self.last,
                     waited_ms: started.elapsed().as_millis() as u64,
