@@ -89,13 +89,10 @@ pub fn run_python_peers() {
 
 /// Writes `reports/index.html` and `reports/summary.md` from everything criterion has measured.
 pub fn write_report() {
-    let rustc = Command::new("rustc")
-        .arg("-V")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let handoff = handoff_json();
     let opts = report::Options {
-        rustc,
+        rustc: report::rustc_version(),
+        handoff_json: handoff.exists().then_some(handoff),
         ..Default::default()
     };
     let json = peers_json();

@@ -77,6 +77,9 @@ enum Command {
         /// The Python peers' timings (written by `cargo bench` when the venv exists).
         #[arg(long, default_value = "target/peers.json")]
         peers: PathBuf,
+        /// The shared-memory handoff results (written by `cargo bench --bench shm`).
+        #[arg(long, default_value = "target/shm-handoff.json")]
+        handoff: PathBuf,
         /// Where to write the report.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
@@ -122,8 +125,9 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Report {
             criterion,
             peers,
+            handoff,
             out,
-        } => report::run(&criterion, &peers, &out),
+        } => report::run(&criterion, &peers, &handoff, &out),
         Command::Fixtures { out, bench } => report::fixtures(&out, bench),
         Command::Shm(cmd) => shm::run(cmd),
     }

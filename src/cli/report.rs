@@ -6,25 +6,16 @@ use std::process::ExitCode;
 use super::CliResult;
 use shmbmp::{encode, report};
 
-/// `rustc -V`, when a rustc is on the PATH.
-pub fn rustc_version() -> Option<String> {
-    let out = std::process::Command::new("rustc")
-        .arg("-V")
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// Writes `reports/index.html` and `reports/summary.md` from criterion's output and the peers' JSON.
-pub fn run(criterion: &Path, peers: &Path, out: &Path) -> CliResult {
+/// Writes `reports/index.html` and `reports/summary.md` from criterion's output, the peers'
+/// JSON and the handoff JSON (each JSON only when it exists).
+pub fn run(criterion: &Path, peers: &Path, handoff: &Path, out: &Path) -> CliResult {
     let peers = peers.exists().then_some(peers);
     if peers.is_none() {
         eprintln!("note: no Python peers JSON; the report will say they were not measured");
     }
     let opts = report::Options {
-        rustc: rustc_version(),
+        rustc: report::rustc_version(),
+        handoff_json: handoff.exists().then(|| handoff.to_path_buf()),
         ..Default::default()
     };
     let summary = report::build_with(criterion, peers, out, &opts)?;

@@ -98,6 +98,17 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// `rustc -V` of the toolchain on the PATH, when there is one.
+pub fn rustc_version() -> Option<String> {
+    let out = std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

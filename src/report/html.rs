@@ -126,6 +126,9 @@ pub fn render_html(s: &Summary) -> String {
             esc(h).replace("`lut`", "<code>lut</code>")
         );
     }
+    if let Some(n) = &s.floor_note {
+        let _ = writeln!(o, "<p class=\"howto\">{}</p>", esc(n));
+    }
     let _ = writeln!(o, "<p class=\"howto\">{}</p>", esc(HOW_TO_READ));
     o.push_str("<p class=\"legend\">");
     for (class, label) in [

@@ -22,6 +22,9 @@ pub fn render_markdown(s: &Summary) -> String {
     if let Some(h) = &s.headline {
         let _ = writeln!(o, "**{h}**\n");
     }
+    if let Some(n) = &s.floor_note {
+        let _ = writeln!(o, "{n}\n");
+    }
     let _ = writeln!(o, "{HOW_TO_READ}\n");
     for t in &s.fixtures {
         let _ = write!(o, "## {}", t.fixture);

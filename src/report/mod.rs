@@ -41,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use environment::rustc_version;
 pub use error::ReportError;
 pub use html::render_html;
 pub use markdown::render_markdown;
@@ -262,6 +263,8 @@ pub struct Summary {
     pub header: Header,
     /// One line answering the project's question for the seed frame, when it can be said.
     pub headline: Option<String>,
+    /// How much the floor moved between same-sized fixtures: the run's noise, when measurable.
+    pub floor_note: Option<String>,
     /// Fixture tables, the seed frame first, then by name.
     pub fixtures: Vec<FixtureTable>,
     /// Benchmarks outside `decode/`.

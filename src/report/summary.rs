@@ -199,10 +199,12 @@ pub(super) fn summarize(
         .iter()
         .find(|t| t.fixture == SEED_FIXTURE)
         .and_then(headline);
+    let floor_note = floor_note(&fixtures);
 
     Summary {
         header: header(criterion_dir, opts, python),
         headline,
+        floor_note,
         fixtures,
         other,
         handoff: Vec::new(),
@@ -257,10 +259,76 @@ fn headline(t: &FixtureTable) -> Option<String> {
     Some(s)
 }
 
+/// How far the `floor` moved between fixtures with the same output size in this run: the
+/// same memcpy timed again, so its spread is the machine's noise, which every ratio carries.
+fn floor_note(fixtures: &[FixtureTable]) -> Option<String> {
+    let mut floors: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+    for t in fixtures {
+        if let (Some(n), Some(f)) = (t.rgba_bytes, t.row("floor").and_then(|r| r.median_ns)) {
+            floors.entry(n).or_default().push(f);
+        }
+    }
+    let (bytes, times) = floors.into_iter().max_by_key(|(_, v)| v.len())?;
+    if times.len() < 2 {
+        return None;
+    }
+    let min = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = times.iter().copied().fold(0.0, f64::max);
+    Some(format!(
+        "Machine noise: the floor, the same memcpy of {bytes} bytes, measured {} to {} \
+         ({} apart) across the {} fixtures of that size in this run; every ratio to the \
+         floor carries that noise.",
+        fmt_ns(min),
+        fmt_ns(max),
+        fmt_ratio(max / min),
+        times.len()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::registry;
+
+    fn table(fixture: &str, rgba_bytes: u64, floor_ns: f64) -> FixtureTable {
+        FixtureTable {
+            fixture: fixture.to_string(),
+            rgba_bytes: Some(rgba_bytes),
+            dims: None,
+            group_link: None,
+            rows: vec![Row {
+                decoder: "floor".to_string(),
+                kind: RowKind::Floor,
+                median_ns: Some(floor_ns),
+                gb_per_s: None,
+                vs_floor: None,
+                vs_lut: None,
+                spread: None,
+                link: None,
+                check: Check::ByTests,
+                rgba_out: true,
+                note: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn floor_note_gives_the_spread_of_same_sized_floors() {
+        let one = [table("a", 100, 1_000.0), table("b", 7, 5_000.0)];
+        assert_eq!(floor_note(&one), None, "no two floors of one size");
+        let three = [
+            table("a", 100, 1_000_000.0),
+            table("b", 100, 1_500_000.0),
+            table("c", 100, 1_200_000.0),
+            table("small", 7, 50.0),
+        ];
+        let note = floor_note(&three).unwrap();
+        assert!(note.contains("1.00 ms to 1.50 ms (1.50× apart)"), "{note}");
+        assert!(
+            note.contains("100 bytes") && note.contains("the 3 fixtures"),
+            "{note}"
+        );
+    }
 
     #[test]
     fn every_decoder_of_ours_and_its_into_variant_is_ours() {
