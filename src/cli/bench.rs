@@ -9,18 +9,28 @@ use super::files::LimitArgs;
 use super::CliResult;
 use shmbmp::{by_name, registry, Decode, Layout};
 
-/// Median wall time of `iters` runs of `f`, in milliseconds, after one warm-up run.
-fn median_ms(iters: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let mut times: Vec<f64> = (0..iters.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
+/// Median wall time in milliseconds of each of `jobs`, after one warm-up run of each. The
+/// runs are interleaved (one of each job per round, `rounds` rounds) so that a machine whose
+/// speed drifts during the run slows every job alike and the ratios between them hold.
+fn interleaved_medians_ms(rounds: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<f64> {
+    let mut times = vec![Vec::with_capacity(rounds.max(1)); jobs.len()];
+    for job in jobs.iter_mut() {
+        job();
+    }
+    for _ in 0..rounds.max(1) {
+        for (job, t) in jobs.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            job();
+            t.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort_by(f64::total_cmp);
+            t[t.len() / 2]
         })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+        .collect()
 }
 
 /// Times `decoder` (a registry name or `all`) on each file and prints a table per file.
@@ -37,24 +47,41 @@ pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -
             Layout::parse(&bmp, &limits).map_err(|e| format!("{}: {e}", file.display()))?;
         let len = layout.output_len();
         let (src, mut dst) = (vec![0x5au8; len], vec![0u8; len]);
-        let floor = median_ms(iters, || dst.copy_from_slice(black_box(&src)));
-        let mut rows = vec![("floor (memcpy)".to_string(), Ok(floor))];
-        let mut lut = None;
+        // Decoders that fail on this file are reported, not timed.
+        let mut failed = Vec::new();
+        let mut timed = Vec::new();
         for d in &decoders {
-            let mut out = Vec::new();
-            let row = match d.decode_into(&bmp, &limits, &mut out) {
-                Ok(_) => Ok(median_ms(iters, || {
-                    let _ = black_box(d.decode_into(black_box(&bmp), &limits, &mut out));
-                })),
-                Err(e) => Err(e.to_string()),
-            };
-            if d.name() == "lut" {
-                lut = row.as_ref().ok().copied();
+            match d.decode_into(&bmp, &limits, &mut Vec::new()) {
+                Ok(_) => timed.push(*d),
+                Err(e) => failed.push((d.name(), e.to_string())),
             }
-            rows.push((format!("{} (decode_into)", d.name()), row));
+        }
+        let mut outs = vec![Vec::new(); timed.len()];
+        let mut jobs: Vec<Box<dyn FnMut() + '_>> =
+            vec![Box::new(|| dst.copy_from_slice(black_box(&src)))];
+        for (d, out) in timed.iter().zip(&mut outs) {
+            let (bmp, limits) = (&bmp, &limits);
+            jobs.push(Box::new(move || {
+                let _ = black_box(d.decode_into(black_box(bmp), limits, out));
+            }));
+        }
+        let medians = interleaved_medians_ms(iters, &mut jobs);
+        drop(jobs);
+        let floor = medians[0];
+        let lut = timed
+            .iter()
+            .zip(&medians[1..])
+            .find(|(d, _)| d.name() == "lut")
+            .map(|(_, &m)| m);
+        let mut rows = vec![("floor (memcpy)".to_string(), Ok(floor))];
+        for (d, &m) in timed.iter().zip(&medians[1..]) {
+            rows.push((format!("{} (decode_into)", d.name()), Ok(m)));
+        }
+        for (name, e) in failed {
+            rows.push((format!("{name} (decode_into)"), Err(e)));
         }
         println!(
-            "{}: {}x{}, {} bytes of RGBA, median of {iters} runs",
+            "{}: {}x{}, {} bytes of RGBA, median of {iters} interleaved rounds",
             file.display(),
             layout.width,
             layout.height,
@@ -79,4 +106,27 @@ pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn jobs_run_once_to_warm_up_then_in_rounds() {
+        let log = RefCell::new(Vec::new());
+        let mut jobs: Vec<Box<dyn FnMut() + '_>> = vec![
+            Box::new(|| log.borrow_mut().push('a')),
+            Box::new(|| {
+                log.borrow_mut().push('b');
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }),
+        ];
+        let medians = interleaved_medians_ms(3, &mut jobs);
+        drop(jobs);
+        assert_eq!(log.into_inner(), "abababab".chars().collect::<Vec<_>>());
+        assert_eq!(medians.len(), 2);
+        assert!(medians[1] >= 2.0 && medians[0] < medians[1], "{medians:?}");
+    }
 }

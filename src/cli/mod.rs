@@ -63,7 +63,7 @@ enum Command {
         /// A decoder name, or `all`.
         #[arg(long, default_value = "all")]
         decoder: String,
-        /// Timed runs per decoder (after one warm-up).
+        /// Timed rounds; each round runs the floor and every decoder once, interleaved.
         #[arg(long, default_value_t = 20)]
         iters: usize,
         #[command(flatten)]
