@@ -77,21 +77,8 @@ fn handoff(fps: u32, seconds: f64, seed_file: &std::path::Path) -> HandoffRow {
     };
     let limits = Limits::default();
     let (mut bmp, mut rgba) = (Vec::new(), Vec::new());
-    // The first frame warms the buffers and is not counted.
-    reader
-        .next_decoded(
-            &Lut::AUTO,
-            &limits,
-            Duration::from_secs(5),
-            &mut bmp,
-            &mut rgba,
-        )
-        .expect("first frame");
-    let (first, start_stats) = (reader.latest_number(), reader.stats());
-    let mut latencies_us = Vec::new();
-    let started = Instant::now();
-    while started.elapsed().as_secs_f64() < seconds {
-        let (info, _) = reader
+    let mut decode_next = |reader: &mut Reader| {
+        reader
             .next_decoded(
                 &Lut::AUTO,
                 &limits,
@@ -99,7 +86,16 @@ fn handoff(fps: u32, seconds: f64, seed_file: &std::path::Path) -> HandoffRow {
                 &mut bmp,
                 &mut rgba,
             )
-            .expect("frame");
+            .map(|(info, _)| info)
+            .expect("frame")
+    };
+    // The first frame warms the buffers and is not counted.
+    decode_next(&mut reader);
+    let (first, start_stats) = (reader.latest_number(), reader.stats());
+    let mut latencies_us = Vec::new();
+    let started = Instant::now();
+    while started.elapsed().as_secs_f64() < seconds {
+        let info = decode_next(&mut reader);
         latencies_us.push(now_ns().saturating_sub(info.written_ns) as f64 / 1e3);
     }
     let secs = started.elapsed().as_secs_f64();
