@@ -114,6 +114,13 @@ struct PixelSink<'a> {
     out: &'a mut [u8],
 }
 
+impl PixelSink<'_> {
+    fn pixel(&mut self, row: usize, x: usize, index: u8) {
+        let rgba = palette::entry(self.bmp, self.layout, usize::from(index));
+        put(self.out, self.layout, x, row, rgba);
+    }
+}
+
 impl rle::Sink for PixelSink<'_> {
     fn run(&mut self, row: usize, x: usize, count: usize, even: u8, odd: u8) {
         for i in 0..count {
@@ -122,9 +129,10 @@ impl rle::Sink for PixelSink<'_> {
         }
     }
 
-    fn pixel(&mut self, row: usize, x: usize, index: u8) {
-        let rgba = palette::entry(self.bmp, self.layout, usize::from(index));
-        put(self.out, self.layout, x, row, rgba);
+    fn literal(&mut self, row: usize, x: usize, indices: &[u8]) {
+        for (i, &index) in indices.iter().enumerate() {
+            self.pixel(row, x + i, index);
+        }
     }
 }
 

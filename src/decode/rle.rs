@@ -13,8 +13,9 @@ use crate::format::{Layout, PixelFormat};
 pub(crate) trait Sink {
     /// `count` pixels starting at `x`; pixel `i` has index `even` when `i` is even, else `odd`.
     fn run(&mut self, row: usize, x: usize, count: usize, even: u8, odd: u8);
-    /// One pixel.
-    fn pixel(&mut self, row: usize, x: usize, index: u8);
+    /// The pixels of an absolute block starting at `x`, one index each (RLE4 nibbles already
+    /// split), clipped to the row; never empty.
+    fn literal(&mut self, row: usize, x: usize, indices: &[u8]);
 }
 
 /// Interprets the RLE stream whose bytes `next` yields, sending pixels to `sink`.
@@ -51,20 +52,30 @@ pub(crate) fn decode<S: Sink>(layout: &Layout, mut next: impl FnMut() -> Option<
             count => {
                 let count = usize::from(count);
                 let bytes = if four_bit { count.div_ceil(2) } else { count };
-                let row = layout.output_row(y);
-                for i in 0..bytes {
+                let mut indices = [0u8; 255];
+                let (mut got, mut ended) = (0, false);
+                for _ in 0..bytes {
                     let Some(b) = next() else {
-                        return;
+                        ended = true;
+                        break;
                     };
-                    let pixels: &[u8] = if four_bit { &[b >> 4, b & 0x0f] } else { &[b] };
-                    for (k, &index) in pixels.iter().enumerate() {
-                        let at = x + (i * pixels.len()) + k;
-                        if i * pixels.len() + k < count && at < w {
-                            sink.pixel(row, at, index);
+                    if four_bit {
+                        indices[got] = b >> 4;
+                        if got + 1 < count {
+                            indices[got + 1] = b & 0x0f;
                         }
+                        got = (got + 2).min(count);
+                    } else {
+                        indices[got] = b;
+                        got += 1;
                     }
                 }
-                if bytes % 2 == 1 && next().is_none() {
+                // The pixels read, even when the stream ended inside the block.
+                let shown = got.min(w.saturating_sub(x));
+                if shown > 0 {
+                    sink.literal(layout.output_row(y), x, &indices[..shown]);
+                }
+                if ended || (bytes % 2 == 1 && next().is_none()) {
                     return;
                 }
                 x += count;

@@ -382,16 +382,27 @@ struct TableSink<'a> {
 impl rle::Sink for TableSink<'_> {
     fn run(&mut self, row: usize, x: usize, count: usize, even: u8, odd: u8) {
         let at = (row * self.width + x) * 4;
+        let dst = &mut self.out[at..at + count * 4];
         let e = self.table[usize::from(even)].to_ne_bytes();
+        if even == odd {
+            for d in dst.chunks_exact_mut(4) {
+                d.copy_from_slice(&e);
+            }
+            return;
+        }
         let o = self.table[usize::from(odd)].to_ne_bytes();
-        for (i, d) in self.out[at..at + count * 4].chunks_exact_mut(4).enumerate() {
+        for (i, d) in dst.chunks_exact_mut(4).enumerate() {
             d.copy_from_slice(if i % 2 == 0 { &e } else { &o });
         }
     }
 
-    fn pixel(&mut self, row: usize, x: usize, index: u8) {
+    fn literal(&mut self, row: usize, x: usize, indices: &[u8]) {
         let at = (row * self.width + x) * 4;
-        self.out[at..at + 4].copy_from_slice(&self.table[usize::from(index)].to_ne_bytes());
+        scalar::pal8(
+            &self.table,
+            indices,
+            &mut self.out[at..at + indices.len() * 4],
+        );
     }
 }
 
