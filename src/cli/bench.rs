@@ -89,7 +89,7 @@ pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -
         );
         println!(
             "  {:<22} {:>10} {:>8} {:>9} {:>8}",
-            "decoder", "ms", "GB/s", "/ floor", "/ lut"
+            "decoder", "median", "GB/s", "/ floor", "/ lut"
         );
         for (name, row) in rows {
             match row {
@@ -97,7 +97,8 @@ pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -
                     let vs_lut = lut.map_or("-".into(), |l| format!("{:.2}", ms / l));
                     let gbs = len as f64 / (ms * 1e6);
                     println!(
-                        "  {name:<22} {ms:>10.3} {gbs:>8.2} {:>9.2} {vs_lut:>8}",
+                        "  {name:<22} {:>10} {gbs:>8.2} {:>9.2} {vs_lut:>8}",
+                        shmbmp::report::fmt_ns(ms * 1e6),
                         ms / floor
                     );
                 }

@@ -82,8 +82,10 @@ impl Lut {
     }
 
     fn thread_count(&self) -> usize {
+        // `available_parallelism` reads cgroup files on Linux (tens of microseconds): ask once.
+        static CORES: OnceLock<usize> = OnceLock::new();
         match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            0 => *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             n => n,
         }
     }
