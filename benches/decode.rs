@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use shmbmp::{encode, registry, Layout, Limits, Origin};
+use shmbmp::{encode, registry, timing, Decode, Layout, Limits, Origin};
 
 fn decode_matrix(c: &mut Criterion) {
     let limits = Limits::default();
@@ -46,11 +46,37 @@ fn decode_matrix(c: &mut Criterion) {
     }
 }
 
+/// The floor and every decoder on every fixture again, interleaved round by round
+/// ([`shmbmp::timing`]), so the report can give ratios that host drift cannot skew.
+fn interleaved_matrix() {
+    let limits = Limits::default();
+    let rounds = if support::quick() { 5 } else { 25 };
+    let decoders: Vec<&dyn Decode> = registry().to_vec();
+    let results: Vec<_> = encode::bench_fixtures()
+        .iter()
+        .map(|f| {
+            let bmp = encode::encode(&f.spec);
+            let t = timing::interleave_decoders(f.name, &bmp, &decoders, &limits, rounds)
+                .expect("bench fixtures are valid");
+            eprintln!(
+                "interleaved {:<20} floor {:>9}, lut {:.2}x the floor",
+                f.name,
+                shmbmp::report::fmt_ns(t.floor_ns),
+                t.median_ns("lut").unwrap_or(f64::NAN) / t.floor_ns
+            );
+            t
+        })
+        .collect();
+    let json = serde_json::to_string_pretty(&results).expect("serialize");
+    std::fs::write(support::interleaved_json(), json).expect("write interleaved.json");
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     decode_matrix(&mut c);
     c.final_summary();
     if support::benchmarking() {
+        interleaved_matrix();
         support::run_python_peers();
         support::write_report();
     }

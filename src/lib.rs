@@ -20,6 +20,7 @@ pub mod error;
 pub mod format;
 pub mod report;
 pub mod shm;
+pub mod timing;
 
 pub use decode::{
     by_name, registry, BmpCrate, Decode, Dims, Frame, ImageCrate, Kernels, Lut, Naive, Origin, Zune,

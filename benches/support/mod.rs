@@ -40,6 +40,11 @@ pub fn handoff_json() -> PathBuf {
     target().join("shm-handoff.json")
 }
 
+/// The interleaved floor-and-decoders timings (`benches/decode.rs`).
+pub fn interleaved_json() -> PathBuf {
+    target().join("interleaved.json")
+}
+
 fn peers_json() -> PathBuf {
     target().join("peers.json")
 }
@@ -93,6 +98,7 @@ pub fn write_report() {
     let opts = report::Options {
         rustc: report::rustc_version(),
         handoff_json: handoff.exists().then_some(handoff),
+        interleaved_json: Some(interleaved_json()).filter(|p| p.exists()),
         ..Default::default()
     };
     let json = peers_json();

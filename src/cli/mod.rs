@@ -80,6 +80,9 @@ enum Command {
         /// The shared-memory handoff results (written by `cargo bench --bench shm`).
         #[arg(long, default_value = "target/shm-handoff.json")]
         handoff: PathBuf,
+        /// The interleaved timings (written by `cargo bench --bench decode`).
+        #[arg(long, default_value = "target/interleaved.json")]
+        interleaved: PathBuf,
         /// Where to write the report.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
@@ -126,8 +129,9 @@ pub fn run(cli: Cli) -> CliResult {
             criterion,
             peers,
             handoff,
+            interleaved,
             out,
-        } => report::run(&criterion, &peers, &handoff, &out),
+        } => report::run(&criterion, &peers, &handoff, &interleaved, &out),
         Command::Fixtures { out, bench } => report::fixtures(&out, bench),
         Command::Shm(cmd) => shm::run(cmd),
     }

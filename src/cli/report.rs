@@ -7,8 +7,14 @@ use super::CliResult;
 use shmbmp::{encode, report};
 
 /// Writes `reports/index.html` and `reports/summary.md` from criterion's output, the peers'
-/// JSON and the handoff JSON (each JSON only when it exists).
-pub fn run(criterion: &Path, peers: &Path, handoff: &Path, out: &Path) -> CliResult {
+/// JSON, the handoff JSON and the interleaved JSON (each JSON only when it exists).
+pub fn run(
+    criterion: &Path,
+    peers: &Path,
+    handoff: &Path,
+    interleaved: &Path,
+    out: &Path,
+) -> CliResult {
     let peers = peers.exists().then_some(peers);
     if peers.is_none() {
         eprintln!("note: no Python peers JSON; the report will say they were not measured");
@@ -16,6 +22,7 @@ pub fn run(criterion: &Path, peers: &Path, handoff: &Path, out: &Path) -> CliRes
     let opts = report::Options {
         rustc: report::rustc_version(),
         handoff_json: handoff.exists().then(|| handoff.to_path_buf()),
+        interleaved_json: interleaved.exists().then(|| interleaved.to_path_buf()),
         ..Default::default()
     };
     let summary = report::build_with(criterion, peers, out, &opts)?;

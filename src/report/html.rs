@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::text::{
-    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, opt, HANDOFF_INTRO, HOW_TO_READ,
+    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cells, opt, HANDOFF_INTRO,
+    HOW_TO_READ, INTERLEAVED_INTRO,
 };
 use super::{Check, FixtureTable, Row, RowKind, Summary};
 
@@ -150,6 +151,9 @@ pub fn render_html(s: &Summary) -> String {
             .map(|t| format!("<a href=\"#fx-{0}\">{0}</a>", esc(&t.fixture)))
             .collect();
         o.push_str(&links.join(" · "));
+        if !s.interleaved.is_empty() {
+            o.push_str(" · <a href=\"#interleaved\">interleaved ratios</a>");
+        }
         if !s.other.is_empty() {
             o.push_str(" · <a href=\"#other\">other benchmarks</a>");
         }
@@ -205,6 +209,28 @@ pub fn render_html(s: &Summary) -> String {
                 opt(r.vs_floor, fmt_ratio),
                 opt(r.vs_lut, fmt_ratio),
             );
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    if !s.interleaved.is_empty() {
+        let (header, rows) = interleaved_cells(&s.interleaved);
+        let _ = write!(
+            o,
+            "<h2 id=\"interleaved\">Interleaved ratios to the floor</h2>\n<p>{}</p>\n<table><thead><tr>",
+            esc(INTERLEAVED_INTRO)
+        );
+        for (i, h) in header.iter().enumerate() {
+            let class = if i == 0 { "" } else { " class=\"n\"" };
+            let _ = write!(o, "<th{class}>{}</th>", esc(h));
+        }
+        o.push_str("</tr></thead><tbody>\n");
+        for row in rows {
+            o.push_str("<tr>");
+            for (i, c) in row.iter().enumerate() {
+                let class = if i == 0 { "" } else { " class=\"n\"" };
+                let _ = write!(o, "<td{class}>{}</td>", esc(c));
+            }
+            o.push_str("</tr>\n");
         }
         o.push_str("</tbody></table>\n");
     }

@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::text::{
-    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, opt, HANDOFF_INTRO, HOW_TO_READ,
+    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cells, opt, HANDOFF_INTRO,
+    HOW_TO_READ, INTERLEAVED_INTRO,
 };
 use super::Summary;
 
@@ -62,6 +63,20 @@ pub fn render_markdown(s: &Summary) -> String {
                     _ => String::new(),
                 }),
             );
+        }
+        o.push('\n');
+    }
+    if !s.interleaved.is_empty() {
+        let (header, rows) = interleaved_cells(&s.interleaved);
+        let _ = writeln!(
+            o,
+            "## Interleaved ratios to the floor\n\n{INTERLEAVED_INTRO}\n"
+        );
+        let _ = writeln!(o, "| {} |", header.join(" | "));
+        let _ = writeln!(o, "|---|{}", "--:|".repeat(header.len() - 1));
+        for row in rows {
+            let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+            let _ = writeln!(o, "| {} |", cells.join(" | "));
         }
         o.push('\n');
     }

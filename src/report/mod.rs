@@ -76,6 +76,8 @@ pub struct Options {
     pub cores: Option<usize>,
     /// The shared-memory handoff results written by `benches/shm.rs`, if any.
     pub handoff_json: Option<PathBuf>,
+    /// The interleaved floor-and-decoders timings written by `benches/decode.rs`, if any.
+    pub interleaved_json: Option<PathBuf>,
 }
 
 /// One cross-process handoff run: a writer process publishing the seed frame, this process
@@ -271,6 +273,8 @@ pub struct Summary {
     pub other: Vec<OtherRow>,
     /// Cross-process shared-memory handoff runs (empty when not measured).
     pub handoff: Vec<HandoffRow>,
+    /// Interleaved floor-and-decoders timings per fixture (empty when not measured).
+    pub interleaved: Vec<crate::timing::Interleaved>,
     /// The files written.
     pub written: Vec<PathBuf>,
 }
@@ -302,6 +306,9 @@ pub fn build_with(
     let mut summary = summarize(criterion_dir, &link_base, &benches, peers.as_ref(), opts);
     if let Some(path) = &opts.handoff_json {
         summary.handoff = read_json(path)?;
+    }
+    if let Some(path) = &opts.interleaved_json {
+        summary.interleaved = read_json(path)?;
     }
 
     let html_path = out_dir.join("index.html");

@@ -208,6 +208,7 @@ pub(super) fn summarize(
         fixtures,
         other,
         handoff: Vec::new(),
+        interleaved: Vec::new(),
         written: Vec::new(),
     }
 }

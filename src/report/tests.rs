@@ -153,6 +153,7 @@ fn opts() -> Options {
         cpu: Some("Test CPU".into()),
         cores: Some(2),
         handoff_json: None,
+        interleaved_json: None,
     }
 }
 
@@ -403,5 +404,51 @@ fn sanitised_names_and_odd_ids_link_correctly() {
     assert_eq!(
         t.group_link.as_deref(),
         Some("../../crit/decode_x/report/index.html")
+    );
+}
+
+#[test]
+fn interleaved_ratios_get_their_own_table() {
+    use crate::timing::{DecoderTime, Interleaved};
+    let tmp = TempDir::new("interleaved");
+    let crit = fake_tree(&tmp.0);
+    let time = |decoder: &str, median_ns: Option<f64>| DecoderTime {
+        decoder: decoder.to_string(),
+        median_ns,
+        error: median_ns.is_none().then(|| "refused".to_string()),
+    };
+    let runs = vec![Interleaved {
+        name: "seed".into(),
+        width: 1600,
+        height: 1200,
+        rgba_bytes: RGBA,
+        rounds: 25,
+        floor_ns: 400_000.0,
+        decoders: vec![time("lut", Some(524_000.0)), time("bmp", None)],
+    }];
+    let json = tmp.0.join("interleaved.json");
+    fs::write(&json, serde_json::to_string(&runs).unwrap()).unwrap();
+    let out = tmp.0.join("reports");
+    let o = Options {
+        interleaved_json: Some(json),
+        ..opts()
+    };
+    let s = build_with(&crit, None, &out, &o).unwrap();
+    assert_eq!(s.interleaved, runs);
+    let md = fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("## Interleaved ratios to the floor"), "{md}");
+    assert!(
+        md.contains("| fixture | floor | lut × floor | bmp × floor |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| seed (1600×1200, 25 rounds) | 400 µs | 1.31× | — |"),
+        "{md}"
+    );
+    let html = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("id=\"interleaved\""));
+    assert!(
+        html.contains("<td class=\"n\">1.31×</td><td class=\"n\">—</td>"),
+        "{html}"
     );
 }

@@ -7,6 +7,37 @@ use super::{Check, Header, PEERS_SETUP};
 /// What the handoff table measures.
 pub(super) const HANDOFF_INTRO: &str = "## Shared-memory handoff\n\nA `shmbmp write` process publishes the 1600×1200 8-bit seed frame into a 3-slot framed region; this process takes each newest frame out whole (seqlock-validated copy) and decodes it with `lut` into reused buffers. Latency runs from the writer's `written_ns` to the end of the decode. Compare with the in-process `shm/seed` and `decode/seed` rows.";
 
+/// What the interleaved table measures.
+pub(super) const INTERLEAVED_INTRO: &str = "The same run, measured a second way: for each fixture the floor and every decoder's `decode_into` run round by round, one of each per round, and each cell is that decoder's median ÷ the floor's median. Host drift slows every column of a row alike, so these ratios hold where the criterion tables above, measured one benchmark after another, can move with the machine. Caches are colder here than in criterion's tight loops (each decoder runs after the others).";
+
+/// The interleaved table as a header and rows of cells: fixture, floor, then one
+/// `× floor` column per decoder (in the first fixture's order), `—` where a decoder failed.
+pub(super) fn interleaved_cells(
+    runs: &[crate::timing::Interleaved],
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let decoders: Vec<&str> = runs
+        .first()
+        .map(|r| r.decoders.iter().map(|d| d.decoder.as_str()).collect())
+        .unwrap_or_default();
+    let mut header = vec!["fixture".to_string(), "floor".to_string()];
+    header.extend(decoders.iter().map(|d| format!("{d} × floor")));
+    let rows = runs
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                format!("{} ({}×{}, {} rounds)", r.name, r.width, r.height, r.rounds),
+                fmt_ns(r.floor_ns),
+            ];
+            row.extend(decoders.iter().map(|d| {
+                r.median_ns(d)
+                    .map_or_else(|| "—".to_string(), |m| fmt_ratio(m / r.floor_ns))
+            }));
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
 /// 3 significant figures with a unit: `97.6 ns`, `1.23 µs`, `4.56 ms`, `0.745 s` → `745 ms`.
 pub fn fmt_ns(ns: f64) -> String {
     let (v, unit) = if ns < 1e3 {
