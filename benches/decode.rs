@@ -6,7 +6,6 @@
 mod support;
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use shmbmp::{encode, registry, timing, Decode, Layout, Limits, Origin};
@@ -22,8 +21,9 @@ fn decode_matrix(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(out_len as u64));
         group.sampling_mode(SamplingMode::Flat);
         group.sample_size(20);
-        group.warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(2));
+        let (warm_up, measurement) = support::group_times();
+        group.warm_up_time(warm_up);
+        group.measurement_time(measurement);
 
         let src = vec![0x5au8; out_len];
         let mut dst = vec![0u8; out_len];
@@ -72,7 +72,7 @@ fn interleaved_matrix() {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = support::criterion();
     decode_matrix(&mut c);
     c.final_summary();
     if support::benchmarking() {

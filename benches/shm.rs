@@ -31,8 +31,9 @@ fn in_process(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(seed.len() as u64));
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(20);
-    group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(2));
+    let (warm_up, measurement) = support::group_times();
+    group.warm_up_time(warm_up);
+    group.measurement_time(measurement);
     group.bench_function("publish", |b| {
         b.iter(|| writer.publish(black_box(&seed)).unwrap())
     });
@@ -125,7 +126,7 @@ fn handoff(fps: u32, seconds: f64, seed_file: &std::path::Path) -> HandoffRow {
 }
 
 fn main() {
-    let mut c = Criterion::default().configure_from_args();
+    let mut c = support::criterion();
     in_process(&mut c);
     c.final_summary();
     if !support::benchmarking() {

@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::Duration;
 
+use criterion::Criterion;
 use shmbmp::{encode, report};
 
 /// True when the binary runs as a benchmark (`cargo bench`), not as a test (`cargo test --benches`).
@@ -16,6 +18,27 @@ pub fn benchmarking() -> bool {
 /// True for `cargo bench -- --quick`.
 pub fn quick() -> bool {
     std::env::args().any(|a| a == "--quick")
+}
+
+/// Criterion configured from the command line; `--quick` also skips criterion's plots
+/// (rendering them took about 3 s a benchmark here, most of a quick run) and resamples less.
+pub fn criterion() -> Criterion {
+    let c = Criterion::default().configure_from_args();
+    if quick() {
+        c.without_plots().nresamples(10_000)
+    } else {
+        c
+    }
+}
+
+/// Warm-up and measurement time of every criterion group: criterion's `--quick` still warms
+/// up and may measure up to the full time on a noisy machine, so the short run asks for less.
+pub fn group_times() -> (Duration, Duration) {
+    if quick() {
+        (Duration::from_millis(100), Duration::from_millis(400))
+    } else {
+        (Duration::from_millis(500), Duration::from_secs(2))
+    }
 }
 
 fn root() -> PathBuf {
