@@ -24,8 +24,8 @@ pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -
             .map_err(|e| format!("{}: {e}", file.display()))?;
         let lut = t.median_ns("lut");
         println!(
-            "{}: {}x{}, {} bytes of RGBA, median of {iters} interleaved rounds",
-            t.name, t.width, t.height, t.rgba_bytes
+            "{}: {}x{}, {} bytes of RGBA, median of {} interleaved rounds",
+            t.name, t.width, t.height, t.rgba_bytes, t.rounds
         );
         println!(
             "  {:<22} {:>10} {:>8} {:>9} {:>8}",
