@@ -68,13 +68,13 @@ fn interleaved_matrix() {
         })
         .collect();
     let json = serde_json::to_string_pretty(&results).expect("serialize");
-    std::fs::write(support::interleaved_json(), json).expect("write interleaved.json");
+    std::fs::write(support::inputs().interleaved, json).expect("write interleaved.json");
 }
 
 fn main() {
     if support::benchmarking() {
         // The handoff table belongs to this run only: `benches/shm.rs` writes it again.
-        let _ = std::fs::remove_file(support::handoff_json());
+        let _ = std::fs::remove_file(support::inputs().handoff);
     }
     let mut c = support::criterion();
     decode_matrix(&mut c);

@@ -146,6 +146,6 @@ fn main() {
         );
     }
     let json = serde_json::to_string_pretty(&rows).expect("serialize");
-    std::fs::write(support::handoff_json(), json).expect("write shm-handoff.json");
+    std::fs::write(support::inputs().handoff, json).expect("write shm-handoff.json");
     support::write_report();
 }

@@ -58,24 +58,15 @@ pub fn fixtures_dir() -> PathBuf {
     d
 }
 
-/// The shared-memory handoff results (`benches/shm.rs`).
-pub fn handoff_json() -> PathBuf {
-    target().join("shm-handoff.json")
-}
-
-/// The interleaved floor-and-decoders timings (`benches/decode.rs`).
-pub fn interleaved_json() -> PathBuf {
-    target().join("interleaved.json")
-}
-
-fn peers_json() -> PathBuf {
-    target().join("peers.json")
+/// Where this run's results go (criterion's folder and the JSON files the report reads).
+pub fn inputs() -> report::Inputs {
+    report::Inputs::in_target(&target())
 }
 
 /// Times cv2, Pillow, numpy and (once) the seed's Python loop on the benchmark fixtures with
 /// `benches/peers.py`, when the venv exists (`SHMBMP_PYTHON` or `.venv/bin/python`).
 pub fn run_python_peers() {
-    let json = peers_json();
+    let json = inputs().peers;
     let _ = std::fs::remove_file(&json);
     let python = std::env::var_os("SHMBMP_PYTHON")
         .map(PathBuf::from)
@@ -115,19 +106,9 @@ pub fn run_python_peers() {
     }
 }
 
-/// Writes `reports/index.html` and `reports/summary.md` from everything criterion has measured.
+/// Writes `reports/index.html` and `reports/summary.md` from everything this run measured.
 pub fn write_report() {
-    let handoff = handoff_json();
-    let opts = report::Options {
-        rustc: report::rustc_version(),
-        handoff_json: handoff.exists().then_some(handoff),
-        interleaved_json: Some(interleaved_json()).filter(|p| p.exists()),
-        ..Default::default()
-    };
-    let json = peers_json();
-    let peers = json.exists().then_some(json.as_path());
-    let out = root().join("reports");
-    match report::build_with(&target().join("criterion"), peers, &out, &opts) {
+    match report::build_from(&inputs(), &root().join("reports")) {
         Ok(s) => {
             for p in &s.written {
                 eprintln!("report: {}", p.display());

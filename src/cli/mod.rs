@@ -72,16 +72,16 @@ enum Command {
     /// Build reports/index.html and reports/summary.md from the last `cargo bench`.
     Report {
         /// Criterion's output folder.
-        #[arg(long, default_value = "target/criterion")]
+        #[arg(long, default_value_os_t = default_inputs().criterion)]
         criterion: PathBuf,
         /// The Python peers' timings (written by `cargo bench` when the venv exists).
-        #[arg(long, default_value = "target/peers.json")]
+        #[arg(long, default_value_os_t = default_inputs().peers)]
         peers: PathBuf,
         /// The shared-memory handoff results (written by `cargo bench --bench shm`).
-        #[arg(long, default_value = "target/shm-handoff.json")]
+        #[arg(long, default_value_os_t = default_inputs().handoff)]
         handoff: PathBuf,
         /// The interleaved timings (written by `cargo bench --bench decode`).
-        #[arg(long, default_value = "target/interleaved.json")]
+        #[arg(long, default_value_os_t = default_inputs().interleaved)]
         interleaved: PathBuf,
         /// Where to write the report.
         #[arg(long, default_value = "reports")]
@@ -101,6 +101,11 @@ enum Command {
 }
 
 /// Writes RGBA pixels as a PNG file and says so.
+/// Where `cargo bench` leaves its results, run from the project folder.
+fn default_inputs() -> shmbmp::report::Inputs {
+    shmbmp::report::Inputs::in_target(std::path::Path::new("target"))
+}
+
 fn save_png(path: &std::path::Path, rgba: &[u8], width: u32, height: u32) -> Result<(), String> {
     image::save_buffer(path, rgba, width, height, image::ColorType::Rgba8)
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -131,7 +136,15 @@ pub fn run(cli: Cli) -> CliResult {
             handoff,
             interleaved,
             out,
-        } => report::run(&criterion, &peers, &handoff, &interleaved, &out),
+        } => {
+            let inputs = shmbmp::report::Inputs {
+                criterion,
+                peers,
+                handoff,
+                interleaved,
+            };
+            report::run(&inputs, &out)
+        }
         Command::Fixtures { out, bench } => report::fixtures(&out, bench),
         Command::Shm(cmd) => shm::run(cmd),
     }

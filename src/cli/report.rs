@@ -6,26 +6,13 @@ use std::process::ExitCode;
 use super::CliResult;
 use shmbmp::{encode, report};
 
-/// Writes `reports/index.html` and `reports/summary.md` from criterion's output, the peers'
-/// JSON, the handoff JSON and the interleaved JSON (each JSON only when it exists).
-pub fn run(
-    criterion: &Path,
-    peers: &Path,
-    handoff: &Path,
-    interleaved: &Path,
-    out: &Path,
-) -> CliResult {
-    let peers = peers.exists().then_some(peers);
-    if peers.is_none() {
+/// Writes `reports/index.html` and `reports/summary.md` from `inputs` (each JSON only when
+/// it exists).
+pub fn run(inputs: &report::Inputs, out: &Path) -> CliResult {
+    if !inputs.peers.exists() {
         eprintln!("note: no Python peers JSON; the report will say they were not measured");
     }
-    let opts = report::Options {
-        rustc: report::rustc_version(),
-        handoff_json: handoff.exists().then(|| handoff.to_path_buf()),
-        interleaved_json: interleaved.exists().then(|| interleaved.to_path_buf()),
-        ..Default::default()
-    };
-    let summary = report::build_with(criterion, peers, out, &opts)?;
+    let summary = report::build_from(inputs, out)?;
     for path in &summary.written {
         println!("wrote {}", path.display());
     }

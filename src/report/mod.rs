@@ -279,6 +279,49 @@ pub struct Summary {
     pub written: Vec<PathBuf>,
 }
 
+/// Where a benchmark run leaves what the report is built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inputs {
+    /// Criterion's output folder.
+    pub criterion: PathBuf,
+    /// The Python peers' timings (`benches/peers.py`).
+    pub peers: PathBuf,
+    /// The shared-memory handoff runs (`benches/shm.rs`).
+    pub handoff: PathBuf,
+    /// The interleaved floor-and-decoders timings (`benches/decode.rs`).
+    pub interleaved: PathBuf,
+}
+
+impl Inputs {
+    /// The locations `cargo bench` writes to under the target folder `target`.
+    pub fn in_target(target: &Path) -> Inputs {
+        Inputs {
+            criterion: target.join("criterion"),
+            peers: target.join("peers.json"),
+            handoff: target.join("shm-handoff.json"),
+            interleaved: target.join("interleaved.json"),
+        }
+    }
+}
+
+/// [`build_with`] from `inputs`, each JSON file used only when it exists, with the `rustc`
+/// on the PATH: what `cargo bench` and `shmbmp report` both run.
+pub fn build_from(inputs: &Inputs, out_dir: &Path) -> Result<Summary, ReportError> {
+    let existing = |p: &PathBuf| p.exists().then(|| p.clone());
+    let opts = Options {
+        rustc: rustc_version(),
+        handoff_json: existing(&inputs.handoff),
+        interleaved_json: existing(&inputs.interleaved),
+        ..Default::default()
+    };
+    build_with(
+        &inputs.criterion,
+        existing(&inputs.peers).as_deref(),
+        out_dir,
+        &opts,
+    )
+}
+
 /// Builds the report from `criterion_dir` (usually `target/criterion`) and the optional
 /// peers JSON, writing `out_dir/index.html` and `out_dir/summary.md`.
 pub fn build(

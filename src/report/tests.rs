@@ -452,3 +452,37 @@ fn interleaved_ratios_get_their_own_table() {
         "{html}"
     );
 }
+
+#[test]
+fn build_from_uses_the_json_files_that_exist() {
+    let tmp = TempDir::new("inputs");
+    let crit = fake_tree(&tmp.0);
+    let inputs = Inputs::in_target(&tmp.0.join("target"));
+    assert_eq!(inputs.criterion, crit);
+    fs::write(&inputs.interleaved, "[]").unwrap();
+    let row = HandoffRow {
+        mode: "60 frames/s".into(),
+        seconds: 1.0,
+        published_per_s: 60.0,
+        decoded_per_s: 60.0,
+        p50_us: 2000.0,
+        p99_us: 3000.0,
+        max_us: 3500.0,
+        frames: 60,
+        skipped: 0,
+        torn: 0,
+        overtaken: 0,
+    };
+    fs::write(&inputs.handoff, serde_json::to_string(&[row]).unwrap()).unwrap();
+    let out = tmp.0.join("reports");
+    let s = build_from(&inputs, &out).unwrap();
+    assert!(s.header.python.is_none(), "no peers.json: no Python peers");
+    assert_eq!(s.handoff.len(), 1);
+    assert!(s.interleaved.is_empty());
+    fs::remove_file(&inputs.handoff).unwrap();
+    fs::write(&inputs.peers, "not json").unwrap();
+    assert!(
+        build_from(&inputs, &out).is_err(),
+        "a peers.json that exists is read"
+    );
+}
