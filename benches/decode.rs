@@ -7,7 +7,7 @@ mod support;
 
 use std::hint::black_box;
 
-use criterion::{Criterion, SamplingMode, Throughput};
+use criterion::{Criterion, Throughput};
 use shmbmp::{encode, registry, timing, Decode, Layout, Limits, Origin};
 
 fn decode_matrix(c: &mut Criterion) {
@@ -19,11 +19,7 @@ fn decode_matrix(c: &mut Criterion) {
             .output_len();
         let mut group = c.benchmark_group(format!("decode/{}", fixture.name));
         group.throughput(Throughput::Bytes(out_len as u64));
-        group.sampling_mode(SamplingMode::Flat);
-        group.sample_size(20);
-        let (warm_up, measurement) = support::group_times();
-        group.warm_up_time(warm_up);
-        group.measurement_time(measurement);
+        support::configure(&mut group);
 
         let src = vec![0x5au8; out_len];
         let mut dst = vec![0u8; out_len];

@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, SamplingMode, Throughput};
+use criterion::{Criterion, Throughput};
 use shmbmp::report::HandoffRow;
 use shmbmp::shm::{now_ns, Reader, Writer};
 use shmbmp::{encode, Decode, Limits, Lut};
@@ -29,11 +29,7 @@ fn in_process(c: &mut Criterion) {
     let (mut bmp, mut rgba) = (Vec::new(), Vec::new());
     let mut group = c.benchmark_group("shm/seed");
     group.throughput(Throughput::Bytes(seed.len() as u64));
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(20);
-    let (warm_up, measurement) = support::group_times();
-    group.warm_up_time(warm_up);
-    group.measurement_time(measurement);
+    support::configure(&mut group);
     group.bench_function("publish", |b| {
         b.iter(|| writer.publish(black_box(&seed)).unwrap())
     });

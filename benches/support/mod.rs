@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use criterion::Criterion;
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode};
 use shmbmp::{encode, report};
 
 /// True when the binary runs as a benchmark (`cargo bench`), not as a test (`cargo test --benches`).
@@ -31,14 +32,20 @@ pub fn criterion() -> Criterion {
     }
 }
 
-/// Warm-up and measurement time of every criterion group: criterion's `--quick` still warms
-/// up and may measure up to the full time on a noisy machine, so the short run asks for less.
-pub fn group_times() -> (Duration, Duration) {
-    if quick() {
+/// The sampling every criterion group here uses: 20 flat samples; criterion's `--quick` still
+/// warms up and may measure up to the full time on a noisy machine, so the short run asks for
+/// less time.
+pub fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+    let (warm_up, measurement) = if quick() {
         (Duration::from_millis(100), Duration::from_millis(400))
     } else {
         (Duration::from_millis(500), Duration::from_secs(2))
-    }
+    };
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(20)
+        .warm_up_time(warm_up)
+        .measurement_time(measurement);
 }
 
 fn root() -> PathBuf {
