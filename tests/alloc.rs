@@ -85,7 +85,7 @@ fn decode_into_a_warm_buffer_allocates_nothing() {
     let limits = Limits::default();
     for fixture in encode::bench_fixtures() {
         let bmp = encode::encode(&fixture.spec);
-        for d in [Lut::AUTO, Lut::scalar()] {
+        for d in Lut::every_level().into_iter().chain([Lut::AUTO]) {
             let mut out = Vec::new();
             let (cold, res) = allocations_in(|| d.decode_into(&bmp, &limits, &mut out));
             res.unwrap();

@@ -23,13 +23,13 @@ fn expected(fixture: &encode::Fixture) -> Frame {
 #[test]
 fn ours_match_one_snapshot_per_fixture() {
     let limits = Limits::default();
-    let scalar = Lut::scalar();
+    let levels = Lut::every_level();
     let mut ours: Vec<&dyn Decode> = registry()
         .iter()
         .copied()
         .filter(|d| d.origin() == Origin::Ours)
         .collect();
-    ours.push(&scalar);
+    ours.extend(levels.iter().map(|l| l as &dyn Decode));
     for fixture in encode::fixtures() {
         let bmp = encode::encode(&fixture.spec);
         let want = expected(&fixture);
@@ -56,12 +56,14 @@ fn ours_match_one_snapshot_per_fixture() {
 #[test]
 fn bench_fixtures_decode_as_intended() {
     let limits = Limits::default();
-    let scalar = Lut::scalar();
+    let levels = Lut::every_level();
     let ours = registry()
         .iter()
         .copied()
         .filter(|d| d.origin() == Origin::Ours);
-    let ours: Vec<&dyn Decode> = ours.chain([&scalar as &dyn Decode]).collect();
+    let ours: Vec<&dyn Decode> = ours
+        .chain(levels.iter().map(|l| l as &dyn Decode))
+        .collect();
     let list = encode::bench_fixtures();
     assert_eq!(list.len(), 10);
     for fixture in list {

@@ -13,14 +13,15 @@ use super::text::{fmt_ns, fmt_ratio, fmt_speedup};
 use super::{
     Check, FixtureTable, Options, OtherRow, PythonEnv, Row, RowKind, Summary, SEED_FIXTURE,
 };
-use crate::{by_name, Decode, Lut, Origin};
+use crate::{by_name, Kernels, Origin};
 
 /// Criterion group prefix for the decode matrix.
 const DECODE_PREFIX: &str = "decode/";
 
 /// The kind of a criterion row in a decode group, asked of the decoder registry: a decoder of
-/// [`Origin::Ours`] or its `_into` benchmark is ours, an adapter is a Rust crate. `lut_scalar`
-/// is ours too though the registry leaves it out ([`Lut::scalar`]).
+/// [`Origin::Ours`] or its `_into` benchmark is ours, an adapter is a Rust crate. `lut` forced
+/// onto one kernel level (`lut_scalar`, `lut_avx2`, …) is ours too though the registry leaves
+/// it out ([`crate::Lut::with_kernels`]).
 fn rust_kind(decoder: &str) -> RowKind {
     if decoder == "floor" {
         return RowKind::Floor;
@@ -29,7 +30,7 @@ fn rust_kind(decoder: &str) -> RowKind {
     match by_name(base).map(|d| d.origin()) {
         Some(Origin::Ours) => RowKind::Ours,
         Some(Origin::Peer) if base == decoder => RowKind::RustCrate,
-        None if base == Lut::scalar().name() => RowKind::Ours,
+        None if Kernels::ALL.iter().any(|k| k.lut_name() == base) => RowKind::Ours,
         _ => RowKind::RustOther,
     }
 }

@@ -5,7 +5,7 @@ use super::Row;
 /// Decodes one stored row into `dst` (`width * 4` bytes).
 pub(super) fn decode_row(row: &Row, src: &[u8], dst: &mut [u8]) {
     match row {
-        Row::Pal8(table) => pal8(table, src, dst),
+        Row::Pal8(palette) => pal8(&palette.table, src, dst),
         Row::PalBits { per_byte, expanded } => match per_byte {
             2 => pal_bits::<2>(expanded, src, dst),
             4 => pal_bits::<4>(expanded, src, dst),

@@ -1,29 +1,83 @@
-//! x86-64 row kernels (SSSE3 byte shuffles, AVX2 gathers), chosen at run time.
+//! x86-64 row kernels (SSSE3 byte shuffles, AVX2 gathers and arithmetic, AVX-512 VBMI byte
+//! permutes), chosen at run time.
 //!
-//! Each kernel handles whole 8-pixel blocks and leaves the tail to the scalar kernel, so the
-//! scalar code stays the single definition of what a pixel becomes.
+//! Each kernel handles whole blocks and leaves the tail to the scalar kernel, so the scalar
+//! code stays the single definition of what a pixel becomes.
 
 use std::arch::x86_64::*;
 
-use super::{scalar, Kernels, Row, Scale16};
+use super::{scalar, Kernels, Palette8, Row, Scale16};
 
-/// Runs the AVX2 kernel for `row` if there is one; returns false to fall back to scalar.
-pub(super) fn decode_row(row: &Row, src: &[u8], dst: &mut [u8]) -> bool {
-    debug_assert_eq!(super::Kernels::detect(), Kernels::Avx2);
-    // SAFETY: the caller only selects `Kernels::Avx2` after `is_x86_feature_detected!`
-    // confirmed AVX2 and SSSE3 (see `Kernels::detect`), so the target features hold.
+/// Runs the `kernels` kernel for `row` if there is one; returns false to fall back to scalar.
+pub(super) fn decode_row(kernels: Kernels, row: &Row, src: &[u8], dst: &mut [u8]) -> bool {
+    debug_assert!(kernels.supported());
+    // SAFETY: `kernels` is never above `Kernels::detect()` or a level `Lut::with_kernels`
+    // checked with `Kernels::supported`, both of which ask `is_x86_feature_detected!` for
+    // every target feature the kernels below enable (AVX2 and SSSE3; AVX-512 F, BW and VBMI).
     unsafe {
         match row {
+            Row::Pal8(palette) if kernels >= Kernels::Avx512Vbmi => pal8_vbmi(palette, src, dst),
             Row::Table16(table) => table16(table, src, dst),
             Row::Bits16 { channels, .. } => bits16(channels, src, dst),
             Row::Bgr24 => bgr24(src, dst),
             Row::Bgra32 { alpha } => bgra32(*alpha, src, dst),
             // Measured here (AMD EPYC, AVX2): an 8-lane gather per 8 indices is slower than the
-            // scalar loop, which is bound by the same load ports, so palettes stay scalar.
+            // scalar loop, which is bound by the same load ports, so without VBMI palettes
+            // stay scalar.
             Row::Pal8(_) | Row::PalBits { .. } | Row::Masks32(_) => return false,
         }
     }
     true
+}
+
+/// 8-bit indices, 64 pixels an iteration: each of the four byte planes of the palette sits
+/// in four 64-byte registers, and two `vpermi2b` (the low and high 128 entries, by the low 7
+/// bits of each index) plus a blend on bit 7 look up 64 bytes of one channel. Interleaving
+/// R, G, B, A with byte and word unpacks works within 128-bit lanes, so the indices are
+/// first permuted so that the unpacked lanes come out in pixel order.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+unsafe fn pal8_vbmi(palette: &Palette8, src: &[u8], dst: &mut [u8]) {
+    let n = (src.len() / 64).min(dst.len() / 256);
+    if n == 0 {
+        return scalar::pal8(&palette.table, src, dst);
+    }
+    // SAFETY: each plane is 256 bytes, so loads at 0, 64, 128 and 192 stay inside it.
+    let quarters = |p: &[u8; 256]| unsafe {
+        [0, 64, 128, 192].map(|q| _mm512_loadu_si512(p.as_ptr().add(q) as *const _))
+    };
+    let planes = palette.planes.each_ref().map(quarters);
+    // After the unpacks, output register k, lane j holds the pixels at permuted positions
+    // 16j + 4k .. +4: so position 16j + 4k + i must hold index 16k + 4j + i.
+    let mut order = [0u8; 64];
+    for (pos, slot) in order.iter_mut().enumerate() {
+        let (j, k, i) = (pos / 16, pos / 4 % 4, pos % 4);
+        *slot = (16 * k + 4 * j + i) as u8;
+    }
+    // SAFETY: `order` is 64 bytes.
+    let order = unsafe { _mm512_loadu_si512(order.as_ptr() as *const _) };
+    for b in 0..n {
+        // SAFETY: block b reads src[64b..64b+64] and writes dst[256b..256b+256]; b < n keeps
+        // both inside the slices.
+        unsafe {
+            let raw = _mm512_loadu_si512(src.as_ptr().add(b * 64) as *const _);
+            let idx = _mm512_permutexvar_epi8(order, raw);
+            let high = _mm512_movepi8_mask(idx);
+            let look = |t: &[__m512i; 4]| {
+                let lo = _mm512_permutex2var_epi8(t[0], idx, t[1]);
+                let hi = _mm512_permutex2var_epi8(t[2], idx, t[3]);
+                _mm512_mask_blend_epi8(high, lo, hi)
+            };
+            let [r, g, bl, a] = planes.each_ref().map(look);
+            let (rg_lo, rg_hi) = (_mm512_unpacklo_epi8(r, g), _mm512_unpackhi_epi8(r, g));
+            let (ba_lo, ba_hi) = (_mm512_unpacklo_epi8(bl, a), _mm512_unpackhi_epi8(bl, a));
+            let out = dst.as_mut_ptr().add(b * 256);
+            _mm512_storeu_si512(out as *mut _, _mm512_unpacklo_epi16(rg_lo, ba_lo));
+            _mm512_storeu_si512(out.add(64) as *mut _, _mm512_unpackhi_epi16(rg_lo, ba_lo));
+            _mm512_storeu_si512(out.add(128) as *mut _, _mm512_unpacklo_epi16(rg_hi, ba_hi));
+            _mm512_storeu_si512(out.add(192) as *mut _, _mm512_unpackhi_epi16(rg_hi, ba_hi));
+        }
+    }
+    scalar::pal8(&palette.table, &src[n * 64..], &mut dst[n * 256..]);
 }
 
 /// Number of whole 8-pixel blocks in a row of `pixels`.
@@ -208,8 +262,8 @@ mod tests {
     /// writes nothing past the row.
     #[test]
     fn avx2_kernels_match_scalar() {
-        if Kernels::detect() != Kernels::Avx2 {
-            eprintln!("*** SKIPPED: this CPU has no AVX2 (or SHMBMP_SIMD=off) ***");
+        if !Kernels::Avx2.supported() {
+            eprintln!("*** SKIPPED: this CPU has no AVX2 ***");
             return;
         }
         let bits16 = |raw: [u32; 4]| {
@@ -237,8 +291,38 @@ mod tests {
                 let mut want = vec![0xeeu8; width * 4 + 8];
                 let mut got = want.clone();
                 scalar::decode_row(row, &src, &mut want[..width * 4]);
-                assert!(decode_row(row, &src, &mut got[..width * 4]));
+                assert!(decode_row(Kernels::Avx2, row, &src, &mut got[..width * 4]));
                 assert_eq!(want, got, "kernel {k} ({bpp}-bit) at width {width}");
+            }
+        }
+    }
+
+    /// The VBMI palette kernel equals the scalar kernel on random palettes and rows of
+    /// awkward widths (shorter than a block, a block, blocks plus a tail), writing nothing
+    /// past the row.
+    #[test]
+    fn vbmi_palette_matches_scalar() {
+        if !Kernels::Avx512Vbmi.supported() {
+            eprintln!("*** SKIPPED: this CPU has no AVX-512 VBMI ***");
+            return;
+        }
+        for seed in 0..4u64 {
+            let table: [u32; 256] = words(seed, 256).try_into().expect("256 words");
+            let row = Row::Pal8(Palette8::new(table));
+            for width in [
+                1usize, 7, 8, 63, 64, 65, 127, 128, 129, 191, 317, 1600, 1663,
+            ] {
+                let src = noise(seed * 10_000 + width as u64, width);
+                let mut want = vec![0xeeu8; width * 4 + 64];
+                let mut got = want.clone();
+                scalar::decode_row(&row, &src, &mut want[..width * 4]);
+                assert!(decode_row(
+                    Kernels::Avx512Vbmi,
+                    &row,
+                    &src,
+                    &mut got[..width * 4]
+                ));
+                assert_eq!(want, got, "palette {seed} at width {width}");
             }
         }
     }
