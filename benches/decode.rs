@@ -8,7 +8,7 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
-use shmbmp::{encode, registry, timing, Decode, Layout, Limits, Origin};
+use shmbmp::{encode, registry, timing, Layout, Limits, Origin};
 
 fn decode_matrix(c: &mut Criterion) {
     let limits = Limits::default();
@@ -43,11 +43,12 @@ fn decode_matrix(c: &mut Criterion) {
 }
 
 /// The floor and every decoder on every fixture again, interleaved round by round
-/// ([`shmbmp::timing`]), so the report can give ratios that host drift cannot skew.
+/// ([`shmbmp::timing`]), so the report can give ratios that host drift cannot skew; `lut` on
+/// its lower kernel levels joins here (cheap) rather than in criterion's matrix.
 fn interleaved_matrix() {
     let limits = Limits::default();
     let rounds = if support::quick() { 5 } else { 25 };
-    let decoders: Vec<&dyn Decode> = registry().to_vec();
+    let decoders = timing::compared_decoders();
     let results: Vec<_> = encode::bench_fixtures()
         .iter()
         .map(|f| {

@@ -13,7 +13,18 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Decode, DecodeError, Layout, Limits};
+use crate::{by_name, registry, Decode, DecodeError, Kernels, Layout, Limits};
+
+/// The decoders a full timing compares: the registry, then `lut` on each kernel level below
+/// the one it picks on this CPU (`lut_scalar`, `lut_avx2`), to show what each level buys.
+pub fn compared_decoders() -> Vec<&'static dyn Decode> {
+    let picked = Kernels::detect();
+    let lower = Kernels::ALL
+        .into_iter()
+        .filter(|k| *k < picked)
+        .filter_map(|k| by_name(k.lut_name()));
+    registry().iter().copied().chain(lower).collect()
+}
 
 /// Median wall time of each of `jobs`, in nanoseconds, after one warm-up run of each; the
 /// timed runs are `rounds` rounds of one run of every job, in order.

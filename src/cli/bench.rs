@@ -6,14 +6,14 @@ use std::process::ExitCode;
 use super::files::LimitArgs;
 use super::CliResult;
 use shmbmp::report::fmt_ns;
-use shmbmp::timing::interleave_decoders;
-use shmbmp::{by_name, registry, Decode};
+use shmbmp::timing::{compared_decoders, interleave_decoders};
+use shmbmp::{by_name, Decode};
 
 /// Times `decoder` (a registry name or `all`) on each file and prints a table per file; the
 /// floor and the decoders run interleaved, round by round ([`shmbmp::timing`]).
 pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -> CliResult {
     let decoders: Vec<&dyn Decode> = if decoder == "all" {
-        registry().to_vec()
+        compared_decoders()
     } else {
         vec![by_name(decoder).ok_or_else(|| format!("unknown decoder {decoder:?}"))?]
     };
@@ -28,7 +28,7 @@ pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -
             t.name, t.width, t.height, t.rgba_bytes, t.rounds
         );
         println!(
-            "  {:<22} {:>10} {:>8} {:>9} {:>8}",
+            "  {:<26} {:>10} {:>8} {:>9} {:>8}",
             "decoder", "median", "GB/s", "/ floor", "/ lut"
         );
         let floor = [("floor (memcpy)".to_string(), Ok(t.floor_ns))];
@@ -41,13 +41,13 @@ pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -
                 Ok(ns) => {
                     let vs_lut = lut.map_or("-".into(), |l| format!("{:.2}", ns / l));
                     println!(
-                        "  {name:<22} {:>10} {:>8.2} {:>9.2} {vs_lut:>8}",
+                        "  {name:<26} {:>10} {:>8.2} {:>9.2} {vs_lut:>8}",
                         fmt_ns(ns),
                         t.rgba_bytes as f64 / ns,
                         ns / t.floor_ns
                     );
                 }
-                Err(e) => println!("  {name:<22} {e}"),
+                Err(e) => println!("  {name:<26} {e}"),
             }
         }
     }

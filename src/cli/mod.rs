@@ -36,7 +36,8 @@ enum Command {
     Decode {
         /// The BMP file.
         file: PathBuf,
-        /// Which decoder: naive, lut, image, bmp or zune.
+        /// Which decoder: naive, lut, lut_mt, image, bmp or zune (or lut_scalar, lut_avx2,
+        /// lut_avx512vbmi: lut on one kernel level).
         #[arg(long, default_value = "lut")]
         decoder: String,
         /// Write the RGBA result to this PNG file.
@@ -60,7 +61,8 @@ enum Command {
         /// BMP files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// A decoder name, or `all`.
+        /// A decoder name (as for `decode`), or `all` (the registry, plus lut on every
+        /// lower kernel level this CPU runs).
         #[arg(long, default_value = "all")]
         decoder: String,
         /// Timed rounds; each round runs the floor and every decoder once, interleaved.

@@ -8,6 +8,8 @@ mod peer;
 mod rle;
 mod zune;
 
+use std::sync::OnceLock;
+
 pub use crate::error::DecodeError;
 pub use crate::format::Limits;
 pub use bmp_rs::BmpCrate;
@@ -90,9 +92,17 @@ pub fn registry() -> &'static [&'static dyn Decode] {
     &ALL
 }
 
-/// The decoder called `name`, if there is one.
+/// The decoder called `name`, if there is one: a registry entry, or `lut` forced onto a
+/// kernel level this CPU runs (`lut_scalar`, `lut_avx2`, `lut_avx512vbmi`).
 pub fn by_name(name: &str) -> Option<&'static dyn Decode> {
-    registry().iter().copied().find(|d| d.name() == name)
+    static LEVELS: OnceLock<Vec<Lut>> = OnceLock::new();
+    let levels = LEVELS.get_or_init(Lut::every_level);
+    let levels = levels.iter().map(|l| l as &'static dyn Decode);
+    registry()
+        .iter()
+        .copied()
+        .chain(levels)
+        .find(|d| d.name() == name)
 }
 
 /// Resizes `out` to `len` bytes without touching its contents when it already has that length.

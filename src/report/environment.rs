@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::{Header, Options, PythonEnv};
+use crate::Kernels;
 
 /// The header facts: `opts` first, then `/proc/cpuinfo`, Cargo.lock and the clock.
 pub(super) fn header(criterion_dir: &Path, opts: &Options, python: Option<PythonEnv>) -> Header {
@@ -46,9 +47,24 @@ pub(super) fn header(criterion_dir: &Path, opts: &Options, python: Option<Python
         cores,
         date: opts.date.clone().unwrap_or_else(today_utc),
         rustc: opts.rustc.clone(),
+        kernels: kernels(),
         crates,
         python,
     }
+}
+
+/// The kernels `lut` picks here and the levels this CPU runs.
+fn kernels() -> String {
+    let offered: Vec<&str> = Kernels::ALL
+        .into_iter()
+        .filter(|k| k.supported())
+        .map(Kernels::name)
+        .collect();
+    format!(
+        "{} (CPU offers {})",
+        Kernels::detect().name(),
+        offered.join(", ")
+    )
 }
 
 /// Versions of `names` in a Cargo.lock, in the order asked; a crate locked at several

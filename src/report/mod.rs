@@ -119,6 +119,9 @@ pub struct Header {
     pub date: String,
     /// `rustc -V`, when given.
     pub rustc: Option<String>,
+    /// The SIMD kernels `lut` runs on this machine ([`crate::Kernels::detect`]) and every
+    /// level the CPU offers, e.g. `avx512vbmi (CPU offers scalar, avx2, avx512vbmi)`.
+    pub kernels: String,
     /// Versions of the peer crates (`image`, `bmp`, `zune-bmp`) from Cargo.lock; empty when
     /// no Cargo.lock was found.
     pub crates: Vec<(String, String)>,

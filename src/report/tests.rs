@@ -282,6 +282,8 @@ fn tables_ratios_order_and_links() {
     assert_eq!(s.written, [out.join("index.html"), out.join("summary.md")]);
     for text in [&html, &md] {
         assert!(text.contains("Test CPU, 2 logical cores"));
+        let kernels = format!("{} (CPU offers scalar", crate::Kernels::detect().name());
+        assert!(text.contains(&kernels), "the kernels lut ran are named");
         assert!(text.contains("rustc 1.88.0 (test)"));
         assert!(text.contains("Python 3.11.7"));
         assert!(text.contains("opencv 4.10.0"));

@@ -115,6 +115,7 @@ pub(super) fn header_lines(h: &Header) -> Vec<(String, String)> {
                 .clone()
                 .unwrap_or_else(|| "not recorded".to_string()),
         ),
+        ("lut kernels".to_string(), h.kernels.clone()),
         (
             "Rust peer crates".to_string(),
             if h.crates.is_empty() {
