@@ -18,8 +18,10 @@ use super::rle;
 use super::{prepare_output, Decode, DecodeError, Dims, Limits, Origin};
 use crate::format::{palette, Channel, Layout, Masks, PixelFormat};
 
-/// Which row kernels run.
+/// Which row kernels run; levels are ordered, each one using the best of its own kernels
+/// and those of the levels below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Kernels {
     /// Portable safe code: the reference.
     Scalar,
