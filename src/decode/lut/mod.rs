@@ -334,6 +334,7 @@ enum Row {
     PalBits {
         per_byte: usize,
         expanded: [u32; 2048],
+        palette: Palette8,
     },
     /// B, G, R bytes.
     Bgr24,
@@ -350,8 +351,29 @@ enum Row {
     Masks32([ChannelLut; 4]),
 }
 
-/// An 8-bit palette as packed RGBA entries and as four byte planes (all the R bytes, then
-/// G, B, A), the form byte-permute kernels look up in.
+impl Row {
+    /// 1/2/4-bit (`bpp`) indices into `table`.
+    fn pal_bits(table: [u32; 256], bpp: u8) -> Row {
+        let per_byte = usize::from(8 / bpp);
+        let mask = (1u8 << bpp) - 1;
+        let mut expanded = [0u32; 2048];
+        for byte in 0..=255u8 {
+            for k in 0..per_byte {
+                let shift = 8 - usize::from(bpp) * (k + 1);
+                expanded[usize::from(byte) * per_byte + k] =
+                    table[usize::from((byte >> shift) & mask)];
+            }
+        }
+        Row::PalBits {
+            per_byte,
+            expanded,
+            palette: Palette8::new(table),
+        }
+    }
+}
+
+/// A palette as 256 packed RGBA entries and as four byte planes (all the R bytes, then G, B,
+/// A), the form byte-permute kernels look up in.
 struct Palette8 {
     table: [u32; 256],
     planes: [[u8; 256]; 4],
@@ -380,20 +402,7 @@ impl RowDecoder {
             PixelFormat::Indexed { bpp: 8 } => {
                 Row::Pal8(Palette8::new(palette::table(bmp, layout)))
             }
-            PixelFormat::Indexed { bpp } => {
-                let table = palette::table(bmp, layout);
-                let per_byte = usize::from(8 / bpp);
-                let mask = (1u8 << bpp) - 1;
-                let mut expanded = [0u32; 2048];
-                for byte in 0..=255u8 {
-                    for k in 0..per_byte {
-                        let shift = 8 - usize::from(bpp) * (k + 1);
-                        expanded[usize::from(byte) * per_byte + k] =
-                            table[usize::from((byte >> shift) & mask)];
-                    }
-                }
-                Row::PalBits { per_byte, expanded }
-            }
+            PixelFormat::Indexed { bpp } => Row::pal_bits(palette::table(bmp, layout), bpp),
             PixelFormat::Bgr24 => Row::Bgr24,
             PixelFormat::Bitfields { bpp: 16, masks } => match Scale16::for_masks(&masks) {
                 Some(channels) if kernels >= Kernels::Avx2 => Row::Bits16 { masks, channels },

@@ -6,7 +6,9 @@ use super::Row;
 pub(super) fn decode_row(row: &Row, src: &[u8], dst: &mut [u8]) {
     match row {
         Row::Pal8(palette) => pal8(&palette.table, src, dst),
-        Row::PalBits { per_byte, expanded } => match per_byte {
+        Row::PalBits {
+            per_byte, expanded, ..
+        } => match per_byte {
             2 => pal_bits::<2>(expanded, src, dst),
             4 => pal_bits::<4>(expanded, src, dst),
             _ => pal_bits::<8>(expanded, src, dst),
@@ -55,7 +57,7 @@ pub(super) fn pal8(table: &[u32; 256], src: &[u8], dst: &mut [u8]) {
 }
 
 /// 1/2/4-bit indices: each source byte expands to `PER` pixels copied from `expanded`.
-fn pal_bits<const PER: usize>(expanded: &[u32; 2048], src: &[u8], dst: &mut [u8]) {
+pub(super) fn pal_bits<const PER: usize>(expanded: &[u32; 2048], src: &[u8], dst: &mut [u8]) {
     let mut full = dst.chunks_exact_mut(PER * 4);
     for (d, &b) in (&mut full).zip(src) {
         let pixels: &[u32; PER] = expanded[usize::from(b) * PER..][..PER]
