@@ -124,3 +124,49 @@ fn decode_into_reuses_the_buffer() {
         assert_eq!(out, fresh.rgba, "{}", d.name());
     }
 }
+
+/// `decode_into` a buffer of the right size full of garbage overwrites every byte, on every
+/// fixture and on RLE streams cut short (pixels the stream never reaches are palette entry
+/// 0, written by the decoder, not left over from the buffer).
+#[test]
+fn decode_into_a_dirty_buffer_writes_every_byte() {
+    let limits = Limits::default();
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for fixture in encode::fixtures() {
+        let bmp = encode::encode(&fixture.spec);
+        if fixture.name.starts_with("rle") {
+            let data = shmbmp::Layout::parse(&bmp, &limits).unwrap().data_offset;
+            for cut in [data + 2, data + (bmp.len() - data) / 3, bmp.len() - 3] {
+                inputs.push((
+                    format!("{} cut at {cut}", fixture.name),
+                    bmp[..cut].to_vec(),
+                ));
+            }
+        }
+        inputs.push((fixture.name.to_string(), bmp));
+    }
+    let levels = Lut::every_level();
+    let ours = registry()
+        .iter()
+        .copied()
+        .filter(|d| d.origin() == Origin::Ours);
+    let ours: Vec<&dyn Decode> = ours
+        .chain(levels.iter().map(|l| l as &dyn Decode))
+        .collect();
+    for (name, bmp) in &inputs {
+        for d in &ours {
+            let Ok(fresh) = d.decode(bmp, &limits) else {
+                continue;
+            };
+            for garbage in [0x00, 0xa5, 0xff] {
+                let mut out = vec![garbage; fresh.rgba.len()];
+                d.decode_into(bmp, &limits, &mut out).unwrap();
+                assert!(
+                    out == fresh.rgba,
+                    "{} on {name} kept bytes of {garbage:#x}",
+                    d.name()
+                );
+            }
+        }
+    }
+}
