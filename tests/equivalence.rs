@@ -7,7 +7,18 @@ use std::collections::BTreeMap;
 
 use common::{in_snapshots, write_mismatch, Summary};
 use shmbmp::check::{check_all, ours_agree, Agreement, Outcome};
-use shmbmp::{encode, registry, Decode, Frame, Limits, Lut, Origin};
+use shmbmp::{by_name, encode, registry, Decode, Frame, Kernels, Limits, Origin};
+
+/// Every decoder of ours: the registry's, then `lut` on each kernel level this CPU runs.
+fn ours() -> Vec<&'static dyn Decode> {
+    let levels = Kernels::ALL.iter().filter_map(|k| by_name(k.lut_name()));
+    registry()
+        .iter()
+        .copied()
+        .filter(|d| d.origin() == Origin::Ours)
+        .chain(levels)
+        .collect()
+}
 
 fn expected(fixture: &encode::Fixture) -> Frame {
     Frame {
@@ -23,13 +34,7 @@ fn expected(fixture: &encode::Fixture) -> Frame {
 #[test]
 fn ours_match_one_snapshot_per_fixture() {
     let limits = Limits::default();
-    let levels = Lut::every_level();
-    let mut ours: Vec<&dyn Decode> = registry()
-        .iter()
-        .copied()
-        .filter(|d| d.origin() == Origin::Ours)
-        .collect();
-    ours.extend(levels.iter().map(|l| l as &dyn Decode));
+    let ours = ours();
     for fixture in encode::fixtures() {
         let bmp = encode::encode(&fixture.spec);
         let want = expected(&fixture);
@@ -56,14 +61,7 @@ fn ours_match_one_snapshot_per_fixture() {
 #[test]
 fn bench_fixtures_decode_as_intended() {
     let limits = Limits::default();
-    let levels = Lut::every_level();
-    let ours = registry()
-        .iter()
-        .copied()
-        .filter(|d| d.origin() == Origin::Ours);
-    let ours: Vec<&dyn Decode> = ours
-        .chain(levels.iter().map(|l| l as &dyn Decode))
-        .collect();
+    let ours = ours();
     let list = encode::bench_fixtures();
     assert_eq!(list.len(), 10);
     for fixture in list {
@@ -145,14 +143,7 @@ fn decode_into_a_dirty_buffer_writes_every_byte() {
         }
         inputs.push((fixture.name.to_string(), bmp));
     }
-    let levels = Lut::every_level();
-    let ours = registry()
-        .iter()
-        .copied()
-        .filter(|d| d.origin() == Origin::Ours);
-    let ours: Vec<&dyn Decode> = ours
-        .chain(levels.iter().map(|l| l as &dyn Decode))
-        .collect();
+    let ours = ours();
     for (name, bmp) in &inputs {
         for d in &ours {
             let Ok(fresh) = d.decode(bmp, &limits) else {
