@@ -58,19 +58,25 @@ impl Planes {
         let quarters = |p: &[u8; 256]| unsafe {
             [0, 64, 128, 192].map(|q| _mm512_loadu_si512(p.as_ptr().add(q) as *const _))
         };
-        // After the unpacks, output register k, lane j holds the pixels at permuted positions
-        // 16j + 4k .. +4: so position 16j + 4k + i must hold index 16k + 4j + i.
-        let mut order = [0u8; 64];
-        for (pos, slot) in order.iter_mut().enumerate() {
-            let (j, k, i) = (pos / 16, pos / 4 % 4, pos % 4);
-            *slot = (16 * k + 4 * j + i) as u8;
-        }
         Planes {
             planes: palette.planes.each_ref().map(quarters),
-            // SAFETY: `order` is 64 bytes.
-            order: unsafe { _mm512_loadu_si512(order.as_ptr() as *const _) },
+            // SAFETY: `ORDER` is 64 bytes.
+            order: unsafe { _mm512_loadu_si512(Self::ORDER.as_ptr() as *const _) },
         }
     }
+
+    /// After the unpacks, output register k, lane j holds the pixels at permuted positions
+    /// 16j + 4k .. +4: so position 16j + 4k + i must hold index 16k + 4j + i.
+    const ORDER: [u8; 64] = {
+        let mut order = [0u8; 64];
+        let mut pos = 0;
+        while pos < 64 {
+            let (j, k, i) = (pos / 16, pos / 4 % 4, pos % 4);
+            order[pos] = (16 * k + 4 * j + i) as u8;
+            pos += 1;
+        }
+        order
+    };
 
     /// Looks up the 64 indices in `idx` (pixel order) and writes their 256 RGBA bytes.
     ///
