@@ -45,8 +45,9 @@ impl Kernels {
                 Ok("avx2") => Kernels::Avx2,
                 _ => Kernels::Avx512Vbmi,
             };
-            [Kernels::Avx512Vbmi, Kernels::Avx2]
+            Kernels::ALL
                 .into_iter()
+                .rev()
                 .find(|k| *k <= cap && k.supported())
                 .unwrap_or(Kernels::Scalar)
         })
