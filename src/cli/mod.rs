@@ -102,12 +102,12 @@ enum Command {
     Shm(shm::ShmCommand),
 }
 
-/// Writes RGBA pixels as a PNG file and says so.
 /// Where `cargo bench` leaves its results, run from the project folder.
 fn default_inputs() -> shmbmp::report::Inputs {
     shmbmp::report::Inputs::in_target(std::path::Path::new("target"))
 }
 
+/// Writes RGBA pixels as a PNG file and says so.
 fn save_png(path: &std::path::Path, rgba: &[u8], width: u32, height: u32) -> Result<(), String> {
     image::save_buffer(path, rgba, width, height, image::ColorType::Rgba8)
         .map_err(|e| format!("{}: {e}", path.display()))?;
