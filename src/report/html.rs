@@ -219,17 +219,18 @@ pub fn render_html(s: &Summary) -> String {
             "<h2 id=\"interleaved\">Interleaved ratios to the floor</h2>\n<p>{}</p>\n<table><thead><tr>",
             esc(INTERLEAVED_INTRO)
         );
-        for (i, h) in header.iter().enumerate() {
-            let class = if i == 0 { "" } else { " class=\"n\"" };
-            let _ = write!(o, "<th{class}>{}</th>", esc(h));
-        }
+        // The first column names the fixture; the others are numbers.
+        let cells = |o: &mut String, tag: &str, cells: &[String]| {
+            for (i, c) in cells.iter().enumerate() {
+                let class = if i == 0 { "" } else { " class=\"n\"" };
+                let _ = write!(o, "<{tag}{class}>{}</{tag}>", esc(c));
+            }
+        };
+        cells(&mut o, "th", &header);
         o.push_str("</tr></thead><tbody>\n");
         for row in rows {
             o.push_str("<tr>");
-            for (i, c) in row.iter().enumerate() {
-                let class = if i == 0 { "" } else { " class=\"n\"" };
-                let _ = write!(o, "<td{class}>{}</td>", esc(c));
-            }
+            cells(&mut o, "td", &row);
             o.push_str("</tr>\n");
         }
         o.push_str("</tbody></table>\n");
