@@ -8,7 +8,7 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
-use shmbmp::{encode, registry, timing, Layout, Limits, Origin};
+use shmbmp_suite::{encode, registry, timing, Layout, Limits, Origin};
 
 fn decode_matrix(c: &mut Criterion) {
     let limits = Limits::default();
@@ -43,7 +43,7 @@ fn decode_matrix(c: &mut Criterion) {
 }
 
 /// The floor and every decoder on every fixture again, interleaved round by round
-/// ([`shmbmp::timing`]), so the report can give ratios that host drift cannot skew; `lut` on
+/// ([`shmbmp_suite::timing`]), so the report can give ratios that host drift cannot skew; `lut` on
 /// its lower kernel levels joins here (cheap) rather than in criterion's matrix.
 fn interleaved_matrix() {
     let limits = Limits::default();
@@ -58,7 +58,7 @@ fn interleaved_matrix() {
             eprintln!(
                 "interleaved {:<20} floor {:>9}, lut {:.2}x the floor",
                 f.name,
-                shmbmp::report::fmt_ns(t.floor_ns),
+                shmbmp_suite::report::fmt_ns(t.floor_ns),
                 t.median_ns("lut").unwrap_or(f64::NAN) / t.floor_ns
             );
             t

@@ -10,9 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use shmbmp::report::HandoffRow;
-use shmbmp::shm::{now_ns, Reader, Writer};
-use shmbmp::{encode, Decode, Limits, Lut};
+use shmbmp_suite::report::HandoffRow;
+use shmbmp_suite::shm::{now_ns, Reader, Writer};
+use shmbmp_suite::{encode, Decode, Limits, Lut};
 
 fn region_name(tag: &str) -> String {
     format!("shmbmp-bench-{tag}-{}", std::process::id())
@@ -76,13 +76,9 @@ fn handoff(fps: u32, seconds: f64, seed_file: &std::path::Path) -> HandoffRow {
     let (mut bmp, mut rgba) = (Vec::new(), Vec::new());
     let mut decode_next = |reader: &mut Reader| {
         reader
-            .next_decoded(
-                &Lut::AUTO,
-                &limits,
-                Duration::from_secs(5),
-                &mut bmp,
-                &mut rgba,
-            )
+            .next_decoded(Duration::from_secs(5), &mut bmp, |b| {
+                Lut::AUTO.decode_into(b, &limits, &mut rgba)
+            })
             .map(|(info, _)| info)
             .expect("frame")
     };

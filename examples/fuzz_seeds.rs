@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use shmbmp::shm::{layout, Geometry};
+use shmbmp_suite::shm::{layout, Geometry};
 
 /// A framed region of two slots, frame 1 (holding `bmp`) published in slot 0.
 fn region(bmp: &[u8]) -> Vec<u8> {
@@ -32,8 +32,8 @@ fn main() -> std::io::Result<()> {
         std::fs::create_dir_all(d)?;
     }
     let (mut n, mut m) = (0, 0);
-    for f in shmbmp::encode::fixtures() {
-        let bmp = shmbmp::encode::encode(&f.spec);
+    for f in shmbmp_suite::encode::fixtures() {
+        let bmp = shmbmp_suite::encode::encode(&f.spec);
         std::fs::write(dir.join(format!("fixture_{}.bmp", f.name)), &bmp)?;
         n += 1;
         if let Some(d) = &shm_dir {

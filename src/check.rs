@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use crate::decode::{registry, Decode, Frame, Origin};
-use crate::error::DecodeError;
+use crate::decode::{registry, Decoder, Frame, Origin};
+use crate::error::{DecodeError, Error};
 use crate::format::Limits;
 
 /// How one decoder's output compares with a reference frame.
@@ -59,7 +59,7 @@ pub enum Outcome {
     /// Decoded; compared with the oracle's frame (or `None` when the oracle failed).
     Decoded(Option<Agreement>),
     /// Returned an error (including caught panics and refusals by limits).
-    Failed(DecodeError),
+    Failed(Error),
 }
 
 impl fmt::Display for Outcome {
@@ -76,8 +76,10 @@ impl fmt::Display for Outcome {
                 write!(f, "differs (size {}x{})", got.0, got.1)
             }
             Outcome::Decoded(None) => write!(f, "decoded (oracle failed)"),
-            Outcome::Failed(DecodeError::Unsupported(what)) => write!(f, "unsupported: {what}"),
-            Outcome::Failed(e @ (DecodeError::Panicked { .. } | DecodeError::TimedOut { .. })) => {
+            Outcome::Failed(Error::Decode(DecodeError::Unsupported(what))) => {
+                write!(f, "unsupported: {what}")
+            }
+            Outcome::Failed(e @ (Error::Panicked { .. } | Error::TimedOut { .. })) => {
                 write!(f, "{}", e.kind())
             }
             Outcome::Failed(e) => write!(f, "error: {e}"),
@@ -102,14 +104,14 @@ pub struct Checked {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs `decoder` on its own thread and waits at most `timeout`; a decoder that does not
-/// return in time becomes [`DecodeError::TimedOut`] (its thread is left running, detached:
+/// return in time becomes [`Error::TimedOut`] (its thread is left running, detached:
 /// Rust cannot stop a thread).
 pub fn decode_with_timeout(
-    decoder: &'static dyn Decode,
+    decoder: &'static dyn Decoder,
     bmp: Arc<[u8]>,
     limits: Limits,
     timeout: Duration,
-) -> Result<Frame, DecodeError> {
+) -> Result<Frame, Error> {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name(format!("decode-{}", decoder.name()))
@@ -117,16 +119,15 @@ pub fn decode_with_timeout(
             let _ = tx.send(decoder.decode(&bmp, &limits));
         });
     if spawned.is_err() {
-        return Err(DecodeError::Peer {
+        return Err(Error::Peer {
             decoder: decoder.name(),
             message: "could not start a thread to run the decoder".into(),
         });
     }
-    rx.recv_timeout(timeout)
-        .unwrap_or(Err(DecodeError::TimedOut {
-            decoder: decoder.name(),
-            millis: timeout.as_millis() as u64,
-        }))
+    rx.recv_timeout(timeout).unwrap_or(Err(Error::TimedOut {
+        decoder: decoder.name(),
+        millis: timeout.as_millis() as u64,
+    }))
 }
 
 /// Runs every decoder in the registry on `bmp`, each under [`DEFAULT_TIMEOUT`], and compares
@@ -138,13 +139,13 @@ pub fn check_all(bmp: &[u8], limits: &Limits) -> Vec<Checked> {
 /// Runs `decoders` on `bmp`, each on its own thread under `timeout`, and compares each with
 /// the one named `naive` (when present).
 pub fn check_with(
-    decoders: &[&'static dyn Decode],
+    decoders: &[&'static dyn Decoder],
     bmp: &[u8],
     limits: &Limits,
     timeout: Duration,
 ) -> Vec<Checked> {
     let shared: Arc<[u8]> = bmp.into();
-    let results: Vec<(&dyn Decode, Result<Frame, DecodeError>)> = decoders
+    let results: Vec<(&dyn Decoder, Result<Frame, Error>)> = decoders
         .iter()
         .map(|d| {
             (
@@ -202,16 +203,16 @@ mod tests {
     /// A decoder that never finishes in time.
     struct Stuck;
 
-    impl Decode for Stuck {
+    impl Decoder for Stuck {
         fn name(&self) -> &'static str {
             "stuck"
         }
         fn origin(&self) -> Origin {
             Origin::Peer
         }
-        fn decode_into(&self, _: &[u8], _: &Limits, _: &mut Vec<u8>) -> Result<Dims, DecodeError> {
+        fn decode_into(&self, _: &[u8], _: &Limits, _: &mut Vec<u8>) -> Result<Dims, Error> {
             std::thread::sleep(Duration::from_secs(5));
-            Err(DecodeError::Unsupported("never".into()))
+            Err(DecodeError::Unsupported("never".into()).into())
         }
     }
 
@@ -230,7 +231,7 @@ mod tests {
         );
         assert_eq!(
             rows[1].outcome,
-            Outcome::Failed(DecodeError::TimedOut {
+            Outcome::Failed(Error::TimedOut {
                 decoder: "stuck",
                 millis: 200
             })

@@ -1,53 +1,17 @@
-//! The one error type every decoder of ours returns.
+//! The suite's own outcome type: a decoder's error, or what only a harness sees.
 
 use thiserror::Error;
 
-/// Why a BMP could not be decoded. Messages name the field, offset and value that was wrong.
+pub use shmbmp::DecodeError;
+
+/// Why a decoder in the suite gave no frame: the decoder's own [`DecodeError`], or an
+/// outcome only the harness sees (a peer's error, a caught panic, a timeout).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum DecodeError {
-    /// The input ended before a structure it declares.
-    #[error("truncated: {what} needs bytes {start}..{end}, but the input has {len} bytes")]
-    Truncated {
-        /// What was being read.
-        what: &'static str,
-        /// First byte needed.
-        start: usize,
-        /// One past the last byte needed.
-        end: usize,
-        /// Length of the input.
-        len: usize,
-    },
-    /// The first two bytes are not `BM`.
-    #[error("not a BMP: the file starts with {found:02x?}, expected \"BM\" (42 4d)")]
-    BadMagic {
-        /// The two bytes found.
-        found: [u8; 2],
-    },
-    /// A header field holds a value the format does not allow.
-    #[error("invalid {field} at offset {offset}: {value} ({reason})")]
-    InvalidField {
-        /// Name of the field.
-        field: &'static str,
-        /// Byte offset of the field in the file.
-        offset: usize,
-        /// The value found.
-        value: i64,
-        /// Why it is invalid.
-        reason: &'static str,
-    },
-    /// A valid BMP variant this decoder does not handle.
-    #[error("unsupported: {0}")]
-    Unsupported(String),
-    /// The image is larger than the caller's [`Limits`](crate::Limits) allow.
-    #[error("refused by limits: {what} is {value}, limit is {limit}")]
-    LimitExceeded {
-        /// Which limit.
-        what: &'static str,
-        /// The value the file asks for.
-        value: u64,
-        /// The limit in force.
-        limit: u64,
-    },
+#[non_exhaustive]
+pub enum Error {
+    /// The decoder refused the input with a typed error.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
     /// A third-party decoder returned an error.
     #[error("{decoder}: {message}")]
     Peer {
@@ -74,18 +38,14 @@ pub enum DecodeError {
     },
 }
 
-impl DecodeError {
+impl Error {
     /// Short classification used in matrices: `unsupported`, `refused by limits`, `panicked`, ...
     pub fn kind(&self) -> &'static str {
         match self {
-            DecodeError::Truncated { .. } => "truncated",
-            DecodeError::BadMagic { .. } => "bad magic",
-            DecodeError::InvalidField { .. } => "invalid",
-            DecodeError::Unsupported(_) => "unsupported",
-            DecodeError::LimitExceeded { .. } => "refused by limits",
-            DecodeError::Peer { .. } => "error",
-            DecodeError::Panicked { .. } => "panicked",
-            DecodeError::TimedOut { .. } => "timed out",
+            Error::Decode(e) => e.kind(),
+            Error::Peer { .. } => "error",
+            Error::Panicked { .. } => "panicked",
+            Error::TimedOut { .. } => "timed out",
         }
     }
 }

@@ -1,11 +1,12 @@
 #![warn(missing_docs)]
-//! shmbmp: from a BMP frame in shared memory to RGBA pixels, the fastest correct way.
+//! The shmbmp suite: the `shmbmp` command line, adapters over other BMP decoders, fixtures,
+//! conformance checks, timing and reports, around the core crate [`shmbmp`].
 //!
-//! Every strategy implements [`Decode`] and yields the same canonical output: RGBA8,
-//! rows top-down, `width * 4` bytes a row.
+//! The core's modules are re-exported here so that the suite's tests and tools name one
+//! crate; a program that only decodes frames depends on `shmbmp` alone.
 //!
 //! ```
-//! use shmbmp::{encode, Decode, Limits, Lut};
+//! use shmbmp_suite::{encode, Decode, Limits, Lut};
 //!
 //! let bmp = encode::seed_frame();
 //! let frame = Lut::AUTO.decode(&bmp, &Limits::default()).unwrap();
@@ -17,13 +18,14 @@ pub mod check;
 pub mod decode;
 pub mod encode;
 pub mod error;
-pub mod format;
 pub mod report;
-pub mod shm;
 pub mod timing;
 
 pub use decode::{
-    by_name, registry, BmpCrate, Decode, Dims, Frame, ImageCrate, Kernels, Lut, Naive, Origin, Zune,
+    by_name, every, kernel_levels, ours, registry, BmpCrate, Decoder, ImageCrate, Origin,
+    UnknownDecoder, Zune,
 };
-pub use error::DecodeError;
-pub use format::{Layout, Limits};
+pub use error::Error;
+pub use shmbmp::{
+    format, shm, Decode, DecodeError, Dims, Frame, Kernels, Layout, Limits, Lut, Naive, Threads,
+};

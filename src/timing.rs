@@ -13,16 +13,14 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{by_name, registry, Decode, DecodeError, Kernels, Layout, Limits};
+use crate::decode::kernel_levels;
+use crate::{registry, Decoder, Error, Kernels, Layout, Limits};
 
 /// The decoders a full timing compares: the registry, then `lut` on each kernel level below
 /// the one it picks on this CPU (`lut_scalar`, `lut_avx2`), to show what each level buys.
-pub fn compared_decoders() -> Vec<&'static dyn Decode> {
-    let picked = Kernels::detect();
-    let lower = Kernels::ALL
-        .into_iter()
-        .filter(|k| *k < picked)
-        .filter_map(|k| by_name(k.lut_name()));
+pub fn compared_decoders() -> Vec<&'static dyn Decoder> {
+    let picked = Kernels::detect().lut_name();
+    let lower = kernel_levels().take_while(|d| d.name() != picked);
     registry().iter().copied().chain(lower).collect()
 }
 
@@ -95,10 +93,10 @@ impl Interleaved {
 pub fn interleave_decoders(
     name: &str,
     bmp: &[u8],
-    decoders: &[&dyn Decode],
+    decoders: &[&dyn Decoder],
     limits: &Limits,
     rounds: usize,
-) -> Result<Interleaved, DecodeError> {
+) -> Result<Interleaved, Error> {
     let layout = Layout::parse(bmp, limits)?;
     let len = layout.output_len();
     let (src, mut dst) = (vec![0x5au8; len], vec![0u8; len]);
@@ -174,7 +172,7 @@ mod tests {
     fn failing_decoders_are_listed_not_timed() {
         // A 16-bit file: every decoder of ours decodes it; the `bmp` crate refuses it.
         let bmp = crate::encode::encode(&crate::encode::fixture("rgb16_565").unwrap().spec);
-        let decoders: Vec<&dyn Decode> = vec![&crate::Lut::AUTO, &crate::BmpCrate];
+        let decoders: Vec<&dyn Decoder> = vec![&crate::Lut::AUTO, &crate::BmpCrate];
         let t = interleave_decoders("x", &bmp, &decoders, &Limits::default(), 2).unwrap();
         assert_eq!(t.rgba_bytes, u64::from(t.width * t.height * 4));
         assert!(t.floor_ns > 0.0);

@@ -8,8 +8,8 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use common::region::TempRegion;
-use shmbmp::shm::{Reader, Writer};
-use shmbmp::{encode, Decode, Limits, Lut};
+use shmbmp_suite::shm::{Reader, Writer};
+use shmbmp_suite::{encode, Decode, Limits, Lut};
 
 /// Counts, per thread, allocations made while that thread switched counting on.
 struct Counting;
@@ -67,12 +67,16 @@ fn shm_read_loop_allocates_nothing_per_frame() {
     let timeout = Duration::from_secs(1);
     writer.publish(&seed).unwrap();
     reader
-        .next_decoded(&Lut::AUTO, &limits, timeout, &mut bmp, &mut rgba)
+        .next_decoded(timeout, &mut bmp, |b| {
+            Lut::AUTO.decode_into(b, &limits, &mut rgba)
+        })
         .unwrap();
     for _ in 0..20 {
         writer.publish(&seed).unwrap();
         let (n, res) = allocations_in(|| {
-            reader.next_decoded(&Lut::AUTO, &limits, timeout, &mut bmp, &mut rgba)
+            reader.next_decoded(timeout, &mut bmp, |b| {
+                Lut::AUTO.decode_into(b, &limits, &mut rgba)
+            })
         });
         let (info, dims) = res.unwrap();
         assert_eq!(n, 0, "frame {} allocated {n} times", info.frame);
@@ -85,7 +89,8 @@ fn decode_into_a_warm_buffer_allocates_nothing() {
     let limits = Limits::default();
     for fixture in encode::bench_fixtures() {
         let bmp = encode::encode(&fixture.spec);
-        for d in Lut::every_level().into_iter().chain([Lut::AUTO]) {
+        // `lut_mt` starts threads, which allocate; every single-thread decoder must not.
+        for d in shmbmp::decode::all().filter(|d| d.name() != "lut_mt") {
             let mut out = Vec::new();
             let (cold, res) = allocations_in(|| d.decode_into(&bmp, &limits, &mut out));
             res.unwrap();

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{in_snapshots, missing};
-use shmbmp::check::{check_all, Agreement, Outcome};
-use shmbmp::{Frame, Limits, Origin};
+use shmbmp_suite::check::{check_all, Agreement, Outcome};
+use shmbmp_suite::{Frame, Limits, Origin};
 
 const REFS: [&str; 4] = ["pillow", "opencv", "image", "zune"];
 
@@ -104,7 +104,7 @@ fn matrix_over_every_file() {
             let bytes = std::fs::read(&file).unwrap();
             let rows = check_all(&bytes, &Limits::default());
             assert!(
-                shmbmp::check::ours_agree(&rows),
+                shmbmp_suite::check::ours_agree(&rows),
                 "{}: naive and lut disagree: {:?}",
                 file.display(),
                 rows.iter()
@@ -120,7 +120,7 @@ fn matrix_over_every_file() {
                 if r.origin == Origin::Ours {
                     assert!(!matches!(
                         r.outcome,
-                        Outcome::Failed(shmbmp::DecodeError::Panicked { .. })
+                        Outcome::Failed(shmbmp_suite::Error::Panicked { .. })
                     ));
                 }
                 let kind = match &r.outcome {

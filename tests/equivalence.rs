@@ -6,19 +6,9 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{in_snapshots, write_mismatch, Summary};
-use shmbmp::check::{check_all, ours_agree, Agreement, Outcome};
-use shmbmp::{by_name, encode, registry, Decode, Frame, Kernels, Limits, Origin};
-
-/// Every decoder of ours: the registry's, then `lut` on each kernel level this CPU runs.
-fn ours() -> Vec<&'static dyn Decode> {
-    let levels = Kernels::ALL.iter().filter_map(|k| by_name(k.lut_name()));
-    registry()
-        .iter()
-        .copied()
-        .filter(|d| d.origin() == Origin::Ours)
-        .chain(levels)
-        .collect()
-}
+use shmbmp::decode::all as ours;
+use shmbmp_suite::check::{check_all, ours_agree, Agreement, Outcome};
+use shmbmp_suite::{encode, Decode, Frame, Limits, Origin};
 
 fn expected(fixture: &encode::Fixture) -> Frame {
     Frame {
@@ -34,7 +24,7 @@ fn expected(fixture: &encode::Fixture) -> Frame {
 #[test]
 fn ours_match_one_snapshot_per_fixture() {
     let limits = Limits::default();
-    let ours = ours();
+    let ours: Vec<_> = ours().collect();
     for fixture in encode::fixtures() {
         let bmp = encode::encode(&fixture.spec);
         let want = expected(&fixture);
@@ -61,7 +51,7 @@ fn ours_match_one_snapshot_per_fixture() {
 #[test]
 fn bench_fixtures_decode_as_intended() {
     let limits = Limits::default();
-    let ours = ours();
+    let ours: Vec<_> = ours().collect();
     let list = encode::bench_fixtures();
     assert_eq!(list.len(), 10);
     for fixture in list {
@@ -112,7 +102,7 @@ fn decoder_matrix_over_fixtures() {
 fn decode_into_reuses_the_buffer() {
     let bmp = encode::seed_frame();
     let limits = Limits::default();
-    for d in registry().iter().filter(|d| d.origin() == Origin::Ours) {
+    for d in ours() {
         let fresh = d.decode(&bmp, &limits).unwrap();
         let mut out = Vec::with_capacity(fresh.rgba.len());
         let ptr = out.as_ptr();
@@ -133,7 +123,9 @@ fn decode_into_a_dirty_buffer_writes_every_byte() {
     for fixture in encode::fixtures() {
         let bmp = encode::encode(&fixture.spec);
         if fixture.name.starts_with("rle") {
-            let data = shmbmp::Layout::parse(&bmp, &limits).unwrap().data_offset;
+            let data = shmbmp_suite::Layout::parse(&bmp, &limits)
+                .unwrap()
+                .data_offset;
             for cut in [data + 2, data + (bmp.len() - data) / 3, bmp.len() - 3] {
                 inputs.push((
                     format!("{} cut at {cut}", fixture.name),
@@ -143,7 +135,7 @@ fn decode_into_a_dirty_buffer_writes_every_byte() {
         }
         inputs.push((fixture.name.to_string(), bmp));
     }
-    let ours = ours();
+    let ours: Vec<_> = ours().collect();
     for (name, bmp) in &inputs {
         for d in &ours {
             let Ok(fresh) = d.decode(bmp, &limits) else {

@@ -7,16 +7,10 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use shmbmp::shm::{layout, Geometry, Location, Reader};
-use shmbmp::{Decode, DecodeError, Limits, Lut, Naive};
+use shmbmp_suite::shm::{layout, Geometry, Location, Reader};
+use shmbmp_suite::{DecodeError, Limits};
 
-fn ours() -> [(&'static str, Box<dyn Decode>); 3] {
-    [
-        ("naive", Box::new(Naive)),
-        ("lut", Box::new(Lut::AUTO)),
-        ("lut_scalar", Box::new(Lut::scalar())),
-    ]
-}
+use shmbmp::decode::all as ours;
 
 /// A 40-byte-header BMP: `w` × `h`, `bpp`, `compression`, the 12 bytes of BI_BITFIELDS
 /// masks when given, then `data` at the offset right after.
@@ -63,7 +57,8 @@ fn full_32_bit_red_mask() {
         Some([u32::MAX, 0, 0]),
         &0x8000_0000u32.to_le_bytes(),
     );
-    for (name, d) in ours() {
+    for d in ours() {
+        let name = d.name();
         let f = d
             .decode(&b, &Limits::default())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -80,7 +75,8 @@ fn full_32_bit_red_mask() {
 fn rle_output_over_isize_max_without_limits() {
     let mut b = bmp(i32::MAX, i32::MAX, 8, 1, None, &[0, 1]);
     b.resize(64, 0);
-    for (name, d) in ours() {
+    for d in ours() {
+        let name = d.name();
         let e = d.decode(&b, &Limits::unlimited()).expect_err(name);
         assert!(
             matches!(e, DecodeError::LimitExceeded { what: "RGBA output size in bytes", limit, .. } if limit == isize::MAX as u64),

@@ -9,8 +9,8 @@ use std::process::Command;
 
 use common::missing;
 use common::region::TempRegion;
-use shmbmp::shm::{write_raw, Location, Reader, Writer};
-use shmbmp::{encode, Decode, Frame, Limits, Lut};
+use shmbmp_suite::shm::{write_raw, Location, Reader, Writer};
+use shmbmp_suite::{encode, Decode, Frame, Limits, Lut};
 
 fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")

@@ -9,9 +9,9 @@
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::cell::Cell;
 
-use shmbmp::encode::{self, Spec};
-use shmbmp::format::masks::scale;
-use shmbmp::{Decode, DecodeError, Frame, Limits, Lut, Naive};
+use shmbmp_suite::encode::{self, Spec};
+use shmbmp_suite::format::masks::scale;
+use shmbmp_suite::{DecodeError, Frame, Limits};
 
 // ---------------------------------------------------------------------------------------
 // A global allocator that counts the bytes each thread asks for.
@@ -59,21 +59,12 @@ fn allocated_during<R>(f: impl FnOnce() -> R) -> (R, u64) {
 // ---------------------------------------------------------------------------------------
 // Decoders and agreement.
 
-fn decoders() -> Vec<(&'static str, Box<dyn Decode>)> {
-    vec![
-        ("naive", Box::new(Naive)),
-        ("lut", Box::new(Lut::AUTO)),
-        ("lut_scalar", Box::new(Lut::scalar())),
-        ("lut_mt", Box::new(Lut::PARALLEL)),
-    ]
-}
-
 /// Decodes `bytes` with every decoder of ours, asserts they all answer the same, and
 /// returns that answer. `case` names the input in failure messages.
 fn decode_all(case: &str, bytes: &[u8], limits: &Limits) -> Result<Frame, DecodeError> {
     let mut first: Option<(&str, Result<Frame, DecodeError>)> = None;
-    for (name, d) in decoders() {
-        let got = d.decode(bytes, limits);
+    for d in shmbmp::decode::all() {
+        let (name, got) = (d.name(), d.decode(bytes, limits));
         match &first {
             None => first = Some((name, got)),
             Some((n0, r0)) => match (r0, &got) {
@@ -185,11 +176,9 @@ fn limits() -> Limits {
 
 /// Small limits for sweeps where a corrupted dimension may ask for a legitimately huge image.
 fn sweep_limits() -> Limits {
-    Limits {
-        max_pixels: 1 << 16,
-        max_bytes: 1 << 18,
-        ..Limits::default()
-    }
+    Limits::default()
+        .with_max_pixels(1 << 16)
+        .with_max_bytes(1 << 18)
 }
 
 /// An independent reading of an 8-bit BI_RGB file (bottom-up, 4-byte palette entries):
@@ -626,7 +615,7 @@ fn a_lying_file_size_is_ignored() {
                 frame(&format!("{name} bfSize {size}"), &x, &limits()),
                 whole
             );
-            let layout = shmbmp::Layout::parse(&x, &limits()).unwrap();
+            let layout = shmbmp_suite::Layout::parse(&x, &limits()).unwrap();
             assert_eq!(layout.declared_file_size, size);
         }
     }
@@ -931,38 +920,16 @@ fn dimensions_over_the_limits_are_refused_naming_the_limit() {
     let (_, b) = fixture("pal8"); // 64 × 48
     let base = Limits::default();
     let cases = [
+        (base.with_max_width(63), "width", 64, 63),
+        (base.with_max_height(47), "height", 48, 47),
         (
-            Limits {
-                max_width: 63,
-                ..base
-            },
-            "width",
-            64,
-            63,
-        ),
-        (
-            Limits {
-                max_height: 47,
-                ..base
-            },
-            "height",
-            48,
-            47,
-        ),
-        (
-            Limits {
-                max_pixels: 64 * 48 - 1,
-                ..base
-            },
+            base.with_max_pixels(64 * 48 - 1),
             "pixel count",
             64 * 48,
             64 * 48 - 1,
         ),
         (
-            Limits {
-                max_bytes: 64 * 48 * 4 - 1,
-                ..base
-            },
+            base.with_max_bytes(64 * 48 * 4 - 1),
             "RGBA output size in bytes",
             64 * 48 * 4,
             64 * 48 * 4 - 1,
@@ -974,12 +941,11 @@ fn dimensions_over_the_limits_are_refused_naming_the_limit() {
         assert!(e.to_string().contains(&format!("limit is {limit}")), "{e}");
     }
     // Exactly at the limits is fine.
-    let exact = Limits {
-        max_width: 64,
-        max_height: 48,
-        max_pixels: 64 * 48,
-        max_bytes: 64 * 48 * 4,
-    };
+    let exact = Limits::unlimited()
+        .with_max_width(64)
+        .with_max_height(48)
+        .with_max_pixels(64 * 48)
+        .with_max_bytes(64 * 48 * 4);
     frame("at the limits", &b, &exact);
 }
 
@@ -1003,7 +969,8 @@ fn a_64_byte_file_claiming_2_31_squared_pixels_is_refused_before_allocation() {
         for h in [huge, -huge] {
             let b = tiny_claim(huge, h, bpp, comp);
             assert_eq!(b.len(), 64);
-            for (name, d) in decoders() {
+            for d in shmbmp::decode::all() {
+                let name = d.name();
                 // Default limits: refused on the width, named with its limit.
                 let (r, bytes) = allocated_during(|| d.decode(&b, &Limits::default()));
                 let e = r.expect_err(name);
@@ -1023,11 +990,9 @@ fn a_64_byte_file_claiming_2_31_squared_pixels_is_refused_before_allocation() {
                 );
 
                 // Width and height allowed, the pixel count not.
-                let lim = Limits {
-                    max_width: u32::MAX,
-                    max_height: u32::MAX,
-                    ..Limits::default()
-                };
+                let lim = Limits::default()
+                    .with_max_width(u32::MAX)
+                    .with_max_height(u32::MAX);
                 let (r, bytes) = allocated_during(|| d.decode(&b, &lim));
                 let e = r.expect_err(name);
                 assert!(
@@ -1050,7 +1015,8 @@ fn output_larger_than_any_vec_is_refused_even_without_limits() {
     // the limits stand between it and the allocation.
     let huge = i32::MAX;
     let b = tiny_claim(huge, huge, 8, 1);
-    for (name, d) in decoders() {
+    for d in shmbmp::decode::all() {
+        let name = d.name();
         let (r, bytes) = allocated_during(|| d.decode(&b, &Limits::unlimited()));
         let e = r.expect_err(name);
         assert!(

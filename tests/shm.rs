@@ -8,11 +8,11 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::region::{KillOnDrop, TempRegion};
-use shmbmp::encode::{self, Header, Kind, Spec};
-use shmbmp::shm::{
+use shmbmp_suite::encode::{self, Header, Kind, Spec};
+use shmbmp_suite::shm::{
     layout, write_raw, CreateOptions, Geometry, Location, RawReader, Reader, ShmError, Writer,
 };
-use shmbmp::{Decode, Limits, Lut};
+use shmbmp_suite::{Decode, Limits, Lut};
 
 fn small_frames() -> Vec<Vec<u8>> {
     ["pal8", "rgb24", "rgb16_565", "rle8"]
@@ -50,13 +50,9 @@ fn frames_round_trip_in_order_and_decode_identically() {
     for (i, f) in frames.iter().enumerate() {
         assert_eq!(w.publish(f).unwrap(), i as u64 + 1);
         let (info, dims) = reader
-            .next_decoded(
-                &Lut::AUTO,
-                &Limits::default(),
-                Duration::from_secs(1),
-                &mut bmp,
-                &mut rgba,
-            )
+            .next_decoded(Duration::from_secs(1), &mut bmp, |b| {
+                Lut::AUTO.decode_into(b, &Limits::default(), &mut rgba)
+            })
             .unwrap();
         assert_eq!((info.frame, info.len), (i as u64 + 1, f.len()));
         assert_eq!(&bmp, f);

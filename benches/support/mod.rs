@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode};
-use shmbmp::{encode, report};
+use shmbmp_suite::{encode, report};
 
 /// True when the binary runs as a benchmark (`cargo bench`), not as a test (`cargo test --benches`).
 pub fn benchmarking() -> bool {

@@ -1,16 +1,15 @@
 // Shared by every fuzz target (included with `#[path]`, not a crate module).
 
-use shmbmp::{Frame, Limits};
+use shmbmp_suite::{Frame, Limits};
 
 /// Small limits so that legitimately huge images do not slow the fuzzer down:
 /// 2^22 pixels (16 MiB of RGBA), at most 2^16 in either direction.
 pub fn limits() -> Limits {
-    Limits {
-        max_width: 1 << 16,
-        max_height: 1 << 16,
-        max_pixels: 1 << 22,
-        max_bytes: 1 << 24,
-    }
+    Limits::unlimited()
+        .with_max_width(1 << 16)
+        .with_max_height(1 << 16)
+        .with_max_pixels(1 << 22)
+        .with_max_bytes(1 << 24)
 }
 
 /// What every `Ok` must satisfy whatever the decoder: dimensions within the limits and

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shmbmp::{Decode, Naive};
+use shmbmp_suite::{Decode, Naive};
 
 #[path = "common.rs"]
 mod common;

@@ -5,17 +5,17 @@ use std::process::ExitCode;
 
 use super::files::LimitArgs;
 use super::CliResult;
-use shmbmp::report::fmt_ns;
-use shmbmp::timing::{compared_decoders, interleave_decoders};
-use shmbmp::{by_name, Decode};
+use shmbmp_suite::report::fmt_ns;
+use shmbmp_suite::timing::{compared_decoders, interleave_decoders};
+use shmbmp_suite::{by_name, Decoder};
 
 /// Times `decoder` (a registry name or `all`) on each file and prints a table per file; the
-/// floor and the decoders run interleaved, round by round ([`shmbmp::timing`]).
+/// floor and the decoders run interleaved, round by round ([`shmbmp_suite::timing`]).
 pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -> CliResult {
-    let decoders: Vec<&dyn Decode> = if decoder == "all" {
+    let decoders: Vec<&dyn Decoder> = if decoder == "all" {
         compared_decoders()
     } else {
-        vec![by_name(decoder).ok_or_else(|| format!("unknown decoder {decoder:?}"))?]
+        vec![by_name(decoder)?]
     };
     let limits = limits.limits();
     for file in files {

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::CliResult;
-use shmbmp::check::{check_all, ours_agree};
-use shmbmp::format::{Layout, PixelFormat};
-use shmbmp::{by_name, registry, Limits};
+use shmbmp_suite::check::{check_all, ours_agree};
+use shmbmp_suite::format::{Layout, PixelFormat};
+use shmbmp_suite::{by_name, Limits};
 
-/// Bounds applied before any allocation (see `shmbmp::Limits`).
+/// Bounds applied before any allocation (see `shmbmp_suite::Limits`).
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
     /// Refuse images with more pixels than this.
@@ -24,24 +24,14 @@ pub struct LimitArgs {
 impl LimitArgs {
     /// The limits these flags describe.
     pub fn limits(&self) -> Limits {
-        Limits {
-            max_pixels: self.max_pixels,
-            max_bytes: self.max_bytes,
-            ..Limits::default()
-        }
+        Limits::default()
+            .with_max_pixels(self.max_pixels)
+            .with_max_bytes(self.max_bytes)
     }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn decoder_names() -> String {
-    registry()
-        .iter()
-        .map(|d| d.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// `shmbmp info FILE`: the parsed layout in words.
@@ -110,12 +100,7 @@ pub fn decode(
     output: Option<&PathBuf>,
     limits: &LimitArgs,
 ) -> CliResult {
-    let d = by_name(decoder).ok_or_else(|| {
-        format!(
-            "unknown decoder {decoder:?}; choose one of {}",
-            decoder_names()
-        )
-    })?;
+    let d = by_name(decoder)?;
     let bytes = read(file)?;
     let started = std::time::Instant::now();
     let frame = d

@@ -103,8 +103,8 @@ enum Command {
 }
 
 /// Where `cargo bench` leaves its results, run from the project folder.
-fn default_inputs() -> shmbmp::report::Inputs {
-    shmbmp::report::Inputs::in_target(std::path::Path::new("target"))
+fn default_inputs() -> shmbmp_suite::report::Inputs {
+    shmbmp_suite::report::Inputs::in_target(std::path::Path::new("target"))
 }
 
 /// Writes RGBA pixels as a PNG file and says so.
@@ -139,7 +139,7 @@ pub fn run(cli: Cli) -> CliResult {
             interleaved,
             out,
         } => {
-            let inputs = shmbmp::report::Inputs {
+            let inputs = shmbmp_suite::report::Inputs {
                 criterion,
                 peers,
                 handoff,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::CliResult;
-use shmbmp::{encode, report};
+use shmbmp_suite::{encode, report};
 
 /// Writes `reports/index.html` and `reports/summary.md` from `inputs` (each JSON only when
 /// it exists).

@@ -8,10 +8,10 @@ use clap::{Args, Subcommand};
 
 use super::files::LimitArgs;
 use super::CliResult;
-use shmbmp::shm::{
+use shmbmp_suite::shm::{
     layout, now_ns, write_raw, CreateOptions, Geometry, Location, RawReader, Reader, Writer,
 };
-use shmbmp::{by_name, Decode};
+use shmbmp_suite::{by_name, Decoder};
 
 /// Which region: a name under /dev/shm, or an explicit file.
 #[derive(Debug, Clone, Args)]
@@ -25,7 +25,7 @@ pub struct RegionArgs {
 }
 
 impl RegionArgs {
-    fn location(&self) -> Result<Location, shmbmp::shm::ShmError> {
+    fn location(&self) -> Result<Location, shmbmp_suite::shm::ShmError> {
         match (&self.path, &self.name) {
             (Some(p), _) => Ok(Location::path(p)),
             (None, Some(n)) => Location::named(n),
@@ -138,7 +138,7 @@ pub fn run(cmd: ShmCommand) -> CliResult {
             quiet,
             limits,
         } => {
-            let d = by_name(&decoder).ok_or_else(|| format!("unknown decoder {decoder:?}"))?;
+            let d = by_name(&decoder)?;
             let loc = region.location()?;
             let timeout = Duration::from_millis(timeout_ms);
             if raw {
@@ -220,7 +220,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn read(
     loc: &Location,
-    d: &dyn Decode,
+    d: &dyn Decoder,
     count: u64,
     timeout: Duration,
     output: Option<PathBuf>,
@@ -234,7 +234,8 @@ fn read(
     let started = Instant::now();
     let mut dims = None;
     for _ in 0..count {
-        let (info, dm) = reader.next_decoded(d, &limits, timeout, &mut bmp, &mut rgba)?;
+        let info = reader.next(&mut bmp, timeout)?;
+        let dm = d.decode_into(&bmp, &limits, &mut rgba)?;
         let latency_us = now_ns().saturating_sub(info.written_ns) as f64 / 1e3;
         latencies.push(latency_us);
         dims = Some(dm);
@@ -271,7 +272,7 @@ fn read(
 
 fn read_raw(
     loc: &Location,
-    d: &dyn Decode,
+    d: &dyn Decoder,
     output: Option<PathBuf>,
     limits: &LimitArgs,
 ) -> CliResult {

@@ -1,13 +1,14 @@
 //! Adapter over the `bmp` crate (`bmp::from_reader`, then `get_pixel` per pixel).
 
 use super::peer::guarded;
-use super::{prepare_output, Decode, DecodeError, Dims, Limits, Origin};
+use super::peer::prepare_output;
+use super::{Decoder, Dims, Error, Limits, Origin};
 
 /// The `bmp` crate's decoder; it has no alpha, so alpha is always 255.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BmpCrate;
 
-impl Decode for BmpCrate {
+impl Decoder for BmpCrate {
     fn name(&self) -> &'static str {
         "bmp"
     }
@@ -16,19 +17,13 @@ impl Decode for BmpCrate {
         Origin::Peer
     }
 
-    fn decode_into(
-        &self,
-        bmp: &[u8],
-        limits: &Limits,
-        out: &mut Vec<u8>,
-    ) -> Result<Dims, DecodeError> {
+    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
         guarded(self.name(), bmp, limits, || {
-            let img = bmp::from_reader(&mut std::io::Cursor::new(bmp)).map_err(|e| {
-                DecodeError::Peer {
+            let img =
+                bmp::from_reader(&mut std::io::Cursor::new(bmp)).map_err(|e| Error::Peer {
                     decoder: "bmp",
                     message: e.to_string(),
-                }
-            })?;
+                })?;
             let (width, height) = (img.get_width(), img.get_height());
             prepare_output(out, width as usize * height as usize * 4);
             let mut px = out.chunks_exact_mut(4);

@@ -1,13 +1,13 @@
 //! Adapter over the `image` crate (`image::load_from_memory_with_format`, then RGBA8).
 
 use super::peer::{guarded, to_rgba};
-use super::{Decode, DecodeError, Dims, Limits, Origin};
+use super::{Decoder, Dims, Error, Limits, Origin};
 
 /// The `image` crate's BMP decoder, converted with `to_rgba8`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImageCrate;
 
-impl Decode for ImageCrate {
+impl Decoder for ImageCrate {
     fn name(&self) -> &'static str {
         "image"
     }
@@ -16,16 +16,11 @@ impl Decode for ImageCrate {
         Origin::Peer
     }
 
-    fn decode_into(
-        &self,
-        bmp: &[u8],
-        limits: &Limits,
-        out: &mut Vec<u8>,
-    ) -> Result<Dims, DecodeError> {
+    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
         guarded(self.name(), bmp, limits, || {
             let img =
                 image::load_from_memory_with_format(bmp, image::ImageFormat::Bmp).map_err(|e| {
-                    DecodeError::Peer {
+                    Error::Peer {
                         decoder: "image",
                         message: e.to_string(),
                     }

@@ -1,44 +1,21 @@
-//! The decoding strategies, each one `impl Decode`, and the registry that lists them.
+//! Every decoder the suite compares: the core crate's own, then adapters over other
+//! crates, behind one [`Decoder`] trait, and the registry that lists them.
 
 mod bmp_rs;
 mod image_rs;
-mod lut;
-mod naive;
 mod peer;
-mod rle;
 mod zune;
 
 use std::sync::OnceLock;
 
-pub use crate::error::DecodeError;
-pub use crate::format::Limits;
+pub use crate::error::Error;
 pub use bmp_rs::BmpCrate;
 pub use image_rs::ImageCrate;
-pub use lut::{Kernels, Lut};
-pub use naive::Naive;
+pub use shmbmp::decode::UnknownDecoder;
+pub use shmbmp::{Decode, Dims, Frame, Kernels, Limits, Lut, Naive};
 pub use zune::Zune;
 
-/// A decoded image in canonical form: RGBA8, rows top-down, `width * 4` bytes a row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-    /// `width * height * 4` bytes of RGBA.
-    pub rgba: Vec<u8>,
-}
-
-/// Width and height of what [`Decode::decode_into`] wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dims {
-    /// Width in pixels.
-    pub width: u32,
-    /// Height in pixels.
-    pub height: u32,
-}
-
-/// Who wrote a decoder: this crate, or a third-party crate behind an adapter.
+/// Who wrote a decoder: the core crate, or a third-party crate behind an adapter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     /// One of shmbmp's own strategies (must be identical to each other on every input).
@@ -47,27 +24,19 @@ pub enum Origin {
     Peer,
 }
 
-/// One way of turning the bytes of a whole BMP file into canonical RGBA.
-pub trait Decode: Send + Sync {
-    /// Short stable name used in the CLI, tests and reports (`naive`, `lut`, ...).
+/// A decoder as the suite sees it: ours (any [`Decode`]) or a peer's adapter.
+pub trait Decoder: Send + Sync {
+    /// Short stable name used in the CLI, tests and reports (`naive`, `lut`, `image`, ...).
     fn name(&self) -> &'static str;
 
     /// Whether this is one of our strategies or a third-party adapter.
     fn origin(&self) -> Origin;
 
-    /// Decodes `bmp` into `out`, resizing it to `width * height * 4` bytes.
-    ///
-    /// Allocation-free when `out` already has that capacity. On error `out` holds no
-    /// meaningful pixels.
-    fn decode_into(
-        &self,
-        bmp: &[u8],
-        limits: &Limits,
-        out: &mut Vec<u8>,
-    ) -> Result<Dims, DecodeError>;
+    /// Decodes `bmp` into `out` as canonical RGBA, resizing it to `width * height * 4`.
+    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error>;
 
     /// Decodes `bmp` into a newly allocated [`Frame`].
-    fn decode(&self, bmp: &[u8], limits: &Limits) -> Result<Frame, DecodeError> {
+    fn decode(&self, bmp: &[u8], limits: &Limits) -> Result<Frame, Error> {
         let mut rgba = Vec::new();
         let Dims { width, height } = self.decode_into(bmp, limits, &mut rgba)?;
         Ok(Frame {
@@ -78,37 +47,60 @@ pub trait Decode: Send + Sync {
     }
 }
 
-/// Every decoder, ours first (`naive`, `lut`, `lut_mt`), then the `image`, `bmp` and `zune`
-/// adapters.
-pub fn registry() -> &'static [&'static dyn Decode] {
-    static ALL: [&dyn Decode; 6] = [
-        &Naive,
-        &Lut::AUTO,
-        &Lut::PARALLEL,
-        &ImageCrate,
-        &BmpCrate,
-        &Zune,
-    ];
-    &ALL
+impl<T: Decode + ?Sized> Decoder for T {
+    fn name(&self) -> &'static str {
+        Decode::name(self)
+    }
+
+    fn origin(&self) -> Origin {
+        Origin::Ours
+    }
+
+    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
+        Ok(Decode::decode_into(self, bmp, limits, out)?)
+    }
 }
 
-/// The decoder called `name`, if there is one: a registry entry, or `lut` forced onto a
-/// kernel level this CPU runs (`lut_scalar`, `lut_avx2`, `lut_avx512vbmi`).
-pub fn by_name(name: &str) -> Option<&'static dyn Decode> {
-    static LEVELS: OnceLock<Vec<Lut>> = OnceLock::new();
-    let levels = LEVELS.get_or_init(Lut::every_level);
-    let levels = levels.iter().map(|l| l as &'static dyn Decode);
+/// Every decoder compared by default: the core crate's ([`shmbmp::decode::decoders`]:
+/// `naive`, `lut`, `lut_mt`), then the `image`, `bmp` and `zune` adapters.
+pub fn registry() -> &'static [&'static dyn Decoder] {
+    static ALL: OnceLock<Vec<&'static dyn Decoder>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let peers: [&'static dyn Decoder; 3] = [&ImageCrate, &BmpCrate, &Zune];
+        shmbmp::decode::decoders()
+            .iter()
+            .map(|d| d as &'static dyn Decoder)
+            .chain(peers)
+            .collect()
+    })
+}
+
+/// `lut` forced onto each kernel level this CPU runs (`lut_scalar`, `lut_avx2`, ...).
+pub fn kernel_levels() -> impl Iterator<Item = &'static dyn Decoder> {
+    shmbmp::decode::kernel_levels()
+        .iter()
+        .map(|d| d as &'static dyn Decoder)
+}
+
+/// Every decoder of ours, each kernel level included: the one list equivalence,
+/// malformed-input, allocation and fuzz-regression tests walk.
+pub fn ours() -> impl Iterator<Item = &'static dyn Decoder> {
     registry()
         .iter()
         .copied()
-        .chain(levels)
-        .find(|d| d.name() == name)
+        .filter(|d| d.origin() == Origin::Ours)
+        .chain(kernel_levels())
 }
 
-/// Resizes `out` to `len` bytes without touching its contents when it already has that length.
-pub(crate) fn prepare_output(out: &mut Vec<u8>, len: usize) {
-    if out.len() != len {
-        out.clear();
-        out.resize(len, 0);
-    }
+/// Every decoder by name: the registry, then each kernel level.
+pub fn every() -> impl Iterator<Item = &'static dyn Decoder> {
+    registry().iter().copied().chain(kernel_levels())
+}
+
+/// The decoder called `name` (see [`every`]), or why there is none (a kernel level this CPU
+/// lacks, or a name nobody has, with the names there are).
+pub fn by_name(name: &str) -> Result<&'static dyn Decoder, UnknownDecoder> {
+    every()
+        .find(|d| d.name() == name)
+        .ok_or_else(|| UnknownDecoder::new(name, every().map(|d| d.name())))
 }

@@ -3,11 +3,12 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::{prepare_output, DecodeError, Dims, Limits};
-use crate::format::RawHeader;
+use super::{Dims, Error, Limits};
+use shmbmp::format::RawHeader;
+use shmbmp::DecodeError;
 
 /// Runs `decode` for the peer `name` only once our own header reading has shown the
-/// image fits `limits`; turns a panic into [`DecodeError::Panicked`].
+/// image fits `limits`; turns a panic into [`Error::Panicked`].
 ///
 /// Peers are never handed bytes whose dimensions we could not read or that exceed the
 /// limits: measured here, the `bmp` crate aborts the process allocating for BMP Suite's
@@ -17,20 +18,20 @@ pub(crate) fn guarded<F>(
     bmp: &[u8],
     limits: &Limits,
     decode: F,
-) -> Result<Dims, DecodeError>
+) -> Result<Dims, Error>
 where
-    F: FnOnce() -> Result<Dims, DecodeError>,
+    F: FnOnce() -> Result<Dims, Error>,
 {
     let raw = RawHeader::read(bmp)?;
     let (width, height) = raw.dimensions()?;
     limits.check(width, height)?;
     if u64::from(raw.colors_used) > bmp.len() as u64 {
-        return Err(DecodeError::InvalidField {
+        return Err(Error::Decode(DecodeError::InvalidField {
             field: "colours used",
             offset: 46,
             value: i64::from(raw.colors_used),
             reason: "more palette entries than the input has bytes; not handed to the peer",
-        });
+        }));
     }
     catch_unwind(AssertUnwindSafe(decode)).unwrap_or_else(|payload| {
         let message = payload
@@ -38,7 +39,7 @@ where
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "non-string panic payload".into());
-        Err(DecodeError::Panicked {
+        Err(Error::Panicked {
             decoder: name,
             message,
         })
@@ -54,10 +55,10 @@ pub(crate) fn to_rgba(
     width: u32,
     height: u32,
     out: &mut Vec<u8>,
-) -> Result<Dims, DecodeError> {
+) -> Result<Dims, Error> {
     let pixels = width as usize * height as usize;
     if !(1..=4).contains(&channels) || src.len() != pixels * channels {
-        return Err(DecodeError::Peer {
+        return Err(Error::Peer {
             decoder: name,
             message: format!(
                 "returned {} bytes for {width}x{height} with {channels} channels",
@@ -77,4 +78,12 @@ pub(crate) fn to_rgba(
         d.copy_from_slice(&rgba);
     }
     Ok(Dims { width, height })
+}
+
+/// Resizes `out` to `len` bytes without touching its contents when it already has that length.
+pub(crate) fn prepare_output(out: &mut Vec<u8>, len: usize) {
+    if out.len() != len {
+        out.clear();
+        out.resize(len, 0);
+    }
 }

@@ -4,13 +4,13 @@ use zune_bmp::BmpDecoder;
 use zune_core::bytestream::ZCursor;
 
 use super::peer::{guarded, to_rgba};
-use super::{Decode, DecodeError, Dims, Limits, Origin};
+use super::{Decoder, Dims, Error, Limits, Origin};
 
 /// zune-bmp's decoder.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Zune;
 
-impl Decode for Zune {
+impl Decoder for Zune {
     fn name(&self) -> &'static str {
         "zune"
     }
@@ -19,13 +19,8 @@ impl Decode for Zune {
         Origin::Peer
     }
 
-    fn decode_into(
-        &self,
-        bmp: &[u8],
-        limits: &Limits,
-        out: &mut Vec<u8>,
-    ) -> Result<Dims, DecodeError> {
-        let err = |e: zune_bmp::BmpDecoderErrors| DecodeError::Peer {
+    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
+        let err = |e: zune_bmp::BmpDecoderErrors| Error::Peer {
             decoder: "zune",
             message: format!("{e:?}"),
         };

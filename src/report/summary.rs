@@ -28,9 +28,9 @@ fn rust_kind(decoder: &str) -> RowKind {
     }
     let base = decoder.strip_suffix("_into").unwrap_or(decoder);
     match by_name(base).map(|d| d.origin()) {
-        Some(Origin::Ours) => RowKind::Ours,
-        Some(Origin::Peer) if base == decoder => RowKind::RustCrate,
-        None if Kernels::ALL.iter().any(|k| k.lut_name() == base) => RowKind::Ours,
+        Ok(Origin::Ours) => RowKind::Ours,
+        Ok(Origin::Peer) if base == decoder => RowKind::RustCrate,
+        Err(_) if Kernels::ALL.iter().any(|k| k.lut_name() == base) => RowKind::Ours,
         _ => RowKind::RustOther,
     }
 }

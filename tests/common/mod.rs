@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use shmbmp::Frame;
+use shmbmp_suite::Frame;
 
 /// Runs `f` with insta pointed at the top-level `snapshots/` folder.
 pub fn in_snapshots<R>(f: impl FnOnce() -> R) -> R {

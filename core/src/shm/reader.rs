@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::layout::{Geometry, FRAME_AT, HEADER_LEN, LATEST_AT, LEN_AT, SEQ_AT, WRITTEN_NS_AT};
 use super::region::{Location, Region};
 use super::ShmError;
-use crate::decode::{Decode, Dims};
+use crate::error::DecodeError;
 use crate::format::{Limits, RawHeader};
 
 /// Attempts at one frame before giving up with [`ShmError::Unstable`].
@@ -266,19 +266,19 @@ impl Reader {
         }
     }
 
-    /// Copies the next frame (as [`Reader::next`]) into `bmp` and decodes it with `decoder`
-    /// into `rgba`; both buffers are reused, so a steady stream allocates nothing.
-    pub fn next_decoded(
+    /// Copies the next frame (as [`Reader::next`]) into `bmp` and hands it to `decode`
+    /// (e.g. `|b| Lut::AUTO.decode_into(b, &limits, &mut rgba)`); with reused buffers a
+    /// steady stream allocates nothing. This module knows bytes, not pixels: the decoder is
+    /// the caller's.
+    pub fn next_decoded<T>(
         &mut self,
-        decoder: &dyn Decode,
-        limits: &Limits,
         timeout: Duration,
         bmp: &mut Vec<u8>,
-        rgba: &mut Vec<u8>,
-    ) -> Result<(FrameInfo, Dims), ShmError> {
+        decode: impl FnOnce(&[u8]) -> Result<T, DecodeError>,
+    ) -> Result<(FrameInfo, T), ShmError> {
         let info = self.next(bmp, timeout)?;
-        let dims = decoder.decode_into(bmp, limits, rgba)?;
-        Ok((info, dims))
+        let decoded = decode(bmp)?;
+        Ok((info, decoded))
     }
 }
 

@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use super::rle;
-use super::{prepare_output, Decode, DecodeError, Dims, Limits, Origin};
+use super::{layout_for, Decode, DecodeError, Dims, Limits};
 use crate::format::{palette, Layout, PixelFormat};
 
 /// Byte-at-a-time reference decoder.
@@ -34,18 +34,13 @@ impl Decode for Naive {
         "naive"
     }
 
-    fn origin(&self) -> Origin {
-        Origin::Ours
-    }
-
-    fn decode_into(
+    fn decode_into_slice(
         &self,
         bmp: &[u8],
         limits: &Limits,
-        out: &mut Vec<u8>,
+        out: &mut [u8],
     ) -> Result<Dims, DecodeError> {
-        let layout = Layout::parse(bmp, limits)?;
-        prepare_output(out, layout.output_len());
+        let layout = layout_for(bmp, limits, out)?;
         let mut src = layout.pixel_data(bmp);
         let (w, h) = (layout.width as usize, layout.height as usize);
         match layout.format {

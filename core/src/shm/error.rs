@@ -9,6 +9,7 @@ use crate::error::DecodeError;
 
 /// What went wrong with a region; messages name the region and what was found.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ShmError {
     /// The region name cannot be used as a file name under `/dev/shm`.
     #[error("invalid region name {name:?}: {reason}")]

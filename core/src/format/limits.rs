@@ -4,6 +4,7 @@ use crate::error::DecodeError;
 
 /// Upper bounds on what a BMP may ask a decoder to allocate; checked before allocating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest accepted width in pixels.
     pub max_width: u32,
@@ -35,6 +36,38 @@ impl Limits {
             max_height: u32::MAX,
             max_pixels: u64::MAX,
             max_bytes: u64::MAX,
+        }
+    }
+
+    /// These limits with at most `n` pixels in a row.
+    pub fn with_max_width(self, n: u32) -> Self {
+        Limits {
+            max_width: n,
+            ..self
+        }
+    }
+
+    /// These limits with at most `n` rows.
+    pub fn with_max_height(self, n: u32) -> Self {
+        Limits {
+            max_height: n,
+            ..self
+        }
+    }
+
+    /// These limits with at most `n` pixels in all.
+    pub fn with_max_pixels(self, n: u64) -> Self {
+        Limits {
+            max_pixels: n,
+            ..self
+        }
+    }
+
+    /// These limits with at most `n` bytes of RGBA output.
+    pub fn with_max_bytes(self, n: u64) -> Self {
+        Limits {
+            max_bytes: n,
+            ..self
         }
     }
 

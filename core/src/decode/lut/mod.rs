@@ -14,8 +14,10 @@ mod x86;
 use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
 
+use std::num::NonZeroUsize;
+
 use super::rle;
-use super::{prepare_output, Decode, DecodeError, Dims, Limits, Origin};
+use super::{layout_for, Decode, DecodeError, Dims, Limits};
 use crate::format::{palette, Channel, Layout, Masks, PixelFormat};
 
 /// Which row kernels run; levels are ordered, each one using the best of its own kernels
@@ -82,6 +84,15 @@ impl Kernels {
         }
     }
 
+    /// What a CPU must offer to run these kernels, in words.
+    pub fn needs(self) -> &'static str {
+        match self {
+            Kernels::Scalar => "nothing",
+            Kernels::Avx2 => "x86-64 with AVX2 and SSSE3",
+            Kernels::Avx512Vbmi => "x86-64 with AVX-512 F, BW and VBMI",
+        }
+    }
+
     /// A short name for reports: `scalar`, `avx2`, `avx512vbmi`.
     pub fn name(self) -> &'static str {
         match self {
@@ -92,11 +103,38 @@ impl Kernels {
     }
 }
 
-/// Table-driven row decoder; `threads > 1` splits rows across scoped threads.
+/// How many threads a [`Lut`] splits an image's rows across.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Threads {
+    /// The calling thread only.
+    One,
+    /// At most this many (small images use fewer: a thread must have enough work to pay).
+    AtMost(NonZeroUsize),
+    /// At most one per core the process may use.
+    AllCores,
+}
+
+impl Threads {
+    /// The most threads this setting allows on this machine.
+    pub fn max(self) -> usize {
+        // `available_parallelism` reads cgroup files on Linux (tens of microseconds): ask once.
+        static CORES: OnceLock<usize> = OnceLock::new();
+        match self {
+            Threads::One => 1,
+            Threads::AtMost(n) => n.get(),
+            Threads::AllCores => {
+                *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            }
+        }
+    }
+}
+
+/// Table-driven row decoder; more than one thread splits rows across scoped threads.
 #[derive(Debug, Clone, Copy)]
 pub struct Lut {
     kernels: Option<Kernels>,
-    threads: usize,
+    threads: Threads,
 }
 
 impl Default for Lut {
@@ -109,19 +147,19 @@ impl Lut {
     /// Best kernels for this CPU, one thread: the registry's `lut`.
     pub const AUTO: Lut = Lut {
         kernels: None,
-        threads: 1,
+        threads: Threads::One,
     };
     /// Best kernels, rows split over every available core: the registry's `lut_mt`.
     pub const PARALLEL: Lut = Lut {
         kernels: None,
-        threads: 0,
+        threads: Threads::AllCores,
     };
 
     /// The scalar reference kernels, one thread, whatever the CPU offers.
     pub fn scalar() -> Lut {
         Lut {
             kernels: Some(Kernels::Scalar),
-            threads: 1,
+            threads: Threads::One,
         }
     }
 
@@ -130,7 +168,7 @@ impl Lut {
     pub fn with_kernels(kernels: Kernels) -> Option<Lut> {
         kernels.supported().then_some(Lut {
             kernels: Some(kernels),
-            threads: 1,
+            threads: Threads::One,
         })
     }
 
@@ -148,42 +186,38 @@ impl Lut {
         self.kernels.unwrap_or_else(Kernels::detect)
     }
 
-    fn thread_count(&self) -> usize {
-        // `available_parallelism` reads cgroup files on Linux (tens of microseconds): ask once.
-        static CORES: OnceLock<usize> = OnceLock::new();
-        match self.threads {
-            0 => *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-            n => n,
-        }
+    /// This decoder with its rows split over `threads`.
+    pub fn with_threads(self, threads: Threads) -> Lut {
+        Lut { threads, ..self }
+    }
+
+    /// How this decoder splits rows over threads.
+    pub fn threads(&self) -> Threads {
+        self.threads
     }
 }
 
 impl Decode for Lut {
     fn name(&self) -> &'static str {
         match (self.threads, self.kernels) {
-            (1, None) => "lut",
+            (Threads::One, None) => "lut",
             (_, None) => "lut_mt",
             (_, Some(kernels)) => kernels.lut_name(),
         }
     }
 
-    fn origin(&self) -> Origin {
-        Origin::Ours
-    }
-
-    fn decode_into(
+    fn decode_into_slice(
         &self,
         bmp: &[u8],
         limits: &Limits,
-        out: &mut Vec<u8>,
+        out: &mut [u8],
     ) -> Result<Dims, DecodeError> {
-        let layout = Layout::parse(bmp, limits)?;
-        prepare_output(out, layout.output_len());
+        let layout = layout_for(bmp, limits, out)?;
         match layout.format {
             PixelFormat::Rle8 | PixelFormat::Rle4 => decode_rle(bmp, &layout, out),
             _ => {
                 let rows = RowDecoder::new(bmp, &layout, self.kernels());
-                rows.decode_rows(bmp, &layout, out, self.thread_count());
+                rows.decode_rows(bmp, &layout, out, self.threads.max());
             }
         }
         Ok(Dims {
