@@ -1,6 +1,6 @@
 // Shared by every fuzz target (included with `#[path]`, not a crate module).
 
-use shmbmp_suite::{Frame, Limits};
+use shmbmp::{Frame, Limits};
 
 /// Small limits so that legitimately huge images do not slow the fuzzer down:
 /// 2^22 pixels (16 MiB of RGBA), at most 2^16 in either direction.

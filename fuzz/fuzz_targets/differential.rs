@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shmbmp_suite::{Decode, Lut, Naive};
+use shmbmp::{Decode, Lut, Naive};
 
 #[path = "common.rs"]
 mod common;

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shmbmp_suite::{Decode, Lut};
+use shmbmp::{Decode, Lut};
 
 #[path = "common.rs"]
 mod common;

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shmbmp_suite::{Decode, Naive};
+use shmbmp::{Decode, Naive};
 
 #[path = "common.rs"]
 mod common;

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use shmbmp_suite::shm::{layout::HEADER_LEN, Geometry, Location, RawReader, Reader};
-use shmbmp_suite::{Decode, Lut, Naive};
+use shmbmp::shm::{layout::HEADER_LEN, Geometry, Location, RawReader, Reader};
+use shmbmp::{Decode, Lut, Naive};
 
 #[path = "common.rs"]
 mod common;
