@@ -90,11 +90,20 @@ pub fn write_mismatch(name: &str, want: &Frame, got: &Frame) -> Vec<PathBuf> {
     paths
 }
 
-/// Fails the test when `CI` is set, otherwise prints a loud notice; for optional inputs.
+/// Fails the test when `CI` is set (CI installs every optional input), otherwise prints a
+/// loud notice; for optional inputs such as the Python venv or Mono.
 pub fn missing(what: &str) {
     if std::env::var_os("CI").is_some() {
         panic!("{what} is missing, and CI must not skip this test");
     }
-    eprintln!("\n*** SKIPPED: {what} is missing ***\n");
+    skipped(&format!("{what} is missing"));
+}
+
+/// Prints `*** SKIPPED: why ***` where `cargo test` shows it: straight to the process's
+/// stderr, which libtest does not capture (it captures only `print!`/`eprint!`), so the
+/// notice appears in the normal output even when the test passes.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {why} ***\n");
 }
 pub mod region;

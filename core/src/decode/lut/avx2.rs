@@ -1,0 +1,229 @@
+//! x86-64 AVX2 row kernels (SSSE3 byte shuffles, AVX2 gathers and arithmetic) for 16-, 24-
+//! and 32-bit rows.
+//!
+//! Each kernel handles whole blocks and leaves the tail to the scalar kernel, so the scalar
+//! code stays the single definition of what a pixel becomes.
+
+use std::arch::x86_64::*;
+
+use super::row::Row;
+use super::scalar;
+use super::tables16::Scale16;
+
+/// 16-bit rows through the 65,536-entry table (`Row::Table16`).
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn table16(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Table16(table) = row else {
+        unreachable!("listed only for Row::Table16")
+    };
+    let (src, dst) = align_stores(row, 2, src, dst);
+    // SAFETY: the caller vouches for AVX2.
+    unsafe { table16_avx2(table, src, dst) }
+}
+
+/// 16-bit rows of at most 8 bits a channel, scaled arithmetically (`Row::Bits16`).
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn bits16(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Bits16 { channels, .. } = row else {
+        unreachable!("listed only for Row::Bits16")
+    };
+    let (src, dst) = align_stores(row, 2, src, dst);
+    // SAFETY: the caller vouches for AVX2.
+    let done = unsafe { bits16_avx2(channels, src, dst) };
+    scalar::decode_row(row, &src[done * 2..], &mut dst[done * 4..]);
+}
+
+/// 24-bit rows (`Row::Bgr24`).
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn bgr24(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let (src, dst) = align_stores(row, 3, src, dst);
+    // SAFETY: the caller vouches for AVX2.
+    unsafe { bgr24_avx2(src, dst) }
+}
+
+/// 32-bit rows with the default masks (`Row::Bgra32`).
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn bgra32(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Bgra32 { alpha } = row else {
+        unreachable!("listed only for Row::Bgra32")
+    };
+    let (src, dst) = align_stores(row, 4, src, dst);
+    // SAFETY: the caller vouches for AVX2.
+    unsafe { bgra32_avx2(*alpha, src, dst) }
+}
+
+/// Decodes the first few pixels of a row (`bytes_per_pixel` each in `src`) with the scalar
+/// kernel so that the rest of `dst` starts on a 32-byte boundary for the 32-byte stores, and
+/// returns the rest. A large `Vec` from malloc starts 16 bytes past a page, so without this every
+/// other store straddles two cache lines: measured here on 32-bit rows, 1.13–1.68× the
+/// floor unaligned against 0.93–1.23× aligned (same runs).
+fn align_stores<'s, 'd>(
+    row: &Row,
+    bytes_per_pixel: usize,
+    src: &'s [u8],
+    dst: &'d mut [u8],
+) -> (&'s [u8], &'d mut [u8]) {
+    let pixels = (src.len() / bytes_per_pixel).min(dst.len() / 4);
+    let head = (dst.as_ptr().align_offset(32) / 4).min(pixels);
+    let (src_head, src) = src.split_at(head * bytes_per_pixel);
+    let (dst_head, dst) = dst.split_at_mut(head * 4);
+    scalar::decode_row(row, src_head, dst_head);
+    (src, dst)
+}
+
+/// Number of whole 8-pixel blocks in a row of `pixels`.
+fn blocks(pixels: usize) -> usize {
+    pixels / 8
+}
+
+/// 16-bit pixels: one gather from the 65,536-entry table per 8 pixels.
+#[target_feature(enable = "avx2")]
+unsafe fn table16_avx2(table: &[u32], src: &[u8], dst: &mut [u8]) {
+    assert_eq!(
+        table.len(),
+        1 << 16,
+        "16-bit tables cover every pixel value"
+    );
+    let n = blocks((src.len() / 2).min(dst.len() / 4));
+    for i in 0..n {
+        // SAFETY: block i reads src[16i..16i+16] and writes dst[32i..32i+32], in bounds as
+        // i < n; indices are u16 values and the table has 65,536 entries (asserted above).
+        unsafe {
+            let v = _mm_loadu_si128(src.as_ptr().add(i * 16) as *const __m128i);
+            let px =
+                _mm256_i32gather_epi32::<4>(table.as_ptr() as *const i32, _mm256_cvtepu16_epi32(v));
+            _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px);
+        }
+    }
+    scalar::table16(table, &src[n * 16..], &mut dst[n * 32..]);
+}
+
+/// One channel's [`Scale16`] parameters as vectors, built once per row.
+#[derive(Clone, Copy)]
+struct Lanes16 {
+    shift: __m128i,
+    max: __m256i,
+    mul: __m256i,
+    add: __m256i,
+    post: __m128i,
+}
+
+impl Lanes16 {
+    #[target_feature(enable = "avx2")]
+    fn new(c: &Scale16) -> Self {
+        Lanes16 {
+            shift: _mm_cvtsi32_si128(i32::from(c.shift)),
+            max: _mm256_set1_epi16(c.max as i16),
+            mul: _mm256_set1_epi16(c.mul as i16),
+            add: _mm256_set1_epi16(c.add as i16),
+            post: _mm_cvtsi32_si128(i32::from(c.post)),
+        }
+    }
+
+    /// This channel of 16 pixels, scaled, one value per 16-bit lane (no lane overflows:
+    /// `Scale16` checked `max * mul + add <= 0xffff`).
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn scale(&self, px: __m256i) -> __m256i {
+        let v = _mm256_and_si256(_mm256_srl_epi16(px, self.shift), self.max);
+        let x = _mm256_add_epi16(_mm256_mullo_epi16(v, self.mul), self.add);
+        _mm256_srl_epi16(x, self.post)
+    }
+}
+
+/// 16-bit pixels with channels of at most 8 bits: shifts, masks and a multiply per channel,
+/// 16 pixels an iteration, no table. Returns the pixels written; the caller decodes the tail
+/// with the scalar kernel.
+#[target_feature(enable = "avx2")]
+unsafe fn bits16_avx2(ch: &[Scale16; 4], src: &[u8], dst: &mut [u8]) -> usize {
+    let n = (src.len() / 2).min(dst.len() / 4) / 16;
+    let lanes = [
+        Lanes16::new(&ch[0]),
+        Lanes16::new(&ch[1]),
+        Lanes16::new(&ch[2]),
+        Lanes16::new(&ch[3]),
+    ];
+    for i in 0..n {
+        // SAFETY: block i reads src[32i..32i+32] and writes dst[64i..64i+64]; i < n keeps
+        // both inside the slices (n counts whole 16-pixel blocks of the shorter one).
+        unsafe {
+            let px = _mm256_loadu_si256(src.as_ptr().add(i * 32) as *const __m256i);
+            let (r, g) = (lanes[0].scale(px), lanes[1].scale(px));
+            let (b, a) = (lanes[2].scale(px), lanes[3].scale(px));
+            let rg = _mm256_or_si256(r, _mm256_slli_epi16::<8>(g));
+            let ba = _mm256_or_si256(b, _mm256_slli_epi16::<8>(a));
+            // unpack works within 128-bit lanes: lo = pixels 0-3 | 8-11, hi = 4-7 | 12-15.
+            let lo = _mm256_unpacklo_epi16(rg, ba);
+            let hi = _mm256_unpackhi_epi16(rg, ba);
+            let out = dst.as_mut_ptr().add(i * 64);
+            _mm256_storeu_si256(
+                out as *mut __m256i,
+                _mm256_permute2x128_si256::<0x20>(lo, hi),
+            );
+            _mm256_storeu_si256(
+                out.add(32) as *mut __m256i,
+                _mm256_permute2x128_si256::<0x31>(lo, hi),
+            );
+        }
+    }
+    n * 16
+}
+
+/// B, G, R → R, G, B, 255: two 12-byte groups per 256-bit shuffle, 8 pixels an iteration.
+#[target_feature(enable = "avx2")]
+unsafe fn bgr24_avx2(src: &[u8], dst: &mut [u8]) {
+    let pixels = (src.len() / 3).min(dst.len() / 4);
+    // The second 16-byte load of a block starts at byte 12 and reads up to byte 28 of the
+    // block's 24, so a block needs 4 bytes beyond itself: stop one block early if short.
+    let mut n = blocks(pixels);
+    while n > 0 && n * 24 + 4 > src.len() {
+        n -= 1;
+    }
+    let shuffle = _mm256_setr_epi8(
+        2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1, //
+        2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1,
+    );
+    let alpha = _mm256_set1_epi32(0xff00_0000u32 as i32);
+    for i in 0..n {
+        // SAFETY: the loads read src[24i..24i+16] and src[24i+12..24i+28]; 24i+28 <= 24n+4
+        // <= src.len() by the choice of n. The store writes dst[32i..32i+32] <= 4 * pixels.
+        unsafe {
+            let p = src.as_ptr().add(i * 24);
+            let lo = _mm_loadu_si128(p as *const __m128i);
+            let hi = _mm_loadu_si128(p.add(12) as *const __m128i);
+            let v = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(lo), hi);
+            let px = _mm256_or_si256(_mm256_shuffle_epi8(v, shuffle), alpha);
+            _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px);
+        }
+    }
+    scalar::bgr24(&src[n * 24..], &mut dst[n * 32..]);
+}
+
+/// B, G, R, X → R, G, B, X or 255: one 256-bit shuffle per 8 pixels.
+#[target_feature(enable = "avx2")]
+unsafe fn bgra32_avx2(keep_alpha: bool, src: &[u8], dst: &mut [u8]) {
+    let n = blocks((src.len() / 4).min(dst.len() / 4));
+    let shuffle = _mm256_setr_epi8(
+        2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15, //
+        2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15,
+    );
+    let alpha = _mm256_set1_epi32(if keep_alpha { 0 } else { 0xff00_0000u32 as i32 });
+    for i in 0..n {
+        // SAFETY: block i reads src[32i..32i+32] and writes dst[32i..32i+32]; i < n keeps
+        // both within the shorter of the two slices.
+        unsafe {
+            let v = _mm256_loadu_si256(src.as_ptr().add(i * 32) as *const __m256i);
+            let px = _mm256_or_si256(_mm256_shuffle_epi8(v, shuffle), alpha);
+            _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px);
+        }
+    }
+    scalar::bgra32(keep_alpha, &src[n * 32..], &mut dst[n * 32..]);
+}

@@ -1,0 +1,119 @@
+//! Every SIMD kernel against the scalar reference, on random rows of awkward widths.
+
+use super::palette::Palette8;
+use super::row::{Row, RowKernel};
+use super::scalar;
+use super::tables16::Scale16;
+use super::Kernels;
+
+/// Runs the kernel `choose` picks for `row` at `level`, asserting it is that level's own.
+fn run_at(level: Kernels, row: &Row, src: &[u8], dst: &mut [u8]) {
+    let kernel = RowKernel::choose(row, level);
+    assert_eq!(kernel.level(), level, "a kernel of this level is listed");
+    kernel.run(row, src, dst);
+}
+
+/// Prints `*** SKIPPED: why ***` straight to stderr, which libtest does not capture, so the
+/// notice shows in the normal `cargo test` output.
+fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {why} ***\n");
+}
+
+/// Deterministic pseudo-random bytes (xorshift64*).
+fn noise(seed: u64, n: usize) -> Vec<u8> {
+    let mut s = seed | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s >> 12;
+            s ^= s << 25;
+            s ^= s >> 27;
+            (s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
+        })
+        .collect()
+}
+
+fn words(seed: u64, n: usize) -> Vec<u32> {
+    noise(seed, n * 4)
+        .chunks_exact(4)
+        .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// Every AVX2 kernel equals the scalar kernel on random rows of awkward widths and output
+/// alignments, and writes nothing outside the row.
+#[test]
+fn avx2_kernels_match_scalar() {
+    if !Kernels::Avx2.supported() {
+        skipped("this CPU has no AVX2: the AVX2 kernels were not compared with scalar");
+        return;
+    }
+    let bits16 = |raw: [u32; 4]| {
+        let masks = crate::format::Masks::from_raw(raw, 16, 54).unwrap();
+        let channels =
+            Scale16::for_masks(&masks).expect("a multiplier exists for <= 8-bit channels");
+        (Row::Bits16 { masks, channels }, 16)
+    };
+    let rows = [
+        bits16([0xf800, 0x07e0, 0x001f, 0]),
+        bits16([0x7c00, 0x03e0, 0x001f, 0x8000]),
+        bits16([0x0f00, 0x00f0, 0x000f, 0xf000]),
+        bits16([0x0003, 0x01fc, 0xfe00, 0]),
+        bits16([0x00ff, 0, 0xff00, 0]),
+        (Row::Table16(words(9, 1 << 16).into()), 16),
+        (Row::Bgr24, 24),
+        (Row::Bgra32 { alpha: false }, 32),
+        (Row::Bgra32 { alpha: true }, 32),
+    ];
+    for (k, (row, bpp)) in rows.iter().enumerate() {
+        for width in [
+            1usize, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 317, 1600,
+        ] {
+            let src = noise((k * 10_000 + width) as u64, width * bpp / 8);
+            // Every start offset of the output modulo 32 bytes (the aligning head).
+            for shift in 0..8 {
+                let at = shift * 4;
+                let mut want = vec![0xeeu8; at + width * 4 + 8];
+                let mut got = want.clone();
+                scalar::decode_row(row, &src, &mut want[at..at + width * 4]);
+                run_at(Kernels::Avx2, row, &src, &mut got[at..at + width * 4]);
+                assert_eq!(
+                    want, got,
+                    "kernel {k} ({bpp}-bit), width {width}, shift {shift}"
+                );
+            }
+        }
+    }
+}
+
+/// The AVX-512 palette kernels (8-, 4- and 1-bit) equal the scalar kernels on random
+/// palettes and rows of awkward widths (shorter than a block, a block, blocks plus a
+/// tail, a last byte only partly used), writing nothing past the row.
+#[test]
+fn avx512_palette_kernels_match_scalar() {
+    if !Kernels::Avx512Vbmi.supported() {
+        skipped("this CPU has no AVX-512 VBMI: the AVX-512 kernels were not compared with scalar");
+        return;
+    }
+    for seed in 0..4u64 {
+        let table: [u32; 256] = words(seed, 256).try_into().expect("256 words");
+        let rows = [
+            (Row::Pal8(Palette8::new(table)), 8),
+            (Row::pal_bits(table, 4), 4),
+            (Row::pal_bits(table, 1), 1),
+        ];
+        for (row, bpp) in &rows {
+            for width in [
+                1usize, 7, 8, 9, 63, 64, 65, 127, 128, 129, 191, 317, 1600, 1663,
+            ] {
+                let src = noise(seed * 10_000 + width as u64, (width * bpp).div_ceil(8));
+                let mut want = vec![0xeeu8; width * 4 + 64];
+                let mut got = want.clone();
+                scalar::decode_row(row, &src, &mut want[..width * 4]);
+                let dst = &mut got[..width * 4];
+                run_at(Kernels::Avx512Vbmi, row, &src, dst);
+                assert_eq!(want, got, "{bpp}-bit palette {seed} at width {width}");
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Kernel levels: which SIMD extensions the row kernels may use, detected once per process.
+
+use std::sync::OnceLock;
+
+/// Which row kernels run; levels are ordered, each one using the best of its own kernels
+/// and those of the levels below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Kernels {
+    /// Portable safe code: the reference.
+    Scalar,
+    /// x86-64 SSSE3 + AVX2.
+    Avx2,
+    /// x86-64 AVX-512 VBMI byte permutes for 8-bit palettes, AVX2 for the rest.
+    Avx512Vbmi,
+}
+
+impl Kernels {
+    /// Every level, slowest first.
+    pub const ALL: [Kernels; 3] = [Kernels::Scalar, Kernels::Avx2, Kernels::Avx512Vbmi];
+
+    /// The best kernels this CPU runs, capped by `SHMBMP_SIMD` (read once): `off` forces
+    /// the scalar reference, `avx2` stops below AVX-512.
+    pub fn detect() -> Kernels {
+        static DETECTED: OnceLock<Kernels> = OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            let cap = match std::env::var("SHMBMP_SIMD").as_deref() {
+                Ok("off") => Kernels::Scalar,
+                Ok("avx2") => Kernels::Avx2,
+                _ => Kernels::Avx512Vbmi,
+            };
+            Kernels::ALL
+                .into_iter()
+                .rev()
+                .find(|k| *k <= cap && k.supported())
+                .unwrap_or(Kernels::Scalar)
+        })
+    }
+
+    /// Whether this CPU can run these kernels.
+    pub fn supported(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("ssse3");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
+        match self {
+            Kernels::Scalar => true,
+            Kernels::Avx2 => avx2,
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx512Vbmi => {
+                avx2 && is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vbmi")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernels::Avx512Vbmi => false,
+        }
+    }
+
+    /// The name of the single-thread `lut` forced onto these kernels ([`Lut::with_kernels`]).
+    pub fn lut_name(self) -> &'static str {
+        match self {
+            Kernels::Scalar => "lut_scalar",
+            Kernels::Avx2 => "lut_avx2",
+            Kernels::Avx512Vbmi => "lut_avx512vbmi",
+        }
+    }
+
+    /// What a CPU must offer to run these kernels, in words.
+    pub fn needs(self) -> &'static str {
+        match self {
+            Kernels::Scalar => "nothing",
+            Kernels::Avx2 => "x86-64 with AVX2 and SSSE3",
+            Kernels::Avx512Vbmi => "x86-64 with AVX-512 F, BW and VBMI",
+        }
+    }
+
+    /// A short name for reports: `scalar`, `avx2`, `avx512vbmi`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernels::Scalar => "scalar",
+            Kernels::Avx2 => "avx2",
+            Kernels::Avx512Vbmi => "avx512vbmi",
+        }
+    }
+}
