@@ -1,4 +1,5 @@
-//! Conformance on BMP Suite (`../shared/bmpsuite`, or `BMPSUITE_DIR`): our decoders against
+//! Conformance on BMP Suite (vendored in `tests/data/bmpsuite`, public domain; or
+//! `BMPSUITE_DIR`): our decoders against
 //! the peers' stored decodes, and every decoder's outcome on every file.
 
 mod common;
@@ -15,7 +16,7 @@ const REFS: [&str; 4] = ["pillow", "opencv", "image", "zune"];
 fn suite_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("BMPSUITE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bmpsuite"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bmpsuite"));
     if dir.join("g").is_dir() {
         Some(dir)
     } else {

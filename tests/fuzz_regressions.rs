@@ -7,6 +7,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use shmbmp_suite::encode::{Header, RawFile};
 use shmbmp_suite::shm::{layout, Geometry, Location, Reader};
 use shmbmp_suite::{DecodeError, Limits};
 
@@ -22,24 +23,17 @@ fn bmp(
     masks: Option<[u32; 3]>,
     data: &[u8],
 ) -> Vec<u8> {
-    let off = 54 + if masks.is_some() { 12 } else { 0 };
-    let mut b = Vec::new();
-    b.extend_from_slice(b"BM");
-    b.extend_from_slice(&((off + data.len()) as u32).to_le_bytes());
-    b.extend_from_slice(&[0; 4]);
-    b.extend_from_slice(&(off as u32).to_le_bytes());
-    b.extend_from_slice(&40u32.to_le_bytes());
-    b.extend_from_slice(&w.to_le_bytes());
-    b.extend_from_slice(&h.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&bpp.to_le_bytes());
-    b.extend_from_slice(&compression.to_le_bytes());
-    b.extend_from_slice(&[0; 20]);
-    for m in masks.into_iter().flatten() {
-        b.extend_from_slice(&m.to_le_bytes());
+    RawFile {
+        header: Header::Info,
+        width: w,
+        height: h,
+        bpp,
+        compression,
+        masks: masks.map(|[r, g, b]| [r, g, b, 0]),
+        palette: &[],
+        data,
     }
-    b.extend_from_slice(data);
-    b
+    .encode()
 }
 
 /// Found reading `format/masks.rs` while writing tests/malformed.rs (the fuzzers had not

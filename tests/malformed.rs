@@ -1,59 +1,28 @@
 //! Malformed input, generated in code from valid files (no binary blobs).
 //!
-//! For every case, each decoder of ours (`naive`, `lut`, `lut_scalar`, `lut_mt`) answers
+//! For every case, each decoder of ours (`shmbmp::decode::all()`: `naive`, `lut`, `lut_mt`,
+//! and `lut` on every kernel level this CPU runs) answers
 //! the same: the same typed error (variant and fields checked), or the same documented
 //! lenient decode (rules at the top of `src/decode/rle.rs` and `src/format/palette.rs`),
 //! and never panics. Oversized images are refused before the output is allocated, which a
 //! counting global allocator in this test binary proves.
 
-use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
-use std::cell::Cell;
+mod common;
 
-use shmbmp_suite::encode::{self, Spec};
+use shmbmp_suite::encode::{self, Header, RawFile, Spec};
 use shmbmp_suite::format::masks::scale;
 use shmbmp_suite::{DecodeError, Frame, Limits};
 
 // ---------------------------------------------------------------------------------------
 // A global allocator that counts the bytes each thread asks for.
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATED: Cell<u64> = const { Cell::new(0) };
-}
-
-fn count(bytes: usize) {
-    let _ = ALLOCATED.try_with(|c| c.set(c.get().saturating_add(bytes as u64)));
-}
-
-// SAFETY: every call is forwarded unchanged to `System`; counting touches only a
-// const-initialised thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
-        count(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: AllocLayout) -> *mut u8 {
-        count(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: AllocLayout, new_size: usize) -> *mut u8 {
-        count(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::alloc::Counting = common::alloc::Counting;
 
 /// Runs `f` and returns its result with the bytes this thread allocated meanwhile.
 fn allocated_during<R>(f: impl FnOnce() -> R) -> (R, u64) {
-    let before = ALLOCATED.with(Cell::get);
-    let r = f();
-    (r, ALLOCATED.with(Cell::get) - before)
+    let (_, bytes, r) = common::alloc::during(f);
+    (r, bytes)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -722,29 +691,18 @@ fn colour(i: u8) -> [u8; 4] {
 /// A BI_RLE8 (`bpp` 8) or BI_RLE4 (`bpp` 4) file of `w` × `h` (negative: top-down) with
 /// a full palette of [`colour`]s and `stream` as its pixel data.
 fn rle_file(bpp: u16, w: i32, h: i32, stream: &[u8]) -> Vec<u8> {
-    let entries = 1usize << bpp;
-    let data_off = 54 + 4 * entries;
-    let mut b = Vec::new();
-    b.extend_from_slice(b"BM");
-    b.extend_from_slice(&((data_off + stream.len()) as u32).to_le_bytes());
-    b.extend_from_slice(&[0; 4]);
-    b.extend_from_slice(&(data_off as u32).to_le_bytes());
-    b.extend_from_slice(&40u32.to_le_bytes());
-    b.extend_from_slice(&w.to_le_bytes());
-    b.extend_from_slice(&h.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&bpp.to_le_bytes());
-    b.extend_from_slice(&(if bpp == 8 { 1u32 } else { 2 }).to_le_bytes());
-    b.extend_from_slice(&(stream.len() as u32).to_le_bytes());
-    b.extend_from_slice(&[0; 8]);
-    b.extend_from_slice(&(entries as u32).to_le_bytes());
-    b.extend_from_slice(&[0; 4]);
-    for i in 0..entries {
-        let [r, g, bl, _] = colour(i as u8);
-        b.extend_from_slice(&[bl, g, r, 0]);
+    let palette: Vec<[u8; 4]> = (0..1usize << bpp).map(|i| colour(i as u8)).collect();
+    RawFile {
+        header: Header::Info,
+        width: w,
+        height: h,
+        bpp,
+        compression: if bpp == 8 { 1 } else { 2 },
+        masks: None,
+        palette: &palette,
+        data: stream,
     }
-    b.extend_from_slice(stream);
-    b
+    .encode()
 }
 
 /// The RGBA for stored rows of indices (`None`: never written, so palette entry 0),

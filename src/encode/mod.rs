@@ -19,7 +19,7 @@ mod write;
 
 pub use expected::expected_rgba;
 pub use fixtures::{bench_fixtures, fixture, fixtures, seed_frame, SEED};
-pub use write::encode;
+pub use write::{encode, RawFile};
 
 use pattern::channel;
 

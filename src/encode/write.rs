@@ -4,6 +4,7 @@
 use super::pattern::{channel, colour, hash, index_at, palette_rgba, quantize};
 use super::rle::{rle_cells, rle_stream};
 use super::{bits_per_pixel, check, palette_len, Header, Kind, Spec};
+use shmbmp::format::FILE_HEADER_LEN;
 
 /// Appends `v` little-endian.
 fn put16(out: &mut Vec<u8>, v: u16) {
@@ -101,98 +102,135 @@ fn write_rows(spec: &Spec, out: &mut Vec<u8>) {
 pub fn encode(spec: &Spec) -> Vec<u8> {
     check(spec);
     let (w, h) = (spec.width, spec.height);
-    let bpp = bits_per_pixel(spec.kind);
-    let pal_len = palette_len(spec.kind);
-    let entry = if spec.header == Header::Core { 3 } else { 4 };
     let (compression, masks) = match spec.kind {
         Kind::Rle8 { .. } => (1u32, None),
         Kind::Rle4 { .. } => (2, None),
         Kind::Bitfields { masks, .. } => (3, Some(masks)),
         _ => (0, None),
     };
-    let masks_after = if spec.header == Header::Info && masks.is_some() {
-        12
-    } else {
-        0
-    };
-    let data_offset = 14 + spec.header.size() + masks_after + pal_len * entry;
-
-    let rle = match spec.kind {
+    let data = match spec.kind {
         Kind::Rle8 { colors } | Kind::Rle4 { colors } => {
             let cells = rle_cells(w, h, colors);
             let four_bit = matches!(spec.kind, Kind::Rle4 { .. });
-            Some(rle_stream(&cells, w as usize, h as usize, four_bit).0)
+            rle_stream(&cells, w as usize, h as usize, four_bit).0
         }
-        _ => None,
+        _ => {
+            let mut rows = Vec::new();
+            write_rows(spec, &mut rows);
+            rows
+        }
     };
-    let stride = (u64::from(w) * u64::from(bpp)).div_ceil(32) * 4;
-    let image_size = match &rle {
-        Some(stream) => stream.len() as u64,
-        None => stride * u64::from(h),
-    };
-    let file_size = u64::from(data_offset) + image_size;
-    let file_size32 = u32::try_from(file_size).expect("BMP larger than 4 GiB");
+    let palette = palette_rgba(palette_len(spec.kind));
+    RawFile {
+        header: spec.header,
+        width: w as i32,
+        height: if spec.top_down { -(h as i32) } else { h as i32 },
+        bpp: bits_per_pixel(spec.kind),
+        compression,
+        masks,
+        palette: &palette,
+        data: &data,
+    }
+    .encode()
+}
 
-    let mut out = Vec::with_capacity(file_size as usize);
-    out.extend_from_slice(b"BM");
-    put32(&mut out, file_size32);
-    put32(&mut out, 0); // reserved
-    put32(&mut out, data_offset);
+/// A BMP file from its parts as given, for inputs the fixtures never produce (hand-made RLE
+/// streams, hostile masks, lying fields patched in afterwards). [`encode`] writes every
+/// fixture through it, so there is one BMP writer.
+#[derive(Debug, Clone, Copy)]
+pub struct RawFile<'a> {
+    /// The info header written.
+    pub header: Header,
+    /// `biWidth` (written as u16 in the core header).
+    pub width: i32,
+    /// `biHeight`: negative for top-down (written as u16 in the core header).
+    pub height: i32,
+    /// `biBitCount`.
+    pub bpp: u16,
+    /// `biCompression` (not written in the core header).
+    pub compression: u32,
+    /// `[red, green, blue, alpha]` masks: after a 40-byte header the first three follow it,
+    /// V3/V4/V5 headers hold all four; `None` writes none (zeros inside V3+ headers).
+    pub masks: Option<[u32; 4]>,
+    /// Palette entries as RGBA (written B, G, R and a zero byte, or B, G, R in the core
+    /// header); `biClrUsed` is their count.
+    pub palette: &'a [[u8; 4]],
+    /// The pixel data, written right after the palette; `biSizeImage` is its length.
+    pub data: &'a [u8],
+}
 
-    put32(&mut out, spec.header.size());
-    if spec.header == Header::Core {
-        put16(&mut out, w as u16);
-        put16(&mut out, h as u16);
-        put16(&mut out, 1);
-        put16(&mut out, bpp);
-    } else {
-        let height = if spec.top_down { -(h as i32) } else { h as i32 };
-        put32(&mut out, w);
-        put32(&mut out, height as u32);
-        put16(&mut out, 1);
-        put16(&mut out, bpp);
-        put32(&mut out, compression);
-        put32(&mut out, image_size as u32);
-        put32(&mut out, 2835); // 72 dpi
-        put32(&mut out, 2835);
-        put32(&mut out, pal_len);
-        put32(&mut out, 0); // all colours important
-        let m = masks.unwrap_or([0; 4]);
-        match spec.header {
-            Header::Info => {
-                if masks.is_some() {
-                    m[..3].iter().for_each(|&v| put32(&mut out, v));
+impl RawFile<'_> {
+    /// The bytes of the file.
+    pub fn encode(&self) -> Vec<u8> {
+        let core = self.header == Header::Core;
+        let entry = if core { 3 } else { 4 };
+        let masks_after = if self.header == Header::Info && self.masks.is_some() {
+            12
+        } else {
+            0
+        };
+        let pal_len = self.palette.len() as u32;
+        let data_offset =
+            FILE_HEADER_LEN as u32 + self.header.size() + masks_after + pal_len * entry;
+        let file_size = u64::from(data_offset) + self.data.len() as u64;
+        let file_size32 = u32::try_from(file_size).expect("BMP larger than 4 GiB");
+
+        let mut out = Vec::with_capacity(file_size as usize);
+        out.extend_from_slice(b"BM");
+        put32(&mut out, file_size32);
+        put32(&mut out, 0); // reserved
+        put32(&mut out, data_offset);
+
+        put32(&mut out, self.header.size());
+        if core {
+            put16(&mut out, self.width as u16);
+            put16(&mut out, self.height as u16);
+            put16(&mut out, 1);
+            put16(&mut out, self.bpp);
+        } else {
+            put32(&mut out, self.width as u32);
+            put32(&mut out, self.height as u32);
+            put16(&mut out, 1);
+            put16(&mut out, self.bpp);
+            put32(&mut out, self.compression);
+            put32(&mut out, self.data.len() as u32);
+            put32(&mut out, 2835); // 72 dpi
+            put32(&mut out, 2835);
+            put32(&mut out, pal_len);
+            put32(&mut out, 0); // all colours important
+            let m = self.masks.unwrap_or([0; 4]);
+            match self.header {
+                Header::Info => {
+                    if self.masks.is_some() {
+                        m[..3].iter().for_each(|&v| put32(&mut out, v));
+                    }
                 }
+                Header::V3 | Header::V4 | Header::V5 => {
+                    m.iter().for_each(|&v| put32(&mut out, v));
+                    if self.header != Header::V3 {
+                        put32(&mut out, 0x7352_4742); // 'sRGB'
+                        out.extend_from_slice(&[0; 36 + 12]); // endpoints, gamma
+                    }
+                    if self.header == Header::V5 {
+                        put32(&mut out, 4); // LCS_GM_IMAGES
+                        put32(&mut out, 0); // profile data
+                        put32(&mut out, 0); // profile size
+                        put32(&mut out, 0); // reserved
+                    }
+                }
+                Header::Core => unreachable!("handled above"),
             }
-            Header::V3 | Header::V4 | Header::V5 => {
-                m.iter().for_each(|&v| put32(&mut out, v));
-                if spec.header != Header::V3 {
-                    put32(&mut out, 0x7352_4742); // 'sRGB'
-                    out.extend_from_slice(&[0; 36 + 12]); // endpoints, gamma
-                }
-                if spec.header == Header::V5 {
-                    put32(&mut out, 4); // LCS_GM_IMAGES
-                    put32(&mut out, 0); // profile data
-                    put32(&mut out, 0); // profile size
-                    put32(&mut out, 0); // reserved
-                }
+        }
+        for [r, g, b, _] in self.palette {
+            out.extend_from_slice(&[*b, *g, *r]);
+            if entry == 4 {
+                out.push(0);
             }
-            Header::Core => unreachable!(),
         }
+        debug_assert_eq!(out.len(), data_offset as usize);
+        out.extend_from_slice(self.data);
+        out
     }
-    for [r, g, b, _] in palette_rgba(pal_len) {
-        out.extend_from_slice(&[b, g, r]);
-        if entry == 4 {
-            out.push(0);
-        }
-    }
-    debug_assert_eq!(out.len(), data_offset as usize);
-    match rle {
-        Some(stream) => out.extend_from_slice(&stream),
-        None => write_rows(spec, &mut out),
-    }
-    debug_assert_eq!(out.len() as u64, file_size);
-    out
 }
 
 #[cfg(test)]

@@ -106,4 +106,5 @@ pub fn skipped(why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {why} ***\n");
 }
+pub mod alloc;
 pub mod region;

@@ -10,6 +10,42 @@ use crate::error::DecodeError;
 /// Size of the `BITMAPFILEHEADER` that starts every BMP file.
 pub const FILE_HEADER_LEN: usize = 14;
 
+/// Byte offsets of header fields from the start of the file: the one place they are written
+/// down (the parser, the encoder, the adapters' guard and the tests all use these).
+pub mod offset {
+    /// `bfType`: the magic `BM`.
+    pub const MAGIC: usize = 0;
+    /// `bfSize`: the file's length as the writer declared it (u32).
+    pub const FILE_SIZE: usize = 2;
+    /// `bfOffBits`: where the pixel data starts (u32).
+    pub const DATA_OFFSET: usize = 10;
+    /// The info header's size, its first field (u32): which header this is.
+    pub const HEADER_SIZE: usize = 14;
+    /// `biWidth` (i32; u16 `bcWidth` in the 12-byte core header).
+    pub const WIDTH: usize = 18;
+    /// `biHeight` (i32, negative for top-down).
+    pub const HEIGHT: usize = 22;
+    /// `biPlanes` (u16).
+    pub const PLANES: usize = 26;
+    /// `biBitCount` (u16).
+    pub const BIT_COUNT: usize = 28;
+    /// `biCompression` (u32).
+    pub const COMPRESSION: usize = 30;
+    /// `biSizeImage` (u32).
+    pub const IMAGE_SIZE: usize = 34;
+    /// `biClrUsed` (u32): palette entries.
+    pub const COLORS_USED: usize = 46;
+    /// Where masks follow a 40-byte `BITMAPINFOHEADER` (BI_BITFIELDS), or where the masks
+    /// of V2+ headers sit inside theirs.
+    pub const MASKS: usize = 54;
+    /// `bcHeight` of the 12-byte OS/2 core header (u16).
+    pub const CORE_HEIGHT: usize = 20;
+    /// `bcPlanes` of the core header (u16).
+    pub const CORE_PLANES: usize = 22;
+    /// `bcBitCount` of the core header (u16).
+    pub const CORE_BIT_COUNT: usize = 24;
+}
+
 /// Which info header the file carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderKind {
@@ -216,23 +252,24 @@ impl RawHeader {
     /// Reads the file header and the info header's fixed fields; checks only that they exist.
     pub fn read(bytes: &[u8]) -> Result<Self, DecodeError> {
         need(bytes, "file header", 0, FILE_HEADER_LEN + 4)?;
-        if &bytes[..2] != b"BM" {
+        if &bytes[offset::MAGIC..offset::MAGIC + 2] != b"BM" {
             return Err(DecodeError::BadMagic {
                 found: [bytes[0], bytes[1]],
             });
         }
-        let size = u32_at(bytes, 14);
+        let size = u32_at(bytes, offset::HEADER_SIZE);
         let header = HeaderKind::from_size(size).ok_or_else(|| {
             invalid(
                 "info header size",
-                14,
+                offset::HEADER_SIZE,
                 i64::from(size),
                 "not 12, 16..=64, 108 or 124",
             )
         })?;
-        need(bytes, "info header", 14, 14 + size as usize)?;
+        let header_end = FILE_HEADER_LEN + size as usize;
+        need(bytes, "info header", FILE_HEADER_LEN, header_end)?;
         let field = |off: usize| -> u32 {
-            if off + 4 <= 14 + size as usize {
+            if off + 4 <= header_end {
                 u32_at(bytes, off)
             } else {
                 0
@@ -240,28 +277,28 @@ impl RawHeader {
         };
         let (width, height, planes, bpp) = if header == HeaderKind::Core {
             (
-                i32::from(u16_at(bytes, 18)),
-                i32::from(u16_at(bytes, 20)),
-                u16_at(bytes, 22),
-                u16_at(bytes, 24),
+                i32::from(u16_at(bytes, offset::WIDTH)),
+                i32::from(u16_at(bytes, offset::CORE_HEIGHT)),
+                u16_at(bytes, offset::CORE_PLANES),
+                u16_at(bytes, offset::CORE_BIT_COUNT),
             )
         } else {
             (
-                u32_at(bytes, 18) as i32,
-                u32_at(bytes, 22) as i32,
-                u16_at(bytes, 26),
-                u16_at(bytes, 28),
+                u32_at(bytes, offset::WIDTH) as i32,
+                u32_at(bytes, offset::HEIGHT) as i32,
+                u16_at(bytes, offset::PLANES),
+                u16_at(bytes, offset::BIT_COUNT),
             )
         };
         let (compression, colors_used) = if header == HeaderKind::Core {
             (0, 0)
         } else {
-            (field(30), field(46))
+            (field(offset::COMPRESSION), field(offset::COLORS_USED))
         };
         Ok(RawHeader {
             header,
-            file_size: u32_at(bytes, 2),
-            data_offset: u32_at(bytes, 10),
+            file_size: u32_at(bytes, offset::FILE_SIZE),
+            data_offset: u32_at(bytes, offset::DATA_OFFSET),
             width,
             height,
             planes,
@@ -276,15 +313,15 @@ impl RawHeader {
         if self.width <= 0 {
             return Err(invalid(
                 "width",
-                18,
+                offset::WIDTH,
                 i64::from(self.width),
                 "must be at least 1",
             ));
         }
         let hoff = if self.header == HeaderKind::Core {
-            20
+            offset::CORE_HEIGHT
         } else {
-            22
+            offset::HEIGHT
         };
         if self.height == 0 || self.height == i32::MIN {
             return Err(invalid(
@@ -305,7 +342,11 @@ impl Layout {
         let (width, height) = raw.dimensions()?;
         let header = raw.header;
         let is_os2 = matches!(header, HeaderKind::Core | HeaderKind::Os2 { .. });
-        let planes_off = if header == HeaderKind::Core { 22 } else { 26 };
+        let planes_off = if header == HeaderKind::Core {
+            offset::CORE_PLANES
+        } else {
+            offset::PLANES
+        };
         if raw.planes != 1 {
             return Err(invalid(
                 "planes",
@@ -337,7 +378,7 @@ impl Layout {
         }
         limits.check(width, height)?;
 
-        let header_end = FILE_HEADER_LEN + u32_at(bytes, 14) as usize;
+        let header_end = FILE_HEADER_LEN + u32_at(bytes, offset::HEADER_SIZE) as usize;
         let (format, masks_end, has_alpha) =
             Self::pixel_format(bytes, &raw, header_end, is_os2, bpp_off)?;
 
@@ -345,7 +386,7 @@ impl Layout {
         if data_offset < masks_end {
             return Err(invalid(
                 "pixel data offset",
-                10,
+                offset::DATA_OFFSET,
                 i64::from(raw.data_offset),
                 "points inside the headers",
             ));
@@ -353,7 +394,7 @@ impl Layout {
         if data_offset >= bytes.len() {
             return Err(invalid(
                 "pixel data offset",
-                10,
+                offset::DATA_OFFSET,
                 i64::from(raw.data_offset),
                 "points at or past the end of the input",
             ));
@@ -427,7 +468,7 @@ impl Layout {
         let bad_combo = || {
             invalid(
                 "compression",
-                30,
+                offset::COMPRESSION,
                 i64::from(comp),
                 "does not fit the bits per pixel",
             )

@@ -5,6 +5,8 @@ pub mod limits;
 pub mod masks;
 pub mod palette;
 
-pub use header::{HeaderKind, Layout, PaletteRange, PixelFormat, RawHeader};
+pub use header::{
+    offset, HeaderKind, Layout, PaletteRange, PixelFormat, RawHeader, FILE_HEADER_LEN,
+};
 pub use limits::Limits;
 pub use masks::{Channel, Masks};
