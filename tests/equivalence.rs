@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use common::{in_snapshots, write_mismatch, Summary};
 use shmbmp::decode::all as ours;
+use shmbmp::PixelLayout;
 use shmbmp_suite::check::{check_all, ours_agree, Agreement, Outcome};
 use shmbmp_suite::{encode, Decode, Frame, Limits, Origin};
 
@@ -42,6 +43,69 @@ fn ours_match_one_snapshot_per_fixture() {
                 );
             }
             in_snapshots(|| insta::assert_yaml_snapshot!(fixture.name, Summary::of(&got)));
+        }
+    }
+}
+
+/// Every other pixel layout equals canonical RGBA put through the scalar reference
+/// reordering ([`PixelLayout::convert`]), for every fixture (the small ones and the
+/// 1600×1200 benchmark ones), every decoder of ours and every kernel level, through both
+/// the slice and the `Vec` API. The RGBA snapshots stay the one stored answer.
+#[test]
+fn every_pixel_layout_is_rgba_reordered() {
+    let limits = Limits::default();
+    let ours: Vec<_> = ours().collect();
+    let all = encode::fixtures()
+        .into_iter()
+        .chain(encode::bench_fixtures());
+    for fixture in all {
+        let bmp = encode::encode(&fixture.spec);
+        let rgba = expected(&fixture).rgba;
+        let layout = shmbmp::Layout::parse(&bmp, &limits).unwrap();
+        for pixels in PixelLayout::ALL {
+            let want = pixels.convert(&rgba);
+            assert_eq!(want.len(), layout.output_len_for(pixels));
+            for d in &ours {
+                let mut got = vec![0xa5; want.len()];
+                d.decode_into_slice_as(&bmp, &limits, pixels, &mut got)
+                    .unwrap_or_else(|e| panic!("{} {pixels} on {}: {e}", d.name(), fixture.name));
+                if let Some(i) = got.iter().zip(&want).position(|(a, b)| a != b) {
+                    panic!(
+                        "{} {pixels} on {}: first difference at byte {i}",
+                        d.name(),
+                        fixture.name
+                    );
+                }
+                let mut v = Vec::new();
+                d.decode_into_as(&bmp, &limits, pixels, &mut v).unwrap();
+                assert!(v == want, "{} {pixels} on {} (Vec)", d.name(), fixture.name);
+            }
+        }
+    }
+}
+
+/// A slice of the wrong length is refused with the length each layout needs.
+#[test]
+fn a_wrong_output_slice_is_refused_naming_both_lengths() {
+    let bmp = encode::encode(&encode::fixture("pal8").unwrap().spec);
+    let limits = Limits::default();
+    for pixels in PixelLayout::ALL {
+        let need = shmbmp::Layout::parse(&bmp, &limits)
+            .unwrap()
+            .output_len_for(pixels);
+        for d in ours() {
+            let mut out = vec![0; need + 1];
+            let e = d
+                .decode_into_slice_as(&bmp, &limits, pixels, &mut out)
+                .unwrap_err();
+            assert_eq!(
+                e,
+                shmbmp::DecodeError::OutputSize {
+                    expected: need,
+                    actual: need + 1
+                }
+            );
+            assert!(e.to_string().contains(&need.to_string()), "{e}");
         }
     }
 }

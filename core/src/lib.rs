@@ -36,4 +36,4 @@ pub mod shm;
 
 pub use decode::{by_name, decoders, Decode, Dims, Frame, Kernels, Lut, Naive, Threads};
 pub use error::DecodeError;
-pub use format::{Layout, Limits};
+pub use format::{Layout, Limits, PixelLayout};

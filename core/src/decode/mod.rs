@@ -11,7 +11,7 @@ mod rle;
 use std::sync::OnceLock;
 
 pub use crate::error::DecodeError;
-pub use crate::format::{Layout, Limits};
+pub use crate::format::{Layout, Limits, PixelLayout};
 pub use lut::{Kernels, Lut, Threads};
 pub use naive::Naive;
 
@@ -35,28 +35,57 @@ pub struct Dims {
     pub height: u32,
 }
 
-/// One way of turning the bytes of a whole BMP file into canonical RGBA.
+/// One way of turning the bytes of a whole BMP file into pixels: canonical RGBA, or any
+/// other [`PixelLayout`].
 ///
 /// The core method writes into any caller-provided slice of exactly
-/// [`Layout::output_len`] bytes (a numpy array, a second mapping, a staging buffer), as
+/// [`Layout::output_len_for`] bytes (a numpy array, a second mapping, a staging buffer), as
 /// `png`'s `next_frame` and zune-bmp's `decode_into` do; the `Vec` and [`Frame`] forms
 /// are conveniences over it.
 pub trait Decode: Send + Sync {
     /// Short stable name used in the CLI, tests and reports (`naive`, `lut`, ...).
     fn name(&self) -> &'static str;
 
-    /// Decodes `bmp` into `out`, which must be exactly `Layout::parse(bmp, limits)?
-    /// .output_len()` bytes long ([`DecodeError::OutputSize`] otherwise).
+    /// Decodes `bmp` into `out` in the layout `pixels`; `out` must be exactly
+    /// `Layout::parse(bmp, limits)?.output_len_for(pixels)` bytes long
+    /// ([`DecodeError::OutputSize`] otherwise).
     ///
     /// Every byte of `out` is written on success. On error `out` holds no meaningful pixels.
+    fn decode_into_slice_as(
+        &self,
+        bmp: &[u8],
+        limits: &Limits,
+        pixels: PixelLayout,
+        out: &mut [u8],
+    ) -> Result<Dims, DecodeError>;
+
+    /// Decodes `bmp` into `out` as canonical RGBA; `out` must be exactly
+    /// `Layout::parse(bmp, limits)?.output_len()` bytes long.
     fn decode_into_slice(
         &self,
         bmp: &[u8],
         limits: &Limits,
         out: &mut [u8],
-    ) -> Result<Dims, DecodeError>;
+    ) -> Result<Dims, DecodeError> {
+        self.decode_into_slice_as(bmp, limits, PixelLayout::Rgba, out)
+    }
 
-    /// Decodes `bmp` into `out`, resizing it to `width * height * 4` bytes.
+    /// Decodes `bmp` into `out` in the layout `pixels`, resizing `out` to fit.
+    ///
+    /// Allocation-free when `out` already has that capacity.
+    fn decode_into_as(
+        &self,
+        bmp: &[u8],
+        limits: &Limits,
+        pixels: PixelLayout,
+        out: &mut Vec<u8>,
+    ) -> Result<Dims, DecodeError> {
+        let layout = Layout::parse(bmp, limits)?;
+        prepare_output(out, layout.output_len_for(pixels));
+        self.decode_into_slice_as(bmp, limits, pixels, out)
+    }
+
+    /// Decodes `bmp` into `out` as canonical RGBA, resizing it to `width * height * 4` bytes.
     ///
     /// Allocation-free when `out` already has that capacity.
     fn decode_into(
@@ -65,12 +94,10 @@ pub trait Decode: Send + Sync {
         limits: &Limits,
         out: &mut Vec<u8>,
     ) -> Result<Dims, DecodeError> {
-        let layout = Layout::parse(bmp, limits)?;
-        prepare_output(out, layout.output_len());
-        self.decode_into_slice(bmp, limits, out)
+        self.decode_into_as(bmp, limits, PixelLayout::Rgba, out)
     }
 
-    /// Decodes `bmp` into a newly allocated [`Frame`].
+    /// Decodes `bmp` into a newly allocated canonical RGBA [`Frame`].
     fn decode(&self, bmp: &[u8], limits: &Limits) -> Result<Frame, DecodeError> {
         let mut rgba = Vec::new();
         let Dims { width, height } = self.decode_into(bmp, limits, &mut rgba)?;
@@ -87,22 +114,29 @@ impl<D: Decode + ?Sized> Decode for &D {
         (**self).name()
     }
 
-    fn decode_into_slice(
+    fn decode_into_slice_as(
         &self,
         bmp: &[u8],
         limits: &Limits,
+        pixels: PixelLayout,
         out: &mut [u8],
     ) -> Result<Dims, DecodeError> {
-        (**self).decode_into_slice(bmp, limits, out)
+        (**self).decode_into_slice_as(bmp, limits, pixels, out)
     }
 }
 
-/// Parses `bmp` and checks that `out` is exactly as long as its canonical output.
-pub(crate) fn layout_for(bmp: &[u8], limits: &Limits, out: &[u8]) -> Result<Layout, DecodeError> {
+/// Parses `bmp` and checks that `out` is exactly as long as its output in `pixels`.
+pub(crate) fn layout_for(
+    bmp: &[u8],
+    limits: &Limits,
+    pixels: PixelLayout,
+    out: &[u8],
+) -> Result<Layout, DecodeError> {
     let layout = Layout::parse(bmp, limits)?;
-    if out.len() != layout.output_len() {
+    let expected = layout.output_len_for(pixels);
+    if out.len() != expected {
         return Err(DecodeError::OutputSize {
-            expected: layout.output_len(),
+            expected,
             actual: out.len(),
         });
     }

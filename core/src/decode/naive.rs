@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use super::rle;
-use super::{layout_for, Decode, DecodeError, Dims, Limits};
+use super::{layout_for, Decode, DecodeError, Dims, Limits, PixelLayout};
 use crate::format::{palette, Layout, PixelFormat};
 
 /// Byte-at-a-time reference decoder.
@@ -24,9 +24,11 @@ fn byte<R: Read>(r: &mut R) -> u8 {
     read_u8(r).expect("Layout guarantees the uncompressed pixel data is present")
 }
 
-fn put(out: &mut [u8], layout: &Layout, x: usize, row: usize, rgba: [u8; 4]) {
-    let at = (row * layout.width as usize + x) * 4;
-    out[at..at + 4].copy_from_slice(&rgba);
+/// Writes the canonical pixel `rgba` at (`x`, `row`) of `out`, in the layout `pixels`.
+fn put(out: &mut [u8], layout: &Layout, pixels: PixelLayout, x: usize, row: usize, rgba: [u8; 4]) {
+    let n = pixels.bytes_per_pixel();
+    let at = (row * layout.width as usize + x) * n;
+    out[at..at + n].copy_from_slice(&pixels.from_rgba(rgba)[..n]);
 }
 
 impl Decode for Naive {
@@ -34,18 +36,19 @@ impl Decode for Naive {
         "naive"
     }
 
-    fn decode_into_slice(
+    fn decode_into_slice_as(
         &self,
         bmp: &[u8],
         limits: &Limits,
+        pixels: PixelLayout,
         out: &mut [u8],
     ) -> Result<Dims, DecodeError> {
-        let layout = layout_for(bmp, limits, out)?;
+        let layout = layout_for(bmp, limits, pixels, out)?;
         let mut src = layout.pixel_data(bmp);
         let (w, h) = (layout.width as usize, layout.height as usize);
         match layout.format {
             PixelFormat::Rle8 | PixelFormat::Rle4 => {
-                decode_rle(bmp, &layout, &mut src, out);
+                decode_rle(bmp, &layout, pixels, &mut src, out);
             }
             format => {
                 for r in 0..h {
@@ -62,6 +65,7 @@ impl Decode for Naive {
                                         put(
                                             out,
                                             &layout,
+                                            pixels,
                                             x,
                                             row,
                                             palette::entry(bmp, &layout, index as usize),
@@ -84,7 +88,7 @@ impl Decode for Naive {
                             }
                             PixelFormat::Rle8 | PixelFormat::Rle4 => unreachable!(),
                         };
-                        put(out, &layout, x, row, rgba);
+                        put(out, &layout, pixels, x, row, rgba);
                         x += 1;
                     }
                     if r + 1 < h {
@@ -106,13 +110,14 @@ impl Decode for Naive {
 struct PixelSink<'a> {
     bmp: &'a [u8],
     layout: &'a Layout,
+    pixels: PixelLayout,
     out: &'a mut [u8],
 }
 
 impl PixelSink<'_> {
     fn pixel(&mut self, row: usize, x: usize, index: u8) {
         let rgba = palette::entry(self.bmp, self.layout, usize::from(index));
-        put(self.out, self.layout, x, row, rgba);
+        put(self.out, self.layout, self.pixels, x, row, rgba);
     }
 }
 
@@ -131,11 +136,23 @@ impl rle::Sink for PixelSink<'_> {
     }
 }
 
-fn decode_rle<R: Read>(bmp: &[u8], layout: &Layout, src: &mut R, out: &mut [u8]) {
-    let fill = palette::entry(bmp, layout, 0);
-    for px in out.chunks_exact_mut(4) {
-        px.copy_from_slice(&fill);
+fn decode_rle<R: Read>(
+    bmp: &[u8],
+    layout: &Layout,
+    pixels: PixelLayout,
+    src: &mut R,
+    out: &mut [u8],
+) {
+    let n = pixels.bytes_per_pixel();
+    let fill = pixels.from_rgba(palette::entry(bmp, layout, 0));
+    for px in out.chunks_exact_mut(n) {
+        px.copy_from_slice(&fill[..n]);
     }
-    let mut sink = PixelSink { bmp, layout, out };
+    let mut sink = PixelSink {
+        bmp,
+        layout,
+        pixels,
+        out,
+    };
     rle::decode(layout, || read_u8(src), &mut sink);
 }

@@ -5,6 +5,7 @@
 
 use super::limits::Limits;
 use super::masks::Masks;
+use super::pixel_layout::PixelLayout;
 use crate::error::DecodeError;
 
 /// Size of the `BITMAPFILEHEADER` that starts every BMP file.
@@ -554,7 +555,12 @@ impl Layout {
 
     /// Bytes of canonical RGBA output: `width * height * 4`.
     pub fn output_len(&self) -> usize {
-        self.width as usize * self.height as usize * 4
+        self.output_len_for(PixelLayout::Rgba)
+    }
+
+    /// Bytes of output in `pixels`: `width * height * pixels.bytes_per_pixel()`.
+    pub fn output_len_for(&self, pixels: PixelLayout) -> usize {
+        self.width as usize * self.height as usize * pixels.bytes_per_pixel()
     }
 
     /// The output row (0 = top) that stored row `r` (0 = first in the file) lands in.

@@ -42,9 +42,12 @@ pub(super) unsafe fn bits16(row: &Row, src: &[u8], dst: &mut [u8]) {
 /// # Safety
 /// The CPU must have AVX2.
 pub(super) unsafe fn bgr24(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Bgr24 { blue_first } = row else {
+        unreachable!("listed only for Row::Bgr24")
+    };
     let (src, dst) = align_stores(row, 3, src, dst);
     // SAFETY: the caller vouches for AVX2.
-    unsafe { bgr24_avx2(src, dst) }
+    unsafe { bgr24_avx2(*blue_first, src, dst) }
 }
 
 /// 32-bit rows with the default masks (`Row::Bgra32`).
@@ -52,12 +55,12 @@ pub(super) unsafe fn bgr24(row: &Row, src: &[u8], dst: &mut [u8]) {
 /// # Safety
 /// The CPU must have AVX2.
 pub(super) unsafe fn bgra32(row: &Row, src: &[u8], dst: &mut [u8]) {
-    let Row::Bgra32 { alpha } = row else {
+    let Row::Bgra32 { alpha, blue_first } = row else {
         unreachable!("listed only for Row::Bgra32")
     };
     let (src, dst) = align_stores(row, 4, src, dst);
     // SAFETY: the caller vouches for AVX2.
-    unsafe { bgra32_avx2(*alpha, src, dst) }
+    unsafe { bgra32_avx2(*alpha, *blue_first, src, dst) }
 }
 
 /// Decodes the first few pixels of a row (`bytes_per_pixel` each in `src`) with the scalar
@@ -177,9 +180,10 @@ unsafe fn bits16_avx2(ch: &[Scale16; 4], src: &[u8], dst: &mut [u8]) -> usize {
     n * 16
 }
 
-/// B, G, R → R, G, B, 255: two 12-byte groups per 256-bit shuffle, 8 pixels an iteration.
+/// B, G, R → R, G, B, 255 (or B, G, R, 255): two 12-byte groups per 256-bit shuffle, 8
+/// pixels an iteration.
 #[target_feature(enable = "avx2")]
-unsafe fn bgr24_avx2(src: &[u8], dst: &mut [u8]) {
+unsafe fn bgr24_avx2(blue_first: bool, src: &[u8], dst: &mut [u8]) {
     let pixels = (src.len() / 3).min(dst.len() / 4);
     // The second 16-byte load of a block starts at byte 12 and reads up to byte 28 of the
     // block's 24, so a block needs 4 bytes beyond itself: stop one block early if short.
@@ -187,10 +191,17 @@ unsafe fn bgr24_avx2(src: &[u8], dst: &mut [u8]) {
     while n > 0 && n * 24 + 4 > src.len() {
         n -= 1;
     }
-    let shuffle = _mm256_setr_epi8(
-        2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1, //
-        2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1,
-    );
+    let shuffle = if blue_first {
+        _mm256_setr_epi8(
+            0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1, //
+            0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
+        )
+    } else {
+        _mm256_setr_epi8(
+            2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1, //
+            2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1,
+        )
+    };
     let alpha = _mm256_set1_epi32(0xff00_0000u32 as i32);
     for i in 0..n {
         // SAFETY: the loads read src[24i..24i+16] and src[24i+12..24i+28]; 24i+28 <= 24n+4
@@ -204,17 +215,24 @@ unsafe fn bgr24_avx2(src: &[u8], dst: &mut [u8]) {
             _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px);
         }
     }
-    scalar::bgr24(&src[n * 24..], &mut dst[n * 32..]);
+    scalar::bgr24(blue_first, &src[n * 24..], &mut dst[n * 32..]);
 }
 
-/// B, G, R, X → R, G, B, X or 255: one 256-bit shuffle per 8 pixels.
+/// B, G, R, X → R, G, B, X (or B, G, R, X), X or 255: one 256-bit shuffle per 8 pixels.
 #[target_feature(enable = "avx2")]
-unsafe fn bgra32_avx2(keep_alpha: bool, src: &[u8], dst: &mut [u8]) {
+unsafe fn bgra32_avx2(keep_alpha: bool, blue_first: bool, src: &[u8], dst: &mut [u8]) {
     let n = blocks((src.len() / 4).min(dst.len() / 4));
-    let shuffle = _mm256_setr_epi8(
-        2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15, //
-        2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15,
-    );
+    let shuffle = if blue_first {
+        _mm256_setr_epi8(
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, //
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+        )
+    } else {
+        _mm256_setr_epi8(
+            2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15, //
+            2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15,
+        )
+    };
     let alpha = _mm256_set1_epi32(if keep_alpha { 0 } else { 0xff00_0000u32 as i32 });
     for i in 0..n {
         // SAFETY: block i reads src[32i..32i+32] and writes dst[32i..32i+32]; i < n keeps
@@ -225,5 +243,5 @@ unsafe fn bgra32_avx2(keep_alpha: bool, src: &[u8], dst: &mut [u8]) {
             _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px);
         }
     }
-    scalar::bgra32(keep_alpha, &src[n * 32..], &mut dst[n * 32..]);
+    scalar::bgra32(keep_alpha, blue_first, &src[n * 32..], &mut dst[n * 32..]);
 }

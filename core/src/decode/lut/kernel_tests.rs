@@ -1,16 +1,16 @@
 //! Every SIMD kernel against the scalar reference, on random rows of awkward widths.
 
 use super::palette::Palette8;
-use super::row::{Row, RowKernel};
+use super::row::{Row, RowKernel, Scratch};
 use super::scalar;
 use super::tables16::Scale16;
 use super::Kernels;
 
 /// Runs the kernel `choose` picks for `row` at `level`, asserting it is that level's own.
 fn run_at(level: Kernels, row: &Row, src: &[u8], dst: &mut [u8]) {
-    let kernel = RowKernel::choose(row, level);
+    let kernel = RowKernel::choose(row, level, 4);
     assert_eq!(kernel.level(), level, "a kernel of this level is listed");
-    kernel.run(row, src, dst);
+    kernel.run(row, src, dst, &mut Scratch::new());
 }
 
 /// Prints `*** SKIPPED: why ***` straight to stderr, which libtest does not capture, so the
@@ -52,7 +52,14 @@ fn avx2_kernels_match_scalar() {
         let masks = crate::format::Masks::from_raw(raw, 16, 54).unwrap();
         let channels =
             Scale16::for_masks(&masks).expect("a multiplier exists for <= 8-bit channels");
-        (Row::Bits16 { masks, channels }, 16)
+        (
+            Row::Bits16 {
+                masks,
+                channels,
+                blue_first: false,
+            },
+            16,
+        )
     };
     let rows = [
         bits16([0xf800, 0x07e0, 0x001f, 0]),
@@ -61,9 +68,29 @@ fn avx2_kernels_match_scalar() {
         bits16([0x0003, 0x01fc, 0xfe00, 0]),
         bits16([0x00ff, 0, 0xff00, 0]),
         (Row::Table16(words(9, 1 << 16).into()), 16),
-        (Row::Bgr24, 24),
-        (Row::Bgra32 { alpha: false }, 32),
-        (Row::Bgra32 { alpha: true }, 32),
+        (Row::Bgr24 { blue_first: false }, 24),
+        (Row::Bgr24 { blue_first: true }, 24),
+        (
+            Row::Bgra32 {
+                alpha: false,
+                blue_first: false,
+            },
+            32,
+        ),
+        (
+            Row::Bgra32 {
+                alpha: true,
+                blue_first: false,
+            },
+            32,
+        ),
+        (
+            Row::Bgra32 {
+                alpha: true,
+                blue_first: true,
+            },
+            32,
+        ),
     ];
     for (k, (row, bpp)) in rows.iter().enumerate() {
         for width in [

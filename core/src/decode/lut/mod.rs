@@ -29,9 +29,9 @@ mod threads;
 pub use level::Kernels;
 pub use threads::Threads;
 
-use super::{layout_for, Decode, DecodeError, Dims, Limits};
+use super::{layout_for, Decode, DecodeError, Dims, Limits, PixelLayout};
 use crate::format::Layout;
-use row::{Row, RowKernel};
+use row::{Row, RowKernel, Scratch};
 
 /// Table-driven row decoder; more than one thread splits rows across scoped threads.
 #[derive(Debug, Clone, Copy)]
@@ -95,8 +95,8 @@ impl Lut {
         let layout = Layout::parse(bmp, limits)?;
         let kernels = self.kernels();
         Ok(
-            Row::new(bmp, &layout, kernels).map_or(Kernels::Scalar, |row| {
-                RowKernel::choose(&row, kernels).level()
+            Row::new(bmp, &layout, kernels, false).map_or(Kernels::Scalar, |row| {
+                RowKernel::choose(&row, kernels, 4).level()
             }),
         )
     }
@@ -121,19 +121,21 @@ impl Decode for Lut {
         }
     }
 
-    fn decode_into_slice(
+    fn decode_into_slice_as(
         &self,
         bmp: &[u8],
         limits: &Limits,
+        pixels: PixelLayout,
         out: &mut [u8],
     ) -> Result<Dims, DecodeError> {
-        let layout = layout_for(bmp, limits, out)?;
+        let layout = layout_for(bmp, limits, pixels, out)?;
         let kernels = self.kernels();
-        match Row::new(bmp, &layout, kernels) {
-            None => rle_sink::decode_rle(bmp, &layout, out),
+        match Row::new(bmp, &layout, kernels, pixels.blue_first()) {
+            None => rle_sink::decode_rle(bmp, &layout, pixels, out),
             Some(row) => {
-                let kernel = RowKernel::choose(&row, kernels);
-                decode_rows(&row, kernel, bmp, &layout, out, self.threads.max());
+                let kernel = RowKernel::choose(&row, kernels, pixels.bytes_per_pixel());
+                let out_row = layout.width as usize * pixels.bytes_per_pixel();
+                decode_rows(&row, kernel, bmp, &layout, out_row, out, self.threads.max());
             }
         }
         Ok(Dims {
@@ -143,26 +145,28 @@ impl Decode for Lut {
     }
 }
 
-/// Decodes every stored row of an uncompressed image into `out` through `kernel`, on up to
-/// `threads` threads.
+/// Decodes every stored row of an uncompressed image into `out` (rows of `out_row` bytes)
+/// through `kernel`, on up to `threads` threads.
 fn decode_rows(
     row: &Row,
     kernel: RowKernel,
     bmp: &[u8],
     layout: &Layout,
+    out_row: usize,
     out: &mut [u8],
     threads: usize,
 ) {
     let data = layout.pixel_data(bmp);
-    let out_row = layout.width as usize * 4;
     // Output row y comes from stored row `layout.output_row(y)` (the mapping is its own
     // inverse). Rows are visited in stored order, so the source is read front to back:
     // measured here, walking a bottom-up 32-bit source backwards row by row costs ~1.4×.
     let rows = |first: usize, chunk: &mut [u8]| {
         let each = chunk.chunks_exact_mut(out_row).enumerate();
+        let mut scratch = Scratch::new();
         let mut decode = |(i, dst): (usize, &mut [u8])| {
             let r = layout.output_row(first + i);
-            kernel.run(row, &data[r * layout.stride..][..layout.row_bytes], dst);
+            let src = &data[r * layout.stride..][..layout.row_bytes];
+            kernel.run(row, src, dst, &mut scratch);
         };
         if layout.top_down {
             each.for_each(&mut decode);

@@ -1,6 +1,23 @@
 //! Palettes as the kernels want them: packed RGBA entries, byte planes, and for 1/2/4-bit
 //! images all the pixels each source byte expands to.
 
+/// A packed pixel (native-endian bytes R, G, B, A) with red and blue exchanged when
+/// `blue_first`: the one place pixel order enters the tables.
+#[inline]
+pub(super) fn order(px: u32, blue_first: bool) -> u32 {
+    let [r, g, b, a] = px.to_ne_bytes();
+    u32::from_ne_bytes(if blue_first {
+        [b, g, r, a]
+    } else {
+        [r, g, b, a]
+    })
+}
+
+/// A palette table in the pixel order of the output (see [`order`]).
+pub(super) fn ordered(table: [u32; 256], blue_first: bool) -> [u32; 256] {
+    table.map(|px| order(px, blue_first))
+}
+
 /// For `bpp`-bit indices (1, 2 or 4), the `8 / bpp` pixels each of the 256 byte values
 /// expands to, most significant bits first.
 pub(super) fn expand_bits(table: &[u32; 256], bpp: u8) -> [u32; 2048] {

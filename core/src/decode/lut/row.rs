@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::palette::{expand_bits, Palette8};
+use super::palette::{expand_bits, ordered, Palette8};
 use super::scalar;
 use super::tables16::{table16, ChannelLut, Scale16};
 use super::Kernels;
@@ -25,18 +25,20 @@ pub(super) enum Row {
         expanded: [u32; 2048],
         palette: Palette8,
     },
-    /// B, G, R bytes.
-    Bgr24,
+    /// B, G, R bytes; written R, G, B, 255 (or B, G, R, 255 when `blue_first`).
+    Bgr24 { blue_first: bool },
     /// B, G, R, X bytes (32-bit with the default masks); `alpha` keeps the fourth byte.
-    Bgra32 { alpha: bool },
+    Bgra32 { alpha: bool, blue_first: bool },
     /// Any 16-bit masks: one table over all 65,536 pixel values.
     Table16(Arc<[u32]>),
-    /// 16-bit masks of at most 8 bits a channel, scaled arithmetically (SIMD kernels).
+    /// 16-bit masks of at most 8 bits a channel, scaled arithmetically (SIMD kernels);
+    /// `channels` in output order.
     Bits16 {
         masks: Masks,
         channels: [Scale16; 4],
+        blue_first: bool,
     },
-    /// Any other 32-bit masks.
+    /// Any other 32-bit masks, one lookup per output byte in output order.
     Masks32([ChannelLut; 4]),
 }
 
@@ -48,17 +50,42 @@ pub(super) enum Row {
 pub(super) type RowFn = unsafe fn(&Row, &[u8], &mut [u8]);
 
 impl Row {
-    /// The row kind of an uncompressed image (RLE images are not decoded row by row: `None`).
-    pub(super) fn new(bmp: &[u8], layout: &Layout, kernels: Kernels) -> Option<Row> {
-        Some(match layout.format {
-            PixelFormat::Indexed { bpp: 8 } => {
-                Row::Pal8(Palette8::new(palette::table(bmp, layout)))
+    /// The row kind of an uncompressed image, its tables in the pixel order of the output
+    /// (red first, or blue first when `blue_first`); RLE images are not decoded row by row:
+    /// `None`.
+    pub(super) fn new(
+        bmp: &[u8],
+        layout: &Layout,
+        kernels: Kernels,
+        blue_first: bool,
+    ) -> Option<Row> {
+        let swap = |[r, g, b, a]: [ChannelLut; 4]| {
+            if blue_first {
+                [b, g, r, a]
+            } else {
+                [r, g, b, a]
             }
-            PixelFormat::Indexed { bpp } => Row::pal_bits(palette::table(bmp, layout), bpp),
-            PixelFormat::Bgr24 => Row::Bgr24,
+        };
+        Some(match layout.format {
+            PixelFormat::Indexed { bpp: 8 } => Row::Pal8(Palette8::new(ordered(
+                palette::table(bmp, layout),
+                blue_first,
+            ))),
+            PixelFormat::Indexed { bpp } => {
+                Row::pal_bits(ordered(palette::table(bmp, layout), blue_first), bpp)
+            }
+            PixelFormat::Bgr24 => Row::Bgr24 { blue_first },
             PixelFormat::Bitfields { bpp: 16, masks } => match Scale16::for_masks(&masks) {
-                Some(channels) if kernels >= Kernels::Avx2 => Row::Bits16 { masks, channels },
-                _ => Row::Table16(table16(masks)),
+                Some([r, g, b, a]) if kernels >= Kernels::Avx2 => Row::Bits16 {
+                    masks,
+                    channels: if blue_first {
+                        [b, g, r, a]
+                    } else {
+                        [r, g, b, a]
+                    },
+                    blue_first,
+                },
+                _ => Row::Table16(table16(masks, blue_first)),
             },
             PixelFormat::Bitfields { masks, .. } => {
                 let [r, g, b, _] = Masks::RGB888;
@@ -67,18 +94,30 @@ impl Row {
                 if byte_aligned && (masks.a.is_absent() || masks.a.mask() == 0xff00_0000) {
                     Row::Bgra32 {
                         alpha: !masks.a.is_absent(),
+                        blue_first,
                     }
                 } else {
-                    Row::Masks32([
+                    Row::Masks32(swap([
                         ChannelLut::new(masks.r, 0),
                         ChannelLut::new(masks.g, 0),
                         ChannelLut::new(masks.b, 0),
                         ChannelLut::new(masks.a, 255),
-                    ])
+                    ]))
                 }
             }
             PixelFormat::Rle8 | PixelFormat::Rle4 => return None,
         })
+    }
+
+    /// Bits a stored pixel takes.
+    pub(super) fn bits_per_pixel(&self) -> usize {
+        match self {
+            Row::Pal8(_) => 8,
+            Row::PalBits { per_byte, .. } => 8 / per_byte,
+            Row::Bgr24 { .. } => 24,
+            Row::Bgra32 { .. } | Row::Masks32(_) => 32,
+            Row::Table16(_) | Row::Bits16 { .. } => 16,
+        }
     }
 
     /// 1/2/4-bit (`bpp`) indices into `table`.
@@ -101,7 +140,7 @@ impl Row {
             Row::PalBits { per_byte: 8, .. } => &[(Kernels::Avx512Vbmi, avx512::pal1)],
             Row::Table16(_) => &[(Kernels::Avx2, avx2::table16)],
             Row::Bits16 { .. } => &[(Kernels::Avx2, avx2::bits16)],
-            Row::Bgr24 => &[(Kernels::Avx2, avx2::bgr24)],
+            Row::Bgr24 { .. } => &[(Kernels::Avx2, avx2::bgr24)],
             Row::Bgra32 { .. } => &[(Kernels::Avx2, avx2::bgra32)],
             // Measured here (AMD EPYC, AVX2): an 8-lane gather per 8 indices is slower than
             // the scalar palette loop, which is bound by the same load ports; 2-bit
@@ -114,28 +153,69 @@ impl Row {
     }
 }
 
+/// Pixels a 3-byte output row is decoded in at a time: four bytes each into a scratch
+/// buffer small enough for L1, then packed to three (a multiple of 8, so that 1/2/4-bit
+/// source rows split on whole bytes).
+const CHUNK: usize = 256;
+
+/// Per-thread scratch space for 3-byte output rows.
+#[repr(align(32))]
+pub(super) struct Scratch([u8; CHUNK * 4]);
+
+impl Scratch {
+    pub(super) fn new() -> Self {
+        Scratch([0; CHUNK * 4])
+    }
+}
+
+/// What happens between the row kernel and the output row.
+#[derive(Clone, Copy)]
+enum Step {
+    /// The kernel writes the output row itself.
+    Direct,
+    /// The kernel writes 4-byte pixels in chunks; each chunk is packed to 3 bytes.
+    Pack3,
+}
+
 /// The kernel an image's rows go through, chosen once when the image is set up.
 #[derive(Clone, Copy)]
 pub(super) struct RowKernel {
     run: RowFn,
     level: Kernels,
+    step: Step,
 }
 
 impl RowKernel {
-    /// The best kernel for `row` at or below `max`, which this CPU must support.
-    pub(super) fn choose(row: &Row, max: Kernels) -> RowKernel {
+    /// The best kernel for `row` at or below `max` (which this CPU must support), for
+    /// output pixels of `bytes` bytes (4, or 3 for RGB/BGR).
+    pub(super) fn choose(row: &Row, max: Kernels, bytes: usize) -> RowKernel {
         assert!(
             max.supported(),
             "kernel level {max:?} is not supported here"
         );
+        if bytes == 3 {
+            if let Row::Bgr24 { .. } = row {
+                return RowKernel {
+                    run: scalar::bgr24_row_to3,
+                    level: Kernels::Scalar,
+                    step: Step::Direct,
+                };
+            }
+        }
+        let step = if bytes == 3 {
+            Step::Pack3
+        } else {
+            Step::Direct
+        };
         row.kernels()
             .iter()
             .rev()
             .find(|(level, _)| *level <= max)
-            .map(|&(level, run)| RowKernel { run, level })
+            .map(|&(level, run)| RowKernel { run, level, step })
             .unwrap_or(RowKernel {
                 run: scalar::decode_row,
                 level: Kernels::Scalar,
+                step,
             })
     }
 
@@ -144,12 +224,33 @@ impl RowKernel {
         self.level
     }
 
-    /// Decodes one stored row of `row` into `dst`.
+    /// Decodes one stored row of `row` into the output row `dst`.
     #[inline]
-    pub(super) fn run(&self, row: &Row, src: &[u8], dst: &mut [u8]) {
-        // SAFETY: `choose` picked a kernel listed at a level no higher than `max`, which it
-        // asserted this CPU supports (`Kernels::supported` asks `is_x86_feature_detected!`
-        // for every feature the kernels of that level enable).
-        unsafe { (self.run)(row, src, dst) }
+    pub(super) fn run(&self, row: &Row, src: &[u8], dst: &mut [u8], scratch: &mut Scratch) {
+        match self.step {
+            // SAFETY: `choose` picked a kernel listed at a level no higher than `max`, which
+            // it asserted this CPU supports (`Kernels::supported` asks
+            // `is_x86_feature_detected!` for every feature that level's kernels enable).
+            Step::Direct => unsafe { (self.run)(row, src, dst) },
+            Step::Pack3 => {
+                let bits = row.bits_per_pixel();
+                let pixels = dst.len() / 3;
+                let mut p = 0;
+                while p < pixels {
+                    let n = CHUNK.min(pixels - p);
+                    let from = p * bits / 8;
+                    let to = if p + n == pixels {
+                        src.len()
+                    } else {
+                        (p + n) * bits / 8
+                    };
+                    let four = &mut scratch.0[..n * 4];
+                    // SAFETY: as above.
+                    unsafe { (self.run)(row, &src[from..to], four) };
+                    scalar::pack3(four, &mut dst[p * 3..(p + n) * 3]);
+                    p += n;
+                }
+            }
+        }
     }
 }

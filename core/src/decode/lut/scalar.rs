@@ -1,5 +1,6 @@
 //! Portable row kernels: the reference every SIMD kernel is tested against.
 
+use super::palette::order;
 use super::Row;
 
 /// Decodes one stored row into `dst` (`width * 4` bytes).
@@ -13,12 +14,16 @@ pub(super) fn decode_row(row: &Row, src: &[u8], dst: &mut [u8]) {
             4 => pal_bits::<4>(expanded, src, dst),
             _ => pal_bits::<8>(expanded, src, dst),
         },
-        Row::Bgr24 => bgr24(src, dst),
-        Row::Bgra32 { alpha } => bgra32(*alpha, src, dst),
+        Row::Bgr24 { blue_first } => bgr24(*blue_first, src, dst),
+        Row::Bgra32 { alpha, blue_first } => bgra32(*alpha, *blue_first, src, dst),
         Row::Table16(table) => table16(table, src, dst),
-        Row::Bits16 { masks, .. } => {
+        Row::Bits16 {
+            masks, blue_first, ..
+        } => {
             for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(2)) {
-                d.copy_from_slice(&masks.rgba(u32::from(u16::from_le_bytes([s[0], s[1]]))));
+                let px =
+                    u32::from_ne_bytes(masks.rgba(u32::from(u16::from_le_bytes([s[0], s[1]]))));
+                d.copy_from_slice(&order(px, *blue_first).to_ne_bytes());
             }
         }
         Row::Masks32(ch) => {
@@ -78,18 +83,70 @@ pub(super) fn pal_bits<const PER: usize>(expanded: &[u32; 2048], src: &[u8], dst
     }
 }
 
-/// B, G, R → R, G, B, 255.
-pub(super) fn bgr24(src: &[u8], dst: &mut [u8]) {
+/// B, G, R → R, G, B, 255 (B, G, R, 255 when `blue_first`).
+pub(super) fn bgr24(blue_first: bool, src: &[u8], dst: &mut [u8]) {
     for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(3)) {
-        d.copy_from_slice(&[s[2], s[1], s[0], 255]);
+        let [r, b] = if blue_first {
+            [s[0], s[2]]
+        } else {
+            [s[2], s[0]]
+        };
+        d.copy_from_slice(&[r, s[1], b, 255]);
     }
 }
 
-/// B, G, R, X → R, G, B, X (or 255 when the fourth byte is not alpha).
-pub(super) fn bgra32(alpha: bool, src: &[u8], dst: &mut [u8]) {
+/// B, G, R, X → R, G, B, X (B, G, R, X when `blue_first`); X becomes 255 when the fourth
+/// byte is not alpha.
+pub(super) fn bgra32(alpha: bool, blue_first: bool, src: &[u8], dst: &mut [u8]) {
     for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
         let a = if alpha { s[3] } else { 255 };
-        d.copy_from_slice(&[s[2], s[1], s[0], a]);
+        let [r, b] = if blue_first {
+            [s[0], s[2]]
+        } else {
+            [s[2], s[0]]
+        };
+        d.copy_from_slice(&[r, s[1], b, a]);
+    }
+}
+
+/// 24-bit rows (`Row::Bgr24`) straight into 3-byte output.
+pub(super) fn bgr24_row_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Bgr24 { blue_first } = row else {
+        unreachable!("chosen only for Row::Bgr24")
+    };
+    bgr24_to3(*blue_first, src, dst);
+}
+
+/// 24-bit B, G, R rows straight into 3-byte output: a row copy for BGR, a swap for RGB.
+pub(super) fn bgr24_to3(blue_first: bool, src: &[u8], dst: &mut [u8]) {
+    if blue_first {
+        let n = dst.len().min(src.len());
+        dst[..n].copy_from_slice(&src[..n]);
+        return;
+    }
+    for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(3)) {
+        d.copy_from_slice(&[s[2], s[1], s[0]]);
+    }
+}
+
+/// 4-byte pixels into 3-byte ones (the fourth byte dropped), four pixels a step as three
+/// 32-bit words.
+pub(super) fn pack3(src: &[u8], dst: &mut [u8]) {
+    let mut d12 = dst.chunks_exact_mut(12);
+    let mut s16 = src.chunks_exact(16);
+    for (d, s) in (&mut d12).zip(&mut s16) {
+        let w = |i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]);
+        let (p0, p1, p2, p3) = (w(0), w(4), w(8), w(12));
+        d[0..4].copy_from_slice(&((p0 & 0x00ff_ffff) | (p1 << 24)).to_le_bytes());
+        d[4..8].copy_from_slice(&(((p1 >> 8) & 0xffff) | (p2 << 16)).to_le_bytes());
+        d[8..12].copy_from_slice(&(((p2 >> 16) & 0xff) | (p3 << 8)).to_le_bytes());
+    }
+    for (d, s) in d12
+        .into_remainder()
+        .chunks_exact_mut(3)
+        .zip(s16.remainder().chunks_exact(4))
+    {
+        d.copy_from_slice(&s[..3]);
     }
 }
 

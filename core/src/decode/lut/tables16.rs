@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use super::palette::order;
 use crate::format::{Channel, Masks};
 
 /// One 8-bit channel lookup: `table[(px >> shift) & max]`, or the formula for wide channels.
@@ -111,23 +112,25 @@ impl Scale16 {
 }
 
 thread_local! {
-    /// The last 16-bit table built on this thread, with the masks it was built for.
-    static TABLE16: RefCell<Option<(Masks, Arc<[u32]>)>> = const { RefCell::new(None) };
+    /// The last 16-bit table built on this thread, with the masks and order it was built for.
+    static TABLE16: RefCell<Option<((Masks, bool), Arc<[u32]>)>> = const { RefCell::new(None) };
 }
 
-/// The 65,536-entry RGBA table for 16-bit `masks`, reused while the masks stay the same.
-pub(super) fn table16(masks: Masks) -> Arc<[u32]> {
+/// The 65,536-entry table for 16-bit `masks` (RGBA, or BGRA when `blue_first`), reused
+/// while the masks and order stay the same.
+pub(super) fn table16(masks: Masks, blue_first: bool) -> Arc<[u32]> {
+    let key = (masks, blue_first);
     TABLE16.with(|cell| {
         let mut cached = cell.borrow_mut();
-        if let Some((m, t)) = cached.as_ref() {
-            if *m == masks {
+        if let Some((k, t)) = cached.as_ref() {
+            if *k == key {
                 return Arc::clone(t);
             }
         }
         let t: Arc<[u32]> = (0..=u16::MAX)
-            .map(|px| u32::from_ne_bytes(masks.rgba(u32::from(px))))
+            .map(|px| order(u32::from_ne_bytes(masks.rgba(u32::from(px))), blue_first))
             .collect();
-        *cached = Some((masks, Arc::clone(&t)));
+        *cached = Some((key, Arc::clone(&t)));
         t
     })
 }
