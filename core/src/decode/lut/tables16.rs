@@ -111,9 +111,12 @@ impl Scale16 {
     }
 }
 
+/// What a 16-bit table is built for: the masks, and whether blue comes first.
+type Table16Key = (Masks, bool);
+
 thread_local! {
-    /// The last 16-bit table built on this thread, with the masks and order it was built for.
-    static TABLE16: RefCell<Option<((Masks, bool), Arc<[u32]>)>> = const { RefCell::new(None) };
+    /// The last 16-bit table built on this thread, with what it was built for.
+    static TABLE16: RefCell<Option<(Table16Key, Arc<[u32]>)>> = const { RefCell::new(None) };
 }
 
 /// The 65,536-entry table for 16-bit `masks` (RGBA, or BGRA when `blue_first`), reused
