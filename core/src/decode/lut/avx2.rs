@@ -63,6 +63,37 @@ pub(super) unsafe fn bgra32(row: &Row, src: &[u8], dst: &mut [u8]) {
     unsafe { bgra32_avx2(*alpha, *blue_first, src, dst) }
 }
 
+/// 4-byte pixels packed to 3 bytes (the fourth byte dropped), 8 pixels an iteration: a
+/// shuffle gathers 12 bytes in each 128-bit lane, a cross-lane permute joins them into 24,
+/// and a 32-byte store writes them (its last 8 bytes are overwritten by the next store, so
+/// the loop stops while 32 bytes of `dst` remain; the scalar kernel packs the tail).
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn pack3(src: &[u8], dst: &mut [u8]) {
+    let pixels = (src.len() / 4).min(dst.len() / 3);
+    let mut n = pixels / 8;
+    while n > 0 && (n - 1) * 24 + 32 > dst.len() {
+        n -= 1;
+    }
+    let shuffle = _mm256_setr_epi8(
+        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, //
+        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+    );
+    let join = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+    for i in 0..n {
+        // SAFETY: block i reads src[32i..32i+32] (i < n <= pixels / 8) and writes
+        // dst[24i..24i+32], inside `dst` by the choice of n.
+        unsafe {
+            let v = _mm256_loadu_si256(src.as_ptr().add(i * 32) as *const __m256i);
+            let packed = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, shuffle), join);
+            _mm256_storeu_si256(dst.as_mut_ptr().add(i * 24) as *mut __m256i, packed);
+        }
+    }
+    scalar::pack3(&src[n * 32..], &mut dst[n * 24..]);
+}
+
 /// Decodes the first few pixels of a row (`bytes_per_pixel` each in `src`) with the scalar
 /// kernel so that the rest of `dst` starts on a 32-byte boundary for the 32-byte stores, and
 /// returns the rest. A large `Vec` from malloc starts 16 bytes past a page, so without this every

@@ -144,3 +144,22 @@ fn avx512_palette_kernels_match_scalar() {
         }
     }
 }
+
+/// The AVX2 4-to-3-byte packer equals the scalar one at every length up to a few blocks,
+/// writing nothing past the output.
+#[test]
+fn avx2_pack3_matches_scalar() {
+    if !Kernels::Avx2.supported() {
+        skipped("this CPU has no AVX2: the AVX2 packer was not compared with scalar");
+        return;
+    }
+    for pixels in 0..80usize {
+        let src = noise(pixels as u64 + 7, pixels * 4);
+        let mut want = vec![0xeeu8; pixels * 3 + 40];
+        let mut got = want.clone();
+        scalar::pack3(&src, &mut want[..pixels * 3]);
+        // SAFETY: AVX2 was checked above.
+        unsafe { super::avx2::pack3(&src, &mut got[..pixels * 3]) };
+        assert_eq!(want, got, "{pixels} pixels");
+    }
+}

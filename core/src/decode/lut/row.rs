@@ -177,12 +177,27 @@ enum Step {
     Pack3,
 }
 
+/// Packs 4-byte pixels into 3-byte ones.
+///
+/// # Safety
+/// The CPU must have the target features of the level it is listed under in [`packers`].
+type PackFn = unsafe fn(&[u8], &mut [u8]);
+
+/// The 4-to-3-byte packers above the scalar one, lowest level first.
+fn packers() -> &'static [(Kernels, PackFn)] {
+    #[cfg(target_arch = "x86_64")]
+    return &[(Kernels::Avx2, avx2::pack3)];
+    #[cfg(not(target_arch = "x86_64"))]
+    return &[];
+}
+
 /// The kernel an image's rows go through, chosen once when the image is set up.
 #[derive(Clone, Copy)]
 pub(super) struct RowKernel {
     run: RowFn,
     level: Kernels,
     step: Step,
+    pack: PackFn,
 }
 
 impl RowKernel {
@@ -193,12 +208,14 @@ impl RowKernel {
             max.supported(),
             "kernel level {max:?} is not supported here"
         );
+        let pack = best(packers(), max).map_or(scalar::pack3 as PackFn, |(_, f)| f);
         if bytes == 3 {
             if let Row::Bgr24 { .. } = row {
                 return RowKernel {
                     run: scalar::bgr24_row_to3,
                     level: Kernels::Scalar,
                     step: Step::Direct,
+                    pack,
                 };
             }
         }
@@ -207,16 +224,14 @@ impl RowKernel {
         } else {
             Step::Direct
         };
-        row.kernels()
-            .iter()
-            .rev()
-            .find(|(level, _)| *level <= max)
-            .map(|&(level, run)| RowKernel { run, level, step })
-            .unwrap_or(RowKernel {
-                run: scalar::decode_row,
-                level: Kernels::Scalar,
-                step,
-            })
+        let (level, run) =
+            best(row.kernels(), max).unwrap_or((Kernels::Scalar, scalar::decode_row));
+        RowKernel {
+            run,
+            level,
+            step,
+            pack,
+        }
     }
 
     /// The level of the chosen kernel.
@@ -245,12 +260,23 @@ impl RowKernel {
                         (p + n) * bits / 8
                     };
                     let four = &mut scratch.0[..n * 4];
-                    // SAFETY: as above.
-                    unsafe { (self.run)(row, &src[from..to], four) };
-                    scalar::pack3(four, &mut dst[p * 3..(p + n) * 3]);
+                    // SAFETY: as above; `pack` was chosen the same way.
+                    unsafe {
+                        (self.run)(row, &src[from..to], four);
+                        (self.pack)(four, &mut dst[p * 3..(p + n) * 3]);
+                    }
                     p += n;
                 }
             }
         }
     }
+}
+
+/// The entry of `listed` (lowest level first) at the highest level no higher than `max`.
+fn best<F: Copy>(listed: &[(Kernels, F)], max: Kernels) -> Option<(Kernels, F)> {
+    listed
+        .iter()
+        .rev()
+        .find(|(level, _)| *level <= max)
+        .copied()
 }
