@@ -164,6 +164,12 @@ impl<const N: usize, const BLUE: bool> rle::Sink for PixelSink<'_, N, BLUE> {
             self.pixel(row, x + i, index);
         }
     }
+
+    fn skip(&mut self, row: usize, x: usize, count: usize) {
+        for i in 0..count {
+            self.pixel(row, x + i, 0);
+        }
+    }
 }
 
 fn decode_rle<R: Read, const N: usize, const BLUE: bool>(
@@ -172,10 +178,6 @@ fn decode_rle<R: Read, const N: usize, const BLUE: bool>(
     src: &mut R,
     out: &mut [u8],
 ) {
-    let fill = order::<BLUE>(palette::entry(bmp, layout, 0));
-    for px in out.chunks_exact_mut(N) {
-        px.copy_from_slice(&fill[..N]);
-    }
     let mut sink = PixelSink::<N, BLUE> { bmp, layout, out };
     rle::decode(layout, || read_u8(src), &mut sink);
 }
