@@ -84,6 +84,38 @@ fn every_pixel_layout_is_rgba_reordered() {
     }
 }
 
+/// `lut` on 1, 2 and more threads than the image has rows, on the benchmark fixtures and
+/// on wide images of 1 to 3 rows (rows split down to one a band), equals the encoder's
+/// pixels.
+#[test]
+fn every_thread_count_decodes_alike() {
+    use shmbmp::{Lut, Threads};
+    let limits = Limits::default();
+    let counts = [1usize, 2, 3, 5000].map(|n| Threads::AtMost(n.try_into().unwrap()));
+    let wide = [1u32, 2, 3].map(|height| encode::Spec {
+        width: 150_000,
+        height,
+        header: encode::Header::Info,
+        kind: encode::Kind::Rgb24,
+        top_down: false,
+    });
+    let specs = encode::bench_fixtures()
+        .into_iter()
+        .map(|f| f.spec)
+        .chain(wide);
+    for spec in specs {
+        let bmp = encode::encode(&spec);
+        let want = encode::expected_rgba(&spec);
+        for threads in counts.into_iter().chain([Threads::AllCores]) {
+            for lut in shmbmp::Lut::every_level().into_iter().chain([Lut::AUTO]) {
+                let d = lut.with_threads(threads);
+                let got = d.decode(&bmp, &limits).unwrap();
+                assert!(got.rgba == want, "{} {threads:?} on {spec:?}", d.name());
+            }
+        }
+    }
+}
+
 /// A slice of the wrong length is refused with the length each layout needs.
 #[test]
 fn a_wrong_output_slice_is_refused_naming_both_lengths() {

@@ -33,7 +33,7 @@ use super::{layout_for, Decode, DecodeError, Dims, Limits, PixelLayout};
 use crate::format::Layout;
 use row::{Row, RowKernel, Scratch};
 
-/// Table-driven row decoder; more than one thread splits rows across scoped threads.
+/// Table-driven row decoder; more than one thread splits rows into bands run on rayon's pool.
 #[derive(Debug, Clone, Copy)]
 pub struct Lut {
     kernels: Option<Kernels>,
