@@ -63,6 +63,116 @@ pub(super) unsafe fn bgra32(row: &Row, src: &[u8], dst: &mut [u8]) {
     unsafe { bgra32_avx2(*alpha, *blue_first, src, dst) }
 }
 
+/// 4-bit palette rows (`Row::PalBits` with 2 pixels a byte), 32 pixels an iteration: the
+/// 16 entries' byte planes sit in four registers and one byte shuffle per plane looks up
+/// 16 indices a lane; unpacks interleave the planes into pixels.
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn pal4(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::PalBits {
+        per_byte: 2,
+        expanded,
+        palette,
+    } = row
+    else {
+        unreachable!("listed only for 4-bit palette rows")
+    };
+    // SAFETY: the caller vouches for AVX2.
+    let done = unsafe { pal4_avx2(&palette.planes, src, dst) };
+    scalar::pal_bits::<2>(expanded, &src[done / 2..], &mut dst[done * 4..]);
+}
+
+/// The 32-pixel blocks of [`pal4`]; returns the pixels written.
+#[target_feature(enable = "avx2")]
+unsafe fn pal4_avx2(planes: &[[u8; 256]; 4], src: &[u8], dst: &mut [u8]) -> usize {
+    let n = (src.len() / 16).min(dst.len() / 128);
+    // SAFETY: each plane has 256 bytes; the loads read its first 16 (entries 0..16).
+    let [tr, tg, tb, ta] = planes.each_ref().map(|p| unsafe {
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(p.as_ptr() as *const __m128i))
+    });
+    let low = _mm_set1_epi8(0x0f);
+    for i in 0..n {
+        // SAFETY: block i reads src[16i..16i+16] and writes dst[128i..128i+128]; i < n keeps
+        // both inside the slices.
+        unsafe {
+            let v = _mm_loadu_si128(src.as_ptr().add(i * 16) as *const __m128i);
+            let hi = _mm_and_si128(_mm_srli_epi16::<4>(v), low);
+            let lo = _mm_and_si128(v, low);
+            // Pixel order: the high nibble of each byte first.
+            let idx = _mm256_set_m128i(_mm_unpackhi_epi8(hi, lo), _mm_unpacklo_epi8(hi, lo));
+            let [r, g, b, a] = [tr, tg, tb, ta].map(|t| _mm256_shuffle_epi8(t, idx));
+            let out = dst.as_mut_ptr().add(i * 128);
+            store_rgba32(r, g, b, a, out);
+        }
+    }
+    n * 32
+}
+
+/// 1-bit palette rows (`Row::PalBits` with 8 pixels a byte), 8 pixels a source byte: the
+/// byte's bits become a lane mask that picks entry 0 or 1 for each 32-bit pixel.
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn pal1(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::PalBits {
+        per_byte: 8,
+        expanded,
+        palette,
+    } = row
+    else {
+        unreachable!("listed only for 1-bit palette rows")
+    };
+    // SAFETY: the caller vouches for AVX2.
+    let done = unsafe { pal1_avx2(&palette.table, src, dst) };
+    scalar::pal_bits::<8>(expanded, &src[done / 8..], &mut dst[done * 4..]);
+}
+
+/// The whole source bytes of [`pal1`]; returns the pixels written.
+#[target_feature(enable = "avx2")]
+unsafe fn pal1_avx2(table: &[u32; 256], src: &[u8], dst: &mut [u8]) -> usize {
+    let n = src.len().min(dst.len() / 32);
+    let zero = _mm256_set1_epi32(table[0] as i32);
+    let one = _mm256_set1_epi32(table[1] as i32);
+    // Pixel k of a byte is bit 7 - k.
+    let bits = _mm256_setr_epi32(0x80, 0x40, 0x20, 0x10, 0x08, 0x04, 0x02, 0x01);
+    for (i, &byte) in src[..n].iter().enumerate() {
+        let set = _mm256_cmpeq_epi32(
+            _mm256_and_si256(_mm256_set1_epi32(i32::from(byte)), bits),
+            bits,
+        );
+        let px = _mm256_blendv_epi8(zero, one, set);
+        // SAFETY: byte i writes dst[32i..32i+32]; i < n <= dst.len() / 32.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px) };
+    }
+    n * 8
+}
+
+/// Interleaves four planes of 32 pixels each (one byte a pixel, lane 0 = pixels 0-15,
+/// lane 1 = pixels 16-31) into 128 bytes of 4-byte pixels at `out`.
+///
+/// # Safety
+/// `out` must be valid for writing 128 bytes.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn store_rgba32(r: __m256i, g: __m256i, b: __m256i, a: __m256i, out: *mut u8) {
+    let (rg_lo, rg_hi) = (_mm256_unpacklo_epi8(r, g), _mm256_unpackhi_epi8(r, g));
+    let (ba_lo, ba_hi) = (_mm256_unpacklo_epi8(b, a), _mm256_unpackhi_epi8(b, a));
+    // Within each lane: q0 = pixels 0-3, q1 = 4-7, q2 = 8-11, q3 = 12-15 of that lane.
+    let q0 = _mm256_unpacklo_epi16(rg_lo, ba_lo);
+    let q1 = _mm256_unpackhi_epi16(rg_lo, ba_lo);
+    let q2 = _mm256_unpacklo_epi16(rg_hi, ba_hi);
+    let q3 = _mm256_unpackhi_epi16(rg_hi, ba_hi);
+    // SAFETY: the four stores cover out[0..128], which the caller vouches for.
+    unsafe {
+        let o = out as *mut __m256i;
+        _mm256_storeu_si256(o, _mm256_permute2x128_si256::<0x20>(q0, q1));
+        _mm256_storeu_si256(o.add(1), _mm256_permute2x128_si256::<0x20>(q2, q3));
+        _mm256_storeu_si256(o.add(2), _mm256_permute2x128_si256::<0x31>(q0, q1));
+        _mm256_storeu_si256(o.add(3), _mm256_permute2x128_si256::<0x31>(q2, q3));
+    }
+}
+
 /// 4-byte pixels packed to 3 bytes (the fourth byte dropped), 8 pixels an iteration: a
 /// shuffle gathers 12 bytes in each 128-bit lane, a cross-lane permute joins them into 24,
 /// and a 32-byte store writes them (its last 8 bytes are overwritten by the next store, so

@@ -122,24 +122,41 @@ fn avx512_palette_kernels_match_scalar() {
         skipped("this CPU has no AVX-512 VBMI: the AVX-512 kernels were not compared with scalar");
         return;
     }
+    palette_kernels_match_scalar(Kernels::Avx512Vbmi, &[8, 4, 1]);
+}
+
+/// The AVX2 palette kernels (4- and 1-bit) equal the scalar kernels, as above.
+#[test]
+fn avx2_palette_kernels_match_scalar() {
+    if !Kernels::Avx2.supported() {
+        skipped("this CPU has no AVX2: the AVX2 palette kernels were not compared with scalar");
+        return;
+    }
+    palette_kernels_match_scalar(Kernels::Avx2, &[4, 1]);
+}
+
+/// `level`'s kernels for palettes of `depths` bits against scalar, on random palettes and
+/// rows of awkward widths, writing nothing past the row.
+fn palette_kernels_match_scalar(level: Kernels, depths: &[usize]) {
     for seed in 0..4u64 {
         let table: [u32; 256] = words(seed, 256).try_into().expect("256 words");
-        let rows = [
-            (Row::Pal8(Palette8::new(table)), 8),
-            (Row::pal_bits(table, 4), 4),
-            (Row::pal_bits(table, 1), 1),
-        ];
-        for (row, bpp) in &rows {
+        for &bpp in depths {
+            let row = match bpp {
+                8 => Row::Pal8(Palette8::new(table)),
+                n => Row::pal_bits(table, n as u8),
+            };
             for width in [
-                1usize, 7, 8, 9, 63, 64, 65, 127, 128, 129, 191, 317, 1600, 1663,
+                1usize, 7, 8, 9, 31, 32, 33, 63, 64, 65, 127, 128, 129, 191, 317, 1600, 1663,
             ] {
                 let src = noise(seed * 10_000 + width as u64, (width * bpp).div_ceil(8));
                 let mut want = vec![0xeeu8; width * 4 + 64];
                 let mut got = want.clone();
-                scalar::decode_row(row, &src, &mut want[..width * 4]);
-                let dst = &mut got[..width * 4];
-                run_at(Kernels::Avx512Vbmi, row, &src, dst);
-                assert_eq!(want, got, "{bpp}-bit palette {seed} at width {width}");
+                scalar::decode_row(&row, &src, &mut want[..width * 4]);
+                run_at(level, &row, &src, &mut got[..width * 4]);
+                assert_eq!(
+                    want, got,
+                    "{level:?} {bpp}-bit palette {seed} at width {width}"
+                );
             }
         }
     }

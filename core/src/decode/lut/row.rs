@@ -136,8 +136,14 @@ impl Row {
         #[cfg(target_arch = "x86_64")]
         let simd: &'static [(Kernels, RowFn)] = match self {
             Row::Pal8(_) => &[(Kernels::Avx512Vbmi, avx512::pal8)],
-            Row::PalBits { per_byte: 2, .. } => &[(Kernels::Avx512Vbmi, avx512::pal4)],
-            Row::PalBits { per_byte: 8, .. } => &[(Kernels::Avx512Vbmi, avx512::pal1)],
+            Row::PalBits { per_byte: 2, .. } => &[
+                (Kernels::Avx2, avx2::pal4),
+                (Kernels::Avx512Vbmi, avx512::pal4),
+            ],
+            Row::PalBits { per_byte: 8, .. } => &[
+                (Kernels::Avx2, avx2::pal1),
+                (Kernels::Avx512Vbmi, avx512::pal1),
+            ],
             Row::Table16(_) => &[(Kernels::Avx2, avx2::table16)],
             Row::Bits16 { .. } => &[(Kernels::Avx2, avx2::bits16)],
             Row::Bgr24 { .. } => &[(Kernels::Avx2, avx2::bgr24)],
