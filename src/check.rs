@@ -1,7 +1,9 @@
 //! Running every decoder on one input and saying how each compares with `naive`, the oracle.
 
+use std::cell::Cell;
 use std::fmt;
-use std::sync::{mpsc, Arc};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{mpsc, Arc, Once};
 use std::time::Duration;
 
 use crate::decode::{registry, Decoder, Frame, Origin};
@@ -87,6 +89,25 @@ impl fmt::Display for Outcome {
     }
 }
 
+impl Outcome {
+    /// [`Display`](fmt::Display), with a panic's text and place and a time-out's budget on
+    /// the same line: for a table a person reads (snapshots keep the short form).
+    pub fn detailed(&self) -> String {
+        match self {
+            Outcome::Failed(Error::Panicked { message, .. }) => {
+                format!(
+                    "panicked: {}",
+                    message.lines().collect::<Vec<_>>().join(" / ")
+                )
+            }
+            Outcome::Failed(Error::TimedOut { millis, .. }) => {
+                format!("timed out after {millis} ms")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// One row of an agreement table.
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -103,20 +124,82 @@ pub struct Checked {
 /// How long [`check_all`] lets one decoder run before reporting it as timed out.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// The name of every thread [`decode_with_timeout`] starts begins with this.
+const THREAD_PREFIX: &str = "decode-";
+
+thread_local! {
+    /// Where the last panic on this thread happened (set by the hook of [`hush_decoder_panics`]).
+    static PANICKED_AT: Cell<Option<String>> = const { Cell::new(None) };
+}
+
+/// Installs, once, a panic hook that keeps panics on the threads of [`decode_with_timeout`]
+/// off stderr (each is caught there and becomes its decoder's [`Error::Panicked`], with
+/// where it happened, in the row of the file it belongs to); every other panic goes to the
+/// hook that was there before.
+fn hush_decoder_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().map(str::to_owned);
+            if name.is_some_and(|n| n.starts_with(THREAD_PREFIX)) {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}:{}", short_path(l.file()), l.line(), l.column()));
+                PANICKED_AT.with(|p| p.set(at));
+                return;
+            }
+            previous(info)
+        }));
+    });
+}
+
+/// A source path without the cargo registry's folders: `bmp-0.5.0/src/decoder.rs`.
+fn short_path(file: &str) -> &str {
+    file.split_once("/registry/src/")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or(file, |(_, path)| path)
+}
+
+/// The text of a panic payload, when it is a string.
+fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".into())
+}
+
 /// Runs `decoder` on its own thread and waits at most `timeout`; a decoder that does not
 /// return in time becomes [`Error::TimedOut`] (its thread is left running, detached:
-/// Rust cannot stop a thread).
+/// Rust cannot stop a thread), one that panics [`Error::Panicked`] with the panic's text
+/// and place, printed nowhere else.
 pub fn decode_with_timeout(
     decoder: &'static dyn Decoder,
     bmp: Arc<[u8]>,
     limits: Limits,
     timeout: Duration,
 ) -> Result<Frame, Error> {
+    hush_decoder_panics();
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
-        .name(format!("decode-{}", decoder.name()))
+        .name(format!("{THREAD_PREFIX}{}", decoder.name()))
         .spawn(move || {
-            let _ = tx.send(decoder.decode(&bmp, &limits));
+            let result = panic::catch_unwind(AssertUnwindSafe(|| decoder.decode(&bmp, &limits)))
+                .unwrap_or_else(|payload| {
+                    Err(Error::Panicked {
+                        decoder: decoder.name(),
+                        message: payload_text(payload.as_ref()),
+                    })
+                })
+                .map_err(|e| match (e, PANICKED_AT.take()) {
+                    (Error::Panicked { decoder, message }, Some(at)) => Error::Panicked {
+                        decoder,
+                        message: format!("{message} (at {at})"),
+                    },
+                    (e, _) => e,
+                });
+            let _ = tx.send(result);
         });
     if spawned.is_err() {
         return Err(Error::Peer {
@@ -193,6 +276,78 @@ pub fn ours_agree(rows: &[Checked]) -> bool {
         })
         && ours.iter().all(|c| matches!(c.outcome, Outcome::Failed(_)));
     all_identical || all_failed_alike
+}
+
+/// What [`check_all`] found over many files, counted for a summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Files checked.
+    pub files: usize,
+    /// Files on which our decoders agree ([`ours_agree`]).
+    pub agree: usize,
+    /// Of those, files all of ours refused alike.
+    pub refused_alike: usize,
+    /// Files on which our decoders disagree.
+    pub disagree: usize,
+    /// Peer rows identical to the oracle.
+    pub peer_identical: usize,
+    /// Peer rows that decoded differently, or decoded where the oracle failed.
+    pub peer_differ: usize,
+    /// Peer rows with an error.
+    pub peer_refused: usize,
+    /// Peer rows that panicked (caught).
+    pub peer_panicked: usize,
+    /// Rows of any decoder that ran out of time.
+    pub timed_out: usize,
+}
+
+impl Tally {
+    /// Counts one file's rows.
+    pub fn add(&mut self, rows: &[Checked]) {
+        self.files += 1;
+        if ours_agree(rows) {
+            self.agree += 1;
+            let mut ours = rows.iter().filter(|r| r.origin == Origin::Ours).peekable();
+            if ours.peek().is_some() && ours.all(|r| matches!(r.outcome, Outcome::Failed(_))) {
+                self.refused_alike += 1;
+            }
+        } else {
+            self.disagree += 1;
+        }
+        for r in rows {
+            let timed_out = matches!(r.outcome, Outcome::Failed(Error::TimedOut { .. }));
+            self.timed_out += usize::from(timed_out);
+            if r.origin != Origin::Peer || timed_out {
+                continue;
+            }
+            match &r.outcome {
+                Outcome::Decoded(Some(Agreement::Identical)) => self.peer_identical += 1,
+                Outcome::Decoded(_) => self.peer_differ += 1,
+                Outcome::Failed(Error::Panicked { .. }) => self.peer_panicked += 1,
+                Outcome::Failed(_) => self.peer_refused += 1,
+            }
+        }
+    }
+}
+
+impl fmt::Display for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
+        write!(
+            f,
+            "checked {}: ours agree on {} ({} refused by all of ours), disagree on {}; \
+             peers: {} identical, {} differ, {} refused, {} panicked; {} timed out",
+            files(self.files),
+            self.agree,
+            self.refused_alike,
+            self.disagree,
+            self.peer_identical,
+            self.peer_differ,
+            self.peer_refused,
+            self.peer_panicked,
+            self.timed_out
+        )
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,11 @@
 //! assert_eq!(frame.rgba.len(), 1600 * 1200 * 4);
 //! ```
 
+// The README's Rust examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod check;
 pub mod decode;
 pub mod encode;

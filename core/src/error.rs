@@ -7,7 +7,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum DecodeError {
     /// The input ended before a structure it declares.
-    #[error("truncated: {what} needs bytes {start}..{end}, but the input has {len} bytes")]
+    #[error("truncated: the input has {len} bytes, but the {what} needs bytes {start}..{end}")]
     Truncated {
         /// What was being read.
         what: &'static str,
@@ -19,7 +19,10 @@ pub enum DecodeError {
         len: usize,
     },
     /// The first two bytes are not `BM`.
-    #[error("not a BMP: the file starts with {found:02x?}, expected \"BM\" (42 4d)")]
+    #[error(
+        "not a BMP: the input starts with {}, where a BMP starts with 42 4d (\"BM\")",
+        shown(found)
+    )]
     BadMagic {
         /// The two bytes found.
         found: [u8; 2],
@@ -72,5 +75,15 @@ impl DecodeError {
             DecodeError::LimitExceeded { .. } => "refused by limits",
             DecodeError::OutputSize { .. } => "wrong output size",
         }
+    }
+}
+
+/// Two bytes in hex, and as text when both are printable ASCII: `53 48 ("SH")`.
+fn shown(bytes: &[u8; 2]) -> String {
+    let hex = format!("{:02x} {:02x}", bytes[0], bytes[1]);
+    if bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        format!("{hex} (\"{}{}\")", bytes[0] as char, bytes[1] as char)
+    } else {
+        hex
     }
 }

@@ -21,11 +21,15 @@ pub fn run(files: &[PathBuf], decoder: &str, iters: usize, limits: &LimitArgs) -
     for file in files {
         let bmp = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
         let t = interleave_decoders(&file.display().to_string(), &bmp, &decoders, &limits, iters)
-            .map_err(|e| format!("{}: {e}", file.display()))?;
+            .map_err(|e| super::files::file_error(file, &e))?;
         let lut = t.median_ns("lut");
         println!(
-            "{}: {}x{}, {} bytes of RGBA, median of {} interleaved rounds",
-            t.name, t.width, t.height, t.rgba_bytes, t.rounds
+            "{}: {}x{}, {} bytes of RGBA, median of {}",
+            t.name,
+            t.width,
+            t.height,
+            t.rgba_bytes,
+            super::count(t.rounds as u64, "interleaved round")
         );
         println!(
             "  {:<26} {:>10} {:>8} {:>9} {:>8}",

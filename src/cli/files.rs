@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::CliResult;
-use shmbmp_suite::check::{check_all, ours_agree};
-use shmbmp_suite::format::{Layout, PixelFormat};
-use shmbmp_suite::{by_name, Limits};
+use shmbmp_suite::check::{check_all, ours_agree, Tally};
+use shmbmp_suite::format::{Layout, PixelFormat, RawHeader};
+use shmbmp_suite::{by_name, DecodeError, Error, Limits};
 
 /// Bounds applied before any allocation (see `shmbmp_suite::Limits`).
 #[derive(Debug, Clone, Args)]
@@ -34,11 +34,31 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// `shmbmp info FILE`: the parsed layout in words.
+/// `FILE: error`, and what to do about it where the CLI knows.
+pub(super) fn file_error(file: &Path, e: &Error) -> String {
+    let hint = match e {
+        Error::Decode(DecodeError::Truncated { .. }) => {
+            "; the file was cut short: copy or write it again"
+        }
+        Error::Decode(DecodeError::LimitExceeded { .. }) => {
+            "; if you trust the file, raise --max-pixels / --max-bytes"
+        }
+        _ => "",
+    };
+    format!("{}: {e}{hint}", file.display())
+}
+
+/// `shmbmp info FILE`: the parsed layout in words; for a file that does not parse, the
+/// headers it could read, then why it does not.
 pub fn info(file: &Path, limits: &LimitArgs) -> CliResult {
     let bytes = read(file)?;
-    let l =
-        Layout::parse(&bytes, &limits.limits()).map_err(|e| format!("{}: {e}", file.display()))?;
+    let l = match Layout::parse(&bytes, &limits.limits()) {
+        Ok(l) => l,
+        Err(e) => {
+            print_raw(file, &bytes);
+            return Err(file_error(file, &e.into()).into());
+        }
+    };
     let format = match l.format {
         PixelFormat::Indexed { bpp } => format!("{bpp}-bit palette indices"),
         PixelFormat::Rle8 => "RLE8 (8-bit run-length)".into(),
@@ -93,6 +113,27 @@ pub fn info(file: &Path, limits: &LimitArgs) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What [`info`] can say of a file whose headers do not validate: the fields as stored.
+fn print_raw(file: &Path, bytes: &[u8]) {
+    let Ok(raw) = RawHeader::read(bytes) else {
+        println!("file:        {} ({} bytes)", file.display(), bytes.len());
+        return;
+    };
+    println!(
+        "file:        {} ({} bytes, bfSize says {})",
+        file.display(),
+        bytes.len(),
+        raw.file_size
+    );
+    println!("header:      {}", raw.header.describe());
+    println!("size:        {} x {} as stored", raw.width, raw.height);
+    println!(
+        "pixels:      {} bits per pixel, planes {}, compression field {}",
+        raw.bpp, raw.planes, raw.compression
+    );
+    println!("pixel data:  offset {}", raw.data_offset);
+}
+
 /// `shmbmp decode FILE [--decoder NAME] [-o OUT.png]`.
 pub fn decode(
     file: &Path,
@@ -105,16 +146,21 @@ pub fn decode(
     let started = std::time::Instant::now();
     let frame = d
         .decode(&bytes, &limits.limits())
-        .map_err(|e| format!("{}: {e}", file.display()))?;
+        .map_err(|e| file_error(file, &e))?;
     let took = started.elapsed();
     println!(
-        "{}: {}x{} decoded by {} in {:.3} ms, RGBA xxh3 {:016x}",
+        "{}: {}x{} decoded by {}, RGBA xxh3 {:016x}",
         file.display(),
         frame.width,
         frame.height,
         d.name(),
-        took.as_secs_f64() * 1e3,
         xxhash_rust::xxh3::xxh3_64(&frame.rgba)
+    );
+    println!(
+        "first run, cold: {:.3} ms; for a median of warm runs: shmbmp bench {} --decoder {}",
+        took.as_secs_f64() * 1e3,
+        file.display(),
+        d.name()
     );
     if let Some(out) = output {
         super::save_png(out, &frame.rgba, frame.width, frame.height)?;
@@ -124,21 +170,26 @@ pub fn decode(
 
 /// `shmbmp check FILE...`: every decoder on every file; fails when `naive` and `lut` disagree.
 pub fn check(files: &[PathBuf], limits: &LimitArgs) -> CliResult {
-    let mut disagreements = 0;
+    let mut tally = Tally::default();
     for file in files {
         let bytes = read(file)?;
         let rows = check_all(&bytes, &limits.limits());
         println!("{}", file.display());
         for r in &rows {
-            println!("  {:<6} {}", r.decoder, r.outcome);
+            println!("  {:<6} {}", r.decoder, r.outcome.detailed());
         }
         if !ours_agree(&rows) {
             println!("  !! naive and lut disagree");
-            disagreements += 1;
         }
+        tally.add(&rows);
     }
-    if disagreements > 0 {
-        eprintln!("shmbmp: naive and lut disagree on {disagreements} file(s)");
+    println!("{tally}");
+    if tally.disagree > 0 {
+        eprintln!(
+            "shmbmp: naive and lut disagree on {}: a bug in shmbmp; please report it with \
+             the file",
+            super::count(tally.disagree as u64, "file")
+        );
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)

@@ -8,7 +8,9 @@ mod shm;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Parser, Subcommand};
+use shmbmp_suite::{by_name, every, Kernels, Origin};
 
 use files::LimitArgs;
 
@@ -36,9 +38,8 @@ enum Command {
     Decode {
         /// The BMP file.
         file: PathBuf,
-        /// Which decoder: naive, lut, lut_mt, image, bmp or zune (or lut_scalar, lut_avx2,
-        /// lut_avx512vbmi: lut on one kernel level).
-        #[arg(long, default_value = "lut")]
+        /// Which decoder (`lut` runs the best kernels this CPU has).
+        #[arg(long, default_value = "lut", value_parser = DecoderName { all: false })]
         decoder: String,
         /// Write the RGBA result to this PNG file.
         #[arg(short, long)]
@@ -61,9 +62,8 @@ enum Command {
         /// BMP files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// A decoder name (as for `decode`), or `all` (the registry, plus lut on every
-        /// lower kernel level this CPU runs).
-        #[arg(long, default_value = "all")]
+        /// A decoder name (as for `decode`), or `all`.
+        #[arg(long, default_value = "all", value_parser = DecoderName { all: true })]
         decoder: String,
         /// Timed rounds; each round runs the floor and every decoder once, interleaved.
         #[arg(long, default_value_t = 20)]
@@ -100,6 +100,67 @@ enum Command {
     },
     #[command(flatten)]
     Shm(shm::ShmCommand),
+}
+
+/// The value of `--decoder`: a name from the one registry ([`shmbmp_suite::every`]).
+///
+/// `--help` lists every name, the kernel levels this CPU lacks included and marked; a name
+/// that cannot run here is refused with the registry's reason ([`shmbmp_suite::by_name`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DecoderName {
+    /// Whether `all` (every decoder, for `bench`) is a choice too.
+    pub all: bool,
+}
+
+impl TypedValueParser for DecoderName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let all = self.all;
+        let check = move |name: &str| -> Result<String, String> {
+            match by_name(name) {
+                Ok(d) => Ok(d.name().into()),
+                Err(_) if all && name == "all" => Ok(name.into()),
+                Err(e) if all => Err(format!("{e}, or all")),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        check.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        let level = |name: &str| Kernels::ALL.into_iter().find(|k| k.lut_name() == name);
+        let here = every().map(move |d| {
+            let help = match (level(d.name()), d.origin()) {
+                (Some(k), _) => format!("lut on the {} kernels only", k.name()),
+                (None, Origin::Ours) if d.name() == "naive" => "ours: the oracle".into(),
+                (None, Origin::Ours) => "ours".into(),
+                (None, Origin::Peer) => "another crate's decoder, for comparison".into(),
+            };
+            PossibleValue::new(d.name()).help(help)
+        });
+        let elsewhere = Kernels::ALL
+            .into_iter()
+            .filter(|k| !k.supported())
+            .map(|k| {
+                PossibleValue::new(k.lut_name())
+                    .help(format!("not on this CPU: needs {}", k.needs()))
+            });
+        let all = self.all.then(|| {
+            PossibleValue::new("all").help("every decoder, and lut on each level below the best")
+        });
+        Some(Box::new(here.chain(elsewhere).chain(all)))
+    }
+}
+
+/// `1 frame`, `2 frames`: `n` and `noun`, in the plural unless `n` is 1.
+pub fn count(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Where `cargo bench` leaves its results, run from the project folder.

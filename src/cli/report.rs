@@ -9,6 +9,15 @@ use shmbmp_suite::{encode, report};
 /// Writes `reports/index.html` and `reports/summary.md` from `inputs` (each JSON only when
 /// it exists).
 pub fn run(inputs: &report::Inputs, out: &Path) -> CliResult {
+    if !inputs.criterion.is_dir() {
+        return Err(format!(
+            "no benchmark results under {}: run `cargo bench` first, from the project folder \
+             (`cargo bench -- --quick` is the short run; either writes reports/ itself), or \
+             point --criterion at criterion's output folder",
+            inputs.criterion.display()
+        )
+        .into());
+    }
     if !inputs.peers.exists() {
         eprintln!("note: no Python peers JSON; the report will say they were not measured");
     }
@@ -32,6 +41,10 @@ pub fn fixtures(dir: &PathBuf, bench: bool) -> CliResult {
         std::fs::write(&path, encode::encode(&f.spec))
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    println!("wrote {} fixtures to {}", list.len(), dir.display());
+    println!(
+        "wrote {} to {}",
+        super::count(list.len() as u64, "fixture"),
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

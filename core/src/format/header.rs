@@ -392,13 +392,15 @@ impl Layout {
                 "points inside the headers",
             ));
         }
-        if data_offset >= bytes.len() {
-            return Err(invalid(
-                "pixel data offset",
-                offset::DATA_OFFSET,
-                i64::from(raw.data_offset),
-                "points at or past the end of the input",
-            ));
+        let rle = matches!(format, PixelFormat::Rle8 | PixelFormat::Rle4);
+        if rle && data_offset >= bytes.len() {
+            // A run-length stream needs at least one byte; rows are checked whole below.
+            return Err(DecodeError::Truncated {
+                what: "pixel data",
+                start: data_offset,
+                end: data_offset.saturating_add(1),
+                len: bytes.len(),
+            });
         }
 
         let palette = if format.uses_palette() {

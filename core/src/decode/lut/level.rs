@@ -20,21 +20,41 @@ impl Kernels {
     pub const ALL: [Kernels; 3] = [Kernels::Scalar, Kernels::Avx2, Kernels::Avx512Vbmi];
 
     /// The best kernels this CPU runs, capped by `SHMBMP_SIMD` (read once): `off` forces
-    /// the scalar reference, `avx2` stops below AVX-512.
+    /// the scalar reference, `avx2` stops below AVX-512. Any other value is ignored with a
+    /// one-time warning on stderr ([`Kernels::from_env`] lets a program refuse it instead).
     pub fn detect() -> Kernels {
         static DETECTED: OnceLock<Kernels> = OnceLock::new();
         *DETECTED.get_or_init(|| {
-            let cap = match std::env::var("SHMBMP_SIMD").as_deref() {
-                Ok("off") => Kernels::Scalar,
-                Ok("avx2") => Kernels::Avx2,
-                _ => Kernels::Avx512Vbmi,
-            };
+            let cap = Kernels::from_env().unwrap_or_else(|e| {
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stderr(), "shmbmp: {e}; using the best kernels");
+                None
+            });
+            let cap = cap.unwrap_or(Kernels::Avx512Vbmi);
             Kernels::ALL
                 .into_iter()
                 .rev()
                 .find(|k| *k <= cap && k.supported())
                 .unwrap_or(Kernels::Scalar)
         })
+    }
+
+    /// The cap `SHMBMP_SIMD` sets: `None` when it is unset or empty, or why its value is
+    /// not one of `off` and `avx2`.
+    pub fn from_env() -> Result<Option<Kernels>, String> {
+        let Some(v) = std::env::var_os("SHMBMP_SIMD") else {
+            return Ok(None);
+        };
+        match v.to_str() {
+            Some("") => Ok(None),
+            Some("off") => Ok(Some(Kernels::Scalar)),
+            Some("avx2") => Ok(Some(Kernels::Avx2)),
+            _ => Err(format!(
+                "SHMBMP_SIMD={v:?} is not understood: set it to \"off\" (scalar kernels \
+                 only) or \"avx2\" (nothing above AVX2), or unset it for the best kernels \
+                 this CPU runs"
+            )),
+        }
     }
 
     /// Whether this CPU can run these kernels.

@@ -1,0 +1,369 @@
+//! The `shmbmp` binary as a new user meets it: a closed pipe or a full disk on stdout ends it
+//! quietly, and each error says what was wrong, where and what to do.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use shmbmp_suite::{encode, every, Kernels};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_shmbmp"));
+    c.env_remove("SHMBMP_SIMD");
+    c
+}
+
+/// A fresh folder for one test.
+fn scratch(tag: &str) -> PathBuf {
+    let d =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes `bytes` as `dir/name` and returns its path as a string.
+fn file(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+fn pal8() -> Vec<u8> {
+    encode::encode(&encode::fixture("pal8").unwrap().spec)
+}
+
+/// The seed frame cut to its first 1,000 bytes: the headers and part of the palette.
+fn truncated_seed() -> Vec<u8> {
+    encode::seed_frame()[..1000].to_vec()
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    bin().args(args).output().expect("run shmbmp").into()
+}
+
+fn assert_has(text: &str, words: &[&str]) {
+    for w in words {
+        assert!(text.contains(w), "{w:?} missing from:\n{text}");
+    }
+}
+
+/// A criterion output folder with one benchmark, enough for `shmbmp report`.
+fn tiny_criterion(dir: &Path) -> PathBuf {
+    let crit = dir.join("criterion");
+    let bench = crit.join("decode_seed/lut");
+    std::fs::create_dir_all(bench.join("new")).unwrap();
+    std::fs::write(
+        bench.join("new/benchmark.json"),
+        r#"{"group_id":"decode/seed","function_id":"lut","value_str":null,"throughput":{"Bytes":7680000},"full_id":"decode/seed/lut","directory_name":"decode_seed/lut","title":"decode/seed/lut"}"#,
+    )
+    .unwrap();
+    let est = |v: f64| {
+        format!(
+            r#"{{"confidence_interval":{{"confidence_level":0.95,"lower_bound":{v},"upper_bound":{v}}},"point_estimate":{v},"standard_error":1.0}}"#
+        )
+    };
+    std::fs::write(
+        bench.join("new/estimates.json"),
+        format!(
+            r#"{{"mean":{},"median":{},"median_abs_dev":null,"slope":null,"std_dev":null}}"#,
+            est(1e6),
+            est(1e6)
+        ),
+    )
+    .unwrap();
+    crit
+}
+
+/// Every subcommand, each with arguments under which it prints to stdout, in an order in
+/// which the shared-memory ones find the region the one before made.
+fn every_subcommand(dir: &Path) -> Vec<Vec<String>> {
+    let bmp = file(dir, "pal8.bmp", &pal8());
+    let cut = file(dir, "cut.bmp", &truncated_seed());
+    let crit = tiny_criterion(dir);
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let [region, raw, fixtures, out] =
+        ["region", "raw", "fixtures", "out"].map(|n| s(&dir.join(n)));
+    let crit = s(&crit);
+    let cmds: Vec<Vec<&str>> = vec![
+        vec!["--help"],
+        vec!["--version"],
+        vec!["info", &bmp],
+        vec!["info", &cut],
+        vec!["decode", &bmp],
+        vec!["check", &bmp, &cut],
+        vec!["bench", "--iters", "1", &bmp],
+        vec!["fixtures", "--out", &fixtures],
+        vec!["report", "--criterion", &crit, "--out", &out],
+        vec!["write", "--path", &region, &bmp],
+        vec!["read", "--path", &region, "--timeout-ms", "2000"],
+        vec!["stat", "--path", &region],
+        vec!["rm", "--path", &region],
+        vec!["write", "--raw", "--path", &raw, &bmp],
+        vec!["read", "--raw", "--path", &raw],
+        vec!["rm", "--path", &raw],
+    ];
+    cmds.into_iter()
+        .map(|c| c.into_iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn every_subcommand_exits_quietly_into_a_pipe_its_reader_closed() {
+    let dir = scratch("pipe");
+    for args in every_subcommand(&dir) {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader); // The reader is gone before the first line: every write fails.
+        let r: Run = bin()
+            .args(&args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap()
+            .into();
+        assert!(!r.stderr.contains("panicked"), "{args:?}: {}", r.stderr);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        let notes = r.stderr.lines().all(|l| l.starts_with("note: "));
+        assert!(notes, "{args:?}: {}", r.stderr);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_on_stdout_is_one_line_and_status_1() {
+    let dir = scratch("full");
+    let bmp = file(&dir, "pal8.bmp", &pal8());
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    for args in [vec!["info", &bmp], vec!["check", &bmp]] {
+        let r: Run = bin()
+            .args(&args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(r.code, Some(1), "{args:?}");
+        assert_has(&r.stderr, &["cannot write to stdout", "No space left"]);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    }
+}
+
+#[test]
+fn a_truncated_file_says_how_long_it_is_and_where_the_pixels_start() {
+    let dir = scratch("truncated");
+    let cut = file(&dir, "cut.bmp", &truncated_seed());
+    let r = run(&["decode", &cut]);
+    assert_eq!(r.code, Some(1));
+    assert_has(
+        &r.stderr,
+        &[
+            "cut.bmp",
+            "truncated",
+            "has 1000 bytes",
+            "pixel data needs bytes 1078..",
+            "cut short",
+        ],
+    );
+    // `info` shows the headers it could read before the error.
+    let r = run(&["info", &cut]);
+    assert_eq!(r.code, Some(1));
+    assert_has(
+        &r.stdout,
+        &[
+            "1000 bytes",
+            "BITMAPINFOHEADER",
+            "1600 x 1200",
+            "8 bits per pixel",
+            "offset 1078",
+        ],
+    );
+    assert_has(&r.stderr, &["truncated", "has 1000 bytes"]);
+}
+
+#[test]
+fn not_a_bmp_shows_the_bytes_in_hex_and_as_text() {
+    let dir = scratch("magic");
+    let f = file(&dir, "region.bin", b"SHMBMP01 and more bytes than a header");
+    let r = run(&["info", &f]);
+    assert_eq!(r.code, Some(1));
+    assert_has(
+        &r.stderr,
+        &[
+            "region.bin",
+            "not a BMP",
+            "53 48 (\"SH\")",
+            "42 4d (\"BM\")",
+        ],
+    );
+    assert!(!r.stderr.contains("[53, 48]"), "{}", r.stderr);
+}
+
+#[test]
+fn decoder_names_come_from_the_registry_with_the_reason_a_level_cannot_run() {
+    let help = run(&["decode", "--help"]).stdout;
+    for d in every() {
+        assert_has(&help, &[d.name()]);
+    }
+    for k in Kernels::ALL {
+        assert_has(&help, &[k.lut_name()]);
+        if !k.supported() {
+            assert_has(
+                &help,
+                &[&format!(
+                    "{}: not on this CPU: needs {}",
+                    k.lut_name(),
+                    k.needs()
+                )],
+            );
+            let r = run(&["decode", "--decoder", k.lut_name(), "x.bmp"]);
+            assert_eq!(r.code, Some(2));
+            assert_has(
+                &r.stderr,
+                &["not available on this CPU", k.needs(), "lut_scalar"],
+            );
+        }
+    }
+    for cmd in [
+        &["decode", "x.bmp"][..],
+        &["bench", "x.bmp"],
+        &["read", "--name", "x"],
+    ] {
+        let r = bin()
+            .args(cmd)
+            .args(["--decoder", "nope"])
+            .output()
+            .unwrap();
+        let r = Run::from(r);
+        assert_ne!(r.code, Some(0), "{cmd:?}");
+        assert_has(
+            &r.stderr,
+            &["unknown decoder \"nope\"", "lut_scalar", "zune"],
+        );
+    }
+}
+
+#[test]
+fn a_bogus_simd_setting_is_refused_and_the_known_ones_run() {
+    let dir = scratch("simd");
+    let bmp = file(&dir, "pal8.bmp", &pal8());
+    let r: Run = bin()
+        .env("SHMBMP_SIMD", "bogus")
+        .args(["decode", &bmp])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, Some(2));
+    assert_has(
+        &r.stderr,
+        &["SHMBMP_SIMD=\"bogus\"", "\"off\"", "\"avx2\"", "unset"],
+    );
+    for ok in ["off", "avx2", ""] {
+        let r: Run = bin()
+            .env("SHMBMP_SIMD", ok)
+            .args(["decode", &bmp])
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(r.code, Some(0), "SHMBMP_SIMD={ok:?}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn decode_labels_its_one_time_as_cold_and_points_at_bench() {
+    let dir = scratch("decode");
+    let bmp = file(&dir, "pal8.bmp", &pal8());
+    let r = run(&["decode", &bmp]);
+    assert_eq!(r.code, Some(0));
+    assert_has(
+        &r.stdout,
+        &["decoded by lut", "first run, cold:", "shmbmp bench"],
+    );
+}
+
+#[test]
+fn report_without_benchmark_results_says_to_run_cargo_bench() {
+    let dir = scratch("report");
+    let missing = dir.join("no-such-criterion");
+    let r = run(&[
+        "report",
+        "--criterion",
+        missing.to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(1));
+    assert_has(
+        &r.stderr,
+        &["no benchmark results under", "run `cargo bench` first"],
+    );
+    assert!(!dir.join("out").exists());
+}
+
+#[test]
+fn check_puts_a_peer_panic_in_its_files_row_and_ends_with_a_summary() {
+    let dir = scratch("check");
+    let bmp = file(&dir, "pal8.bmp", &pal8());
+    let cut = file(&dir, "cut.bmp", &truncated_seed());
+    let r = run(&["check", &bmp, &cut]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.stderr, "", "panics belong in the rows, not on stderr");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let heading = lines.iter().position(|l| l.ends_with("cut.bmp")).unwrap();
+    let panicked: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].contains("panicked: "))
+        .collect();
+    // BMP Suite and this file make the `bmp` crate panic (a peer's bug, caught).
+    assert!(
+        !panicked.is_empty(),
+        "no peer panicked on the truncated seed:\n{}",
+        r.stdout
+    );
+    for i in &panicked {
+        assert!(
+            *i > heading,
+            "a panic row above its file's heading:\n{}",
+            r.stdout
+        );
+        assert!(lines[*i].contains(" (at "), "{}", lines[*i]);
+    }
+    let last = lines.last().unwrap();
+    assert_has(
+        last,
+        &[
+            "checked 2 files",
+            "ours agree on 2",
+            "1 refused by all of ours",
+            "disagree on 0",
+            &format!("{} panicked", panicked.len()),
+        ],
+    );
+}
+
+#[test]
+fn counts_of_one_are_singular() {
+    let dir = scratch("grammar");
+    let bmp = file(&dir, "pal8.bmp", &pal8());
+    assert_has(&run(&["check", &bmp]).stdout, &["checked 1 file:"]);
+    assert_has(
+        &run(&["bench", "--iters", "1", "--decoder", "lut", &bmp]).stdout,
+        &["median of 1 interleaved round\n"],
+    );
+}
