@@ -367,3 +367,47 @@ fn counts_of_one_are_singular() {
         &["median of 1 interleaved round\n"],
     );
 }
+
+/// `decode --layout` writes each layout of ours: RGB as a PNG, BGR and BGRA as raw bytes
+/// equal to the RGBA answer reordered; a peer with a layout other than RGBA is refused.
+#[test]
+fn decode_writes_every_pixel_layout() {
+    use shmbmp_suite::format::PixelLayout;
+    let dir = scratch("layout");
+    let spec = encode::fixture("rgb24_w317").unwrap().spec;
+    let bmp = file(&dir, "in.bmp", &encode::encode(&spec));
+    let rgba = encode::expected_rgba(&spec);
+    for layout in [PixelLayout::Bgr, PixelLayout::Bgra] {
+        let out = dir.join(format!("out.{layout}"));
+        let r = run(&[
+            "decode",
+            &bmp,
+            "--layout",
+            layout.name(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert_has(&r.stdout, &[&format!("raw {layout}"), "rows top-down"]);
+        assert!(
+            std::fs::read(&out).unwrap() == layout.convert(&rgba),
+            "{layout}"
+        );
+    }
+    let png = dir.join("out.png");
+    let r = run(&[
+        "decode",
+        &bmp,
+        "--layout",
+        "rgb",
+        "-o",
+        png.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let img = image::open(&png).unwrap();
+    assert_eq!(img.color(), image::ColorType::Rgb8);
+    assert!(img.into_rgb8().into_raw() == PixelLayout::Rgb.convert(&rgba));
+    let r = run(&["decode", &bmp, "--layout", "BGR", "--decoder", "zune"]);
+    assert_eq!(r.code, Some(1));
+    assert_has(&r.stderr, &["zune is a peer", "RGBA only", "lut"]);
+}

@@ -7,8 +7,8 @@ use clap::Args;
 
 use super::CliResult;
 use shmbmp_suite::check::{check_all, ours_agree, Tally};
-use shmbmp_suite::format::{Layout, PixelFormat, RawHeader};
-use shmbmp_suite::{by_name, DecodeError, Error, Limits};
+use shmbmp_suite::format::{Layout, PixelFormat, PixelLayout, RawHeader};
+use shmbmp_suite::{by_name, DecodeError, Dims, Error, Limits};
 
 /// Bounds applied before any allocation (see `shmbmp_suite::Limits`).
 #[derive(Debug, Clone, Args)]
@@ -138,23 +138,45 @@ fn print_raw(file: &Path, bytes: &[u8]) {
 pub fn decode(
     file: &Path,
     decoder: &str,
+    layout: PixelLayout,
     output: Option<&PathBuf>,
     limits: &LimitArgs,
 ) -> CliResult {
     let d = by_name(decoder)?;
     let bytes = read(file)?;
+    let limits = limits.limits();
     let started = std::time::Instant::now();
-    let frame = d
-        .decode(&bytes, &limits.limits())
-        .map_err(|e| file_error(file, &e))?;
+    let (dims, pixels) = if layout == PixelLayout::Rgba {
+        let frame = d
+            .decode(&bytes, &limits)
+            .map_err(|e| file_error(file, &e))?;
+        let dims = Dims {
+            width: frame.width,
+            height: frame.height,
+        };
+        (dims, frame.rgba)
+    } else {
+        // Other layouts are written directly by decoders of ours; peers give RGBA only.
+        let ours = shmbmp::by_name(decoder).map_err(|_| {
+            format!(
+                "--layout {layout}: {decoder} is a peer that decodes to RGBA only; choose one of ours: {}",
+                shmbmp::decode::all().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        let mut out = Vec::new();
+        let dims = ours
+            .decode_into_as(&bytes, &limits, layout, &mut out)
+            .map_err(|e| file_error(file, &e.into()))?;
+        (dims, out)
+    };
     let took = started.elapsed();
     println!(
-        "{}: {}x{} decoded by {}, RGBA xxh3 {:016x}",
+        "{}: {}x{} decoded by {}, {layout} xxh3 {:016x}",
         file.display(),
-        frame.width,
-        frame.height,
+        dims.width,
+        dims.height,
         d.name(),
-        xxhash_rust::xxh3::xxh3_64(&frame.rgba)
+        xxhash_rust::xxh3::xxh3_64(&pixels)
     );
     println!(
         "first run, cold: {:.3} ms; for a median of warm runs: shmbmp bench {} --decoder {}",
@@ -163,7 +185,7 @@ pub fn decode(
         d.name()
     );
     if let Some(out) = output {
-        super::save_png(out, &frame.rgba, frame.width, frame.height)?;
+        super::save_pixels(out, &pixels, dims.width, dims.height, layout)?;
     }
     Ok(ExitCode::SUCCESS)
 }

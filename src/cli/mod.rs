@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Parser, Subcommand};
+use shmbmp_suite::format::PixelLayout;
 use shmbmp_suite::{by_name, every, Kernels, Origin};
 
 use files::LimitArgs;
@@ -41,9 +42,14 @@ enum Command {
         /// Which decoder (`lut` runs the best kernels this CPU has).
         #[arg(long, default_value = "lut", value_parser = DecoderName { all: false })]
         decoder: String,
-        /// Write the RGBA result to this PNG file.
+        /// Write the result to this file: a PNG for RGBA and RGB, raw bytes for BGRA and BGR
+        /// (rows top-down, width × 4 or 3 bytes a row; PNG has no blue-first layouts).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Pixel layout to decode into: RGBA (canonical), BGRA (Windows, .NET), RGB
+        /// (numpy, PIL) or BGR (OpenCV); other than RGBA, decoders of ours only.
+        #[arg(long, default_value = "RGBA", value_parser = parse_layout)]
+        layout: PixelLayout,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -170,10 +176,47 @@ fn default_inputs() -> shmbmp_suite::report::Inputs {
 
 /// Writes RGBA pixels as a PNG file and says so.
 fn save_png(path: &std::path::Path, rgba: &[u8], width: u32, height: u32) -> Result<(), String> {
-    image::save_buffer(path, rgba, width, height, image::ColorType::Rgba8)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("wrote {}", path.display());
+    save_pixels(path, rgba, width, height, PixelLayout::Rgba)
+}
+
+/// Writes pixels of `layout` to `path`: a PNG where PNG has that layout (RGBA, RGB), else
+/// the raw bytes.
+fn save_pixels(
+    path: &std::path::Path,
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    layout: PixelLayout,
+) -> Result<(), String> {
+    let colour = match layout {
+        PixelLayout::Rgba => Some(image::ColorType::Rgba8),
+        PixelLayout::Rgb => Some(image::ColorType::Rgb8),
+        _ => None,
+    };
+    let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    match colour {
+        Some(c) => {
+            image::save_buffer_with_format(path, pixels, width, height, c, image::ImageFormat::Png)
+                .map_err(|e| failed(&e))?;
+            println!("wrote {} ({layout} PNG)", path.display());
+        }
+        None => {
+            std::fs::write(path, pixels).map_err(|e| failed(&e))?;
+            println!(
+                "wrote {} ({} bytes of raw {layout}: {height} rows top-down, {} bytes a row; PNG has no {layout})",
+                path.display(),
+                pixels.len(),
+                width as usize * layout.bytes_per_pixel()
+            );
+        }
+    }
     Ok(())
+}
+
+/// Parses `--layout`: RGBA, BGRA, RGB or BGR, in any case.
+fn parse_layout(s: &str) -> Result<PixelLayout, String> {
+    s.parse()
+        .map_err(|e: shmbmp_suite::format::UnknownPixelLayout| e.to_string())
 }
 
 /// Runs the parsed command line.
@@ -184,8 +227,9 @@ pub fn run(cli: Cli) -> CliResult {
             file,
             decoder,
             output,
+            layout,
             limits,
-        } => files::decode(&file, &decoder, output.as_ref(), &limits),
+        } => files::decode(&file, &decoder, layout, output.as_ref(), &limits),
         Command::Check { files: f, limits } => files::check(&f, &limits),
         Command::Bench {
             files: f,
