@@ -63,6 +63,44 @@ pub(super) unsafe fn bgra32(row: &Row, src: &[u8], dst: &mut [u8]) {
     unsafe { bgra32_avx2(*alpha, *blue_first, src, dst) }
 }
 
+/// 8-bit palette rows (`Row::Pal8`), 8 pixels an iteration: eight table entries gathered
+/// into a register by scalar loads and inserts, then one 32-byte store (measured here, AMD
+/// Zen 3: 1.70× the write floor against the scalar loop's 2.09×, while `vpgatherdd` was
+/// slower than scalar at 2.6×).
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn pal8(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Pal8(palette) = row else {
+        unreachable!("listed only for Row::Pal8")
+    };
+    let (src, dst) = align_stores(row, 1, src, dst);
+    // SAFETY: the caller vouches for AVX2.
+    let done = unsafe { pal8_avx2(&palette.table, src, dst) };
+    scalar::pal8(&palette.table, &src[done..], &mut dst[done * 4..]);
+}
+
+/// The 8-pixel blocks of [`pal8`]; returns the pixels written.
+#[target_feature(enable = "avx2")]
+unsafe fn pal8_avx2(table: &[u32; 256], src: &[u8], dst: &mut [u8]) -> usize {
+    let n = (src.len() / 8).min(dst.len() / 32);
+    let entry = |i: u8| table[usize::from(i)] as i32;
+    for (b, s) in src[..n * 8].chunks_exact(8).enumerate() {
+        let lo = _mm_cvtsi32_si128(entry(s[0]));
+        let lo = _mm_insert_epi32::<1>(lo, entry(s[1]));
+        let lo = _mm_insert_epi32::<2>(lo, entry(s[2]));
+        let lo = _mm_insert_epi32::<3>(lo, entry(s[3]));
+        let hi = _mm_cvtsi32_si128(entry(s[4]));
+        let hi = _mm_insert_epi32::<1>(hi, entry(s[5]));
+        let hi = _mm_insert_epi32::<2>(hi, entry(s[6]));
+        let hi = _mm_insert_epi32::<3>(hi, entry(s[7]));
+        let px = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(lo), hi);
+        // SAFETY: block b writes dst[32b..32b+32]; b < n <= dst.len() / 32.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().add(b * 32) as *mut __m256i, px) };
+    }
+    n * 8
+}
+
 /// 4-bit palette rows (`Row::PalBits` with 2 pixels a byte), 32 pixels an iteration: the
 /// 16 entries' byte planes sit in four registers and one byte shuffle per plane looks up
 /// 16 indices a lane; unpacks interleave the planes into pixels.

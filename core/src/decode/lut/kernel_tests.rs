@@ -125,14 +125,14 @@ fn avx512_palette_kernels_match_scalar() {
     palette_kernels_match_scalar(Kernels::Avx512Vbmi, &[8, 4, 1]);
 }
 
-/// The AVX2 palette kernels (4- and 1-bit) equal the scalar kernels, as above.
+/// The AVX2 palette kernels (8-, 4- and 1-bit) equal the scalar kernels, as above.
 #[test]
 fn avx2_palette_kernels_match_scalar() {
     if !Kernels::Avx2.supported() {
         skipped("this CPU has no AVX2: the AVX2 palette kernels were not compared with scalar");
         return;
     }
-    palette_kernels_match_scalar(Kernels::Avx2, &[4, 1]);
+    palette_kernels_match_scalar(Kernels::Avx2, &[8, 4, 1]);
 }
 
 /// `level`'s kernels for palettes of `depths` bits against scalar, on random palettes and

@@ -135,7 +135,10 @@ impl Row {
     pub(super) fn kernels(&self) -> &'static [(Kernels, RowFn)] {
         #[cfg(target_arch = "x86_64")]
         let simd: &'static [(Kernels, RowFn)] = match self {
-            Row::Pal8(_) => &[(Kernels::Avx512Vbmi, avx512::pal8)],
+            Row::Pal8(_) => &[
+                (Kernels::Avx2, avx2::pal8),
+                (Kernels::Avx512Vbmi, avx512::pal8),
+            ],
             Row::PalBits { per_byte: 2, .. } => &[
                 (Kernels::Avx2, avx2::pal4),
                 (Kernels::Avx512Vbmi, avx512::pal4),
@@ -148,9 +151,7 @@ impl Row {
             Row::Bits16 { .. } => &[(Kernels::Avx2, avx2::bits16)],
             Row::Bgr24 { .. } => &[(Kernels::Avx2, avx2::bgr24)],
             Row::Bgra32 { .. } => &[(Kernels::Avx2, avx2::bgra32)],
-            // Measured here (AMD EPYC, AVX2): an 8-lane gather per 8 indices is slower than
-            // the scalar palette loop, which is bound by the same load ports; 2-bit
-            // palettes are rare and fast enough by table; other 32-bit masks are rare.
+            // 2-bit palettes are rare and fast enough by table; other 32-bit masks are rare.
             Row::PalBits { .. } | Row::Masks32(_) => &[],
         };
         #[cfg(not(target_arch = "x86_64"))]
