@@ -129,23 +129,9 @@ pub(super) fn bgr24_to3(blue_first: bool, src: &[u8], dst: &mut [u8]) {
     }
 }
 
-/// 4-byte pixels into 3-byte ones (the fourth byte dropped), four pixels a step as three
-/// 32-bit words.
+/// 4-byte pixels into 3-byte ones (the fourth byte dropped).
 pub(super) fn pack3(src: &[u8], dst: &mut [u8]) {
-    let mut d12 = dst.chunks_exact_mut(12);
-    let mut s16 = src.chunks_exact(16);
-    for (d, s) in (&mut d12).zip(&mut s16) {
-        let w = |i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]);
-        let (p0, p1, p2, p3) = (w(0), w(4), w(8), w(12));
-        d[0..4].copy_from_slice(&((p0 & 0x00ff_ffff) | (p1 << 24)).to_le_bytes());
-        d[4..8].copy_from_slice(&(((p1 >> 8) & 0xffff) | (p2 << 16)).to_le_bytes());
-        d[8..12].copy_from_slice(&(((p2 >> 16) & 0xff) | (p3 << 8)).to_le_bytes());
-    }
-    for (d, s) in d12
-        .into_remainder()
-        .chunks_exact_mut(3)
-        .zip(s16.remainder().chunks_exact(4))
-    {
+    for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
         d.copy_from_slice(&s[..3]);
     }
 }
