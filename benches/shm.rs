@@ -73,10 +73,10 @@ fn handoff(fps: u32, seconds: f64, seed_file: &std::path::Path) -> HandoffRow {
         std::thread::sleep(Duration::from_millis(2));
     };
     let limits = Limits::default();
-    let (mut bmp, mut rgba) = (Vec::new(), Vec::new());
+    let mut rgba = Vec::new();
     let mut decode_next = |reader: &mut Reader| {
         reader
-            .next_decoded(Duration::from_secs(5), &mut bmp, |b| {
+            .next_with(Duration::from_secs(5), |b| {
                 Lut::AUTO.decode_into(b, &limits, &mut rgba)
             })
             .map(|(info, _)| info)

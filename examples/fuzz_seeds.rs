@@ -10,16 +10,15 @@ use shmbmp_suite::shm::{layout, Geometry};
 
 /// A framed region of two slots, frame 1 (holding `bmp`) published in slot 0.
 fn region(bmp: &[u8]) -> Vec<u8> {
-    let capacity = (bmp.len() as u64).div_ceil(8) * 8;
-    let g = Geometry::new(2, capacity).expect("a small geometry");
+    let g = Geometry::new(2, bmp.len() as u64).expect("a small geometry");
     let mut r = vec![0u8; g.region_len().expect("fits")];
-    r[..layout::HEADER_LEN].copy_from_slice(&g.header_bytes());
-    r[layout::LATEST_AT..][..8].copy_from_slice(&1u64.to_le_bytes());
+    r[..layout::REGION_HEADER_LEN].copy_from_slice(&g.header_bytes());
+    r[layout::LATEST_AT..][..8].copy_from_slice(&layout::latest_word(1, 0).to_le_bytes());
     let at = g.slot_at(0);
     r[at + layout::SEQ_AT..][..8].copy_from_slice(&2u64.to_le_bytes());
     r[at + layout::FRAME_AT..][..8].copy_from_slice(&1u64.to_le_bytes());
     r[at + layout::LEN_AT..][..8].copy_from_slice(&(bmp.len() as u64).to_le_bytes());
-    r[at + layout::HEADER_LEN..][..bmp.len()].copy_from_slice(bmp);
+    r[g.payload_at(0)..][..bmp.len()].copy_from_slice(bmp);
     r
 }
 

@@ -24,23 +24,22 @@ fn shm_read_loop_allocates_nothing_per_frame() {
     let seed = encode::seed_frame();
     let mut writer = Writer::create(&r.name, 3, seed.len() as u64).unwrap();
     let mut reader = Reader::open(&r.name).unwrap();
-    let (mut bmp, mut rgba) = (Vec::new(), Vec::new());
+    let mut rgba = Vec::new();
     let limits = Limits::default();
     let timeout = Duration::from_secs(1);
     writer.publish(&seed).unwrap();
     reader
-        .next_decoded(timeout, &mut bmp, |b| {
-            Lut::AUTO.decode_into(b, &limits, &mut rgba)
-        })
+        .next_with(timeout, |b| Lut::AUTO.decode_into(b, &limits, &mut rgba))
+        .unwrap()
+        .1
         .unwrap();
     for _ in 0..20 {
         writer.publish(&seed).unwrap();
         let (n, res) = allocations_in(|| {
-            reader.next_decoded(timeout, &mut bmp, |b| {
-                Lut::AUTO.decode_into(b, &limits, &mut rgba)
-            })
+            reader.next_with(timeout, |b| Lut::AUTO.decode_into(b, &limits, &mut rgba))
         });
         let (info, dims) = res.unwrap();
+        let dims = dims.unwrap();
         assert_eq!(n, 0, "frame {} allocated {n} times", info.frame);
         assert_eq!((dims.width, dims.height), (1600, 1200));
     }

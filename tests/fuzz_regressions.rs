@@ -88,8 +88,8 @@ fn rle_output_over_isize_max_without_limits() {
 fn reader_next_returns_within_its_timeout_on_a_torn_slot() {
     let g = Geometry::new(1, 64).unwrap();
     let mut region = vec![0u8; g.region_len().unwrap()];
-    region[..64].copy_from_slice(&g.header_bytes());
-    region[layout::LATEST_AT..][..8].copy_from_slice(&1u64.to_le_bytes());
+    region[..layout::REGION_HEADER_LEN].copy_from_slice(&g.header_bytes());
+    region[layout::LATEST_AT..][..8].copy_from_slice(&layout::latest_word(1, 0).to_le_bytes());
     let slot = g.slot_at(0);
     region[slot + layout::SEQ_AT..][..8].copy_from_slice(&1u64.to_le_bytes()); // odd: torn
     region[slot + layout::FRAME_AT..][..8].copy_from_slice(&1u64.to_le_bytes());

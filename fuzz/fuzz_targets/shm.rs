@@ -1,17 +1,18 @@
 //! The shared-memory layer's parsers on hostile bytes: the framed region header
-//! (`Geometry::parse`), the framed reader's slot validation (`Reader::latest`,
-//! `slot_headers`) and the raw reader (`RawReader::read`, length from `bfSize`), each on a
-//! file holding the fuzz input, then the frame through the decoders. Typed errors only.
+//! (`Geometry::parse`), the framed reader's slot validation (`Reader::latest` copying out,
+//! `Reader::latest_with` in place under a lease when the flags say the writer honours them,
+//! `slot_headers`, `leases`) and the raw reader (`RawReader::read`, length from `bfSize`),
+//! each on a file holding the fuzz input, then the frame through the decoders. Typed errors
+//! only.
 //!
-//! `Reader::next` is not called: with a slot left torn (odd `seq`) it retries without
-//! looking at its timeout (see fuzz/README.md), which would stall every run.
+//! `Reader::next` is not called: it waits for a newer frame, which no input ever publishes.
 #![no_main]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use shmbmp::shm::{layout::HEADER_LEN, Geometry, Location, RawReader, Reader};
+use shmbmp::shm::{Geometry, Location, RawReader, Reader};
 use shmbmp::{Decode, Lut, Naive};
 
 #[path = "common.rs"]
@@ -41,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
             "geometry {g} needs {len} bytes, have {}",
             data.len()
         );
-        let last = g.slot_at(g.slot_count - 1) + HEADER_LEN + g.slot_capacity as usize;
+        let last = g.payload_at(g.slot_count - 1) + g.slot_capacity as usize;
         assert!(last <= len, "last slot ends at {last}, region is {len}");
     }
 
@@ -54,7 +55,20 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(reader) = Reader::open_at(&loc) {
         let mut reader = reader.with_max_frame_bytes(1 << 20);
         let _ = reader.slot_headers();
+        let _ = reader.leases();
+        let in_place = reader.latest_with(|b| (b.len(), Lut::AUTO.decode(b, &limits)));
+        if let Ok((info, (len, _))) = &in_place {
+            assert_eq!(info.len, *len);
+            assert!(*len as u64 <= reader.geometry().slot_capacity);
+        }
         if let Ok(info) = reader.latest(&mut bmp) {
+            if let Ok((_, (_, decoded))) = &in_place {
+                let copied = Lut::AUTO.decode(&bmp, &limits);
+                assert!(
+                    *decoded == copied,
+                    "decoding in place and from a copy disagree"
+                );
+            }
             assert_eq!(info.len, bmp.len());
             assert!(bmp.len() as u64 <= reader.geometry().slot_capacity);
             let n = Naive.decode(&bmp, &limits);

@@ -1,6 +1,6 @@
 //! `shmbmp write | read | stat | rm`: frames through named shared memory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -8,10 +8,12 @@ use clap::{Args, Subcommand};
 
 use super::files::LimitArgs;
 use super::CliResult;
+use shmbmp_suite::format::{Layout, RawHeader};
 use shmbmp_suite::shm::{
-    layout, now_ns, write_raw, CreateOptions, Geometry, Location, RawReader, Reader, Writer,
+    layout, now_ns, remove, write_raw, CreateOptions, Geometry, Location, RawReader, Reader,
+    ShmError, Writer, WriterStatus,
 };
-use shmbmp_suite::{by_name, Decoder};
+use shmbmp_suite::{by_name, Decoder, Limits};
 
 /// Which region: a name under /dev/shm, or an explicit file.
 #[derive(Debug, Clone, Args)]
@@ -25,7 +27,7 @@ pub struct RegionArgs {
 }
 
 impl RegionArgs {
-    fn location(&self) -> Result<Location, shmbmp_suite::shm::ShmError> {
+    fn location(&self) -> Result<Location, ShmError> {
         match (&self.path, &self.name) {
             (Some(p), _) => Ok(Location::path(p)),
             (None, Some(n)) => Location::named(n),
@@ -37,14 +39,15 @@ impl RegionArgs {
 /// Shared-memory subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ShmCommand {
-    /// Publish BMP files into a region, looping over them.
+    /// Publish BMP files into a region, looping over them (the only writer of the region
+    /// while it runs).
     Write {
         #[command(flatten)]
         region: RegionArgs,
         /// BMP files to publish, in order, repeated until --count frames are written.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Slots in a new framed region.
+        /// Slots in a new framed region (readers that decode in place at once: slots - 2).
         #[arg(long, default_value_t = layout::DEFAULT_SLOTS)]
         slots: u32,
         /// Frames per second (0: as fast as possible).
@@ -53,15 +56,20 @@ pub enum ShmCommand {
         /// Frames to write (0: forever; default: one per file).
         #[arg(long)]
         count: Option<u64>,
-        /// Raw mode: the BMP alone at offset 0, as the original C# program writes it.
-        #[arg(long)]
+        /// Raw mode: one BMP alone at offset 0, written once, as the original C# program
+        /// writes it.
+        #[arg(long, conflicts_with_all = ["slots", "fps", "count", "recreate"])]
         raw: bool,
-        /// Permission bits of a new region, octal.
+        /// Permission bits of a new region, octal; an existing one is reused only if its
+        /// mode is no wider.
         #[arg(long, default_value = "600", value_parser = parse_mode)]
         mode: u32,
-        /// Replace an existing region of another geometry.
+        /// Replace an existing region of another geometry or protocol version.
         #[arg(long)]
         recreate: bool,
+        /// Publish files even if they do not parse as BMP.
+        #[arg(long)]
+        unchecked: bool,
     },
     /// Take frames out of a region, decode them and report hash and latency per frame.
     Read {
@@ -82,21 +90,33 @@ pub enum ShmCommand {
         /// Raw mode: one BMP at offset 0, its length from bfSize.
         #[arg(long)]
         raw: bool,
+        /// Copy every frame out before decoding it (instead of decoding in place).
+        #[arg(long, conflicts_with = "raw")]
+        copy: bool,
+        /// Poll for frames instead of sleeping until the writer wakes this reader.
+        #[arg(long, conflicts_with = "raw")]
+        poll: bool,
         /// Print only the summary line.
         #[arg(long)]
         quiet: bool,
         #[command(flatten)]
         limits: LimitArgs,
     },
-    /// Print a framed region's header and slots in words.
+    /// Print a region's header, writer, leases and slots in words.
     Stat {
         #[command(flatten)]
         region: RegionArgs,
+        /// The region is raw: one BMP at offset 0.
+        #[arg(long)]
+        raw: bool,
     },
-    /// Remove a region.
+    /// Remove a region (refused while a writer holds it, unless --force).
     Rm {
         #[command(flatten)]
         region: RegionArgs,
+        /// Remove it even while a writer runs.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -119,15 +139,21 @@ pub fn run(cmd: ShmCommand) -> CliResult {
             raw,
             mode,
             recreate,
-        } => write(
-            &region.location()?,
-            &files,
-            slots,
-            fps,
-            count,
-            raw,
-            CreateOptions { mode, recreate },
-        ),
+            unchecked,
+        } => {
+            let frames = read_frames(&files, unchecked)?;
+            let loc = region.location()?;
+            if raw {
+                write_raw_once(&loc, &files, &frames, mode)
+            } else {
+                let plan = Plan {
+                    slots,
+                    fps,
+                    count: count.unwrap_or(frames.len() as u64),
+                };
+                write(&loc, &frames, plan, CreateOptions { mode, recreate })
+            }
+        }
         ShmCommand::Read {
             region,
             decoder,
@@ -135,63 +161,109 @@ pub fn run(cmd: ShmCommand) -> CliResult {
             timeout_ms,
             output,
             raw,
+            copy,
+            poll,
             quiet,
             limits,
         } => {
             let d = by_name(&decoder)?;
             let loc = region.location()?;
-            let timeout = Duration::from_millis(timeout_ms);
             if raw {
                 read_raw(&loc, d, output, &limits)
             } else {
-                read(&loc, d, count, timeout, output, quiet, &limits)
+                let mut reader = Reader::open_at(&loc)?.with_max_frame_bytes(limits.max_bytes);
+                if copy {
+                    reader = reader.copying();
+                }
+                if poll {
+                    reader = reader.polling();
+                }
+                let opts = ReadOptions {
+                    count,
+                    timeout: Duration::from_millis(timeout_ms),
+                    quiet,
+                };
+                read(reader, d, opts, output, &limits.limits())
             }
         }
-        ShmCommand::Stat { region } => stat(&region.location()?),
-        ShmCommand::Rm { region } => {
+        ShmCommand::Stat { region, raw } => {
             let loc = region.location()?;
-            std::fs::remove_file(loc.file())
-                .map_err(|e| format!("{}: {e}", loc.file().display()))?;
+            if raw {
+                stat_raw(&loc)
+            } else {
+                stat(&loc)
+            }
+        }
+        ShmCommand::Rm { region, force } => {
+            let loc = region.location()?;
+            remove(&loc, force)?;
             println!("removed {}", loc.file().display());
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-fn write(
-    loc: &Location,
-    files: &[PathBuf],
+/// Reads every file and, unless `unchecked`, refuses one that is not a BMP a reader can
+/// decode (empty, truncated, bad headers): a reader would fail on every such frame.
+fn read_frames(files: &[PathBuf], unchecked: bool) -> Result<Vec<Vec<u8>>, String> {
+    files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
+            if bytes.is_empty() {
+                return Err(format!(
+                    "{}: the file is empty (0 bytes), not a BMP",
+                    f.display()
+                ));
+            }
+            if !unchecked {
+                Layout::parse(&bytes, &Limits::default()).map_err(|e| {
+                    format!(
+                        "{}: not a BMP a reader could decode ({e}); nothing published (--unchecked publishes it anyway)",
+                        f.display()
+                    )
+                })?;
+            }
+            Ok(bytes)
+        })
+        .collect()
+}
+
+fn write_raw_once(loc: &Location, files: &[PathBuf], frames: &[Vec<u8>], mode: u32) -> CliResult {
+    let [bmp] = frames else {
+        return Err(format!(
+            "--raw writes one BMP once, but {} files were given: give one file (framed mode, without --raw, loops over several)",
+            files.len()
+        )
+        .into());
+    };
+    write_raw(loc, bmp, mode)?;
+    println!(
+        "wrote {} bytes (raw) to {}",
+        bmp.len(),
+        loc.file().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a framed writer does: its slots, rate and frame count.
+struct Plan {
     slots: u32,
     fps: f64,
-    count: Option<u64>,
-    raw: bool,
-    opts: CreateOptions,
-) -> CliResult {
-    let frames: Vec<Vec<u8>> = files
-        .iter()
-        .map(|f| std::fs::read(f).map_err(|e| format!("{}: {e}", f.display())))
-        .collect::<Result<_, _>>()?;
-    if raw {
-        write_raw(loc, &frames[frames.len() - 1], opts.mode)?;
-        println!(
-            "wrote {} bytes (raw) to {}",
-            frames[frames.len() - 1].len(),
-            loc.file().display()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let capacity = frames
-        .iter()
-        .map(|f| f.len() as u64)
-        .max()
-        .unwrap_or(8)
-        .next_multiple_of(8);
-    let mut writer = Writer::create_at(loc, Geometry::new(slots, capacity)?, opts)?;
-    let count = count.unwrap_or(frames.len() as u64);
-    let period = (fps > 0.0).then(|| Duration::from_secs_f64(1.0 / fps));
+    count: u64,
+}
+
+fn write(loc: &Location, frames: &[Vec<u8>], plan: Plan, opts: CreateOptions) -> CliResult {
+    let capacity = frames.iter().map(|f| f.len() as u64).max().unwrap_or(0);
+    let geometry = Geometry::new(plan.slots, capacity).map_err(|source| ShmError::Header {
+        path: loc.file().to_path_buf(),
+        source,
+    })?;
+    let mut writer = Writer::create_at(loc, geometry, opts)?;
+    let period = (plan.fps > 0.0).then(|| Duration::from_secs_f64(1.0 / plan.fps));
     let started = Instant::now();
     let mut written = 0u64;
-    while count == 0 || written < count {
+    while plan.count == 0 || written < plan.count {
         if let Some(p) = period {
             let due = started + p.mul_f64(written as f64);
             if let Some(wait) = due.checked_duration_since(Instant::now()) {
@@ -202,50 +274,77 @@ fn write(
         written += 1;
     }
     let secs = started.elapsed().as_secs_f64();
+    let g = writer.geometry();
     println!(
-        "wrote {written} frames to {} in {secs:.3} s ({:.0} frames/s), {} slots of {capacity} bytes",
+        "wrote {} to {}{}, {g}",
+        plural(written, "frame"),
         loc.file().display(),
-        written as f64 / secs.max(1e-9),
-        writer.geometry().slot_count
+        rate(written, secs),
     );
     Ok(ExitCode::SUCCESS)
 }
 
+/// `1 frame`, `2 frames`.
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// ` in 1.234 s (56 frames/s)`, or only the time for fewer than two frames.
+fn rate(frames: u64, secs: f64) -> String {
+    if frames < 2 {
+        format!(" in {secs:.3} s")
+    } else {
+        format!(
+            " in {secs:.3} s ({:.0} frames/s)",
+            frames as f64 / secs.max(1e-9)
+        )
+    }
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted
-        .get(((sorted.len() - 1) as f64 * p).round() as usize)
+        .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
         .copied()
         .unwrap_or(f64::NAN)
 }
 
-fn read(
-    loc: &Location,
-    d: &dyn Decoder,
+struct ReadOptions {
     count: u64,
     timeout: Duration,
-    output: Option<PathBuf>,
     quiet: bool,
-    limits: &LimitArgs,
+}
+
+fn read(
+    mut reader: Reader,
+    d: &dyn Decoder,
+    opts: ReadOptions,
+    output: Option<PathBuf>,
+    limits: &Limits,
 ) -> CliResult {
-    let mut reader = Reader::open_at(loc)?.with_max_frame_bytes(limits.max_bytes);
-    let limits = limits.limits();
-    let (mut bmp, mut rgba) = (Vec::new(), Vec::new());
-    let mut latencies = Vec::with_capacity(count.min(1 << 20) as usize);
+    let mut rgba = Vec::new();
+    let mut latencies = Vec::with_capacity(opts.count.min(1 << 20) as usize);
     let started = Instant::now();
     let mut dims = None;
-    for _ in 0..count {
-        let info = reader.next(&mut bmp, timeout)?;
-        let dm = d.decode_into(&bmp, &limits, &mut rgba)?;
+    for _ in 0..opts.count {
+        let (info, decoded) =
+            reader.next_with(opts.timeout, |bmp| d.decode_into(bmp, limits, &mut rgba))?;
+        let dm = decoded
+            .map_err(|e| format!("frame {} of {}: {e}", info.frame, reader.path().display()))?;
         let latency_us = now_ns().saturating_sub(info.written_ns) as f64 / 1e3;
         latencies.push(latency_us);
         dims = Some(dm);
-        if !quiet {
+        if !opts.quiet {
             println!(
-                "frame {} {}x{} xxh3 {:016x} latency {latency_us:.0} us",
+                "frame {} {}x{} xxh3 {:016x} latency {latency_us:.0} us{}",
                 info.frame,
                 dm.width,
                 dm.height,
-                xxhash_rust::xxh3::xxh3_64(&rgba)
+                xxhash_rust::xxh3::xxh3_64(&rgba),
+                if info.in_place { "" } else { " (copied)" }
             );
         }
     }
@@ -253,13 +352,14 @@ fn read(
     latencies.sort_by(f64::total_cmp);
     let s = reader.stats();
     println!(
-        "read {} frames in {secs:.3} s ({:.0} frames/s) with {}: latency p50 {:.0} us, p99 {:.0} us, max {:.0} us; torn attempts {} (none accepted), overtaken {}, skipped frames {}",
-        s.frames,
-        s.frames as f64 / secs.max(1e-9),
+        "read {}{} with {}: latency p50 {:.0} us, p99 {:.0} us, max {:.0} us; decoded in place {}; torn attempts {} (none accepted), overtaken {}, skipped frames {}",
+        plural(s.frames, "frame"),
+        rate(s.frames, secs),
         d.name(),
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99),
         latencies.last().copied().unwrap_or(f64::NAN),
+        s.in_place,
         s.torn,
         s.overtaken,
         s.skipped
@@ -281,7 +381,7 @@ fn read_raw(
     let len = reader.read(&mut bmp)?;
     let frame = d
         .decode(&bmp, &limits.limits())
-        .map_err(|e| format!("{}: {e}", loc.file().display()))?;
+        .map_err(|e| format!("{} (raw region): {e}", loc.file().display()))?;
     println!(
         "raw {} bytes {}x{} xxh3 {:016x} (decoded by {})",
         len,
@@ -296,18 +396,54 @@ fn read_raw(
     Ok(ExitCode::SUCCESS)
 }
 
+fn ago(ns: u64, now: u64) -> String {
+    format!("{:.3} s ago", now.saturating_sub(ns) as f64 / 1e9)
+}
+
 fn stat(loc: &Location) -> CliResult {
     let reader = Reader::open_at(loc)?;
     let g = reader.geometry();
-    println!("region:   {}", loc.file().display());
     println!(
-        "slots:    {} of {} bytes each",
-        g.slot_count, g.slot_capacity
+        "region:   {} (framed, {})",
+        loc.file().display(),
+        String::from_utf8_lossy(layout::MAGIC)
     );
-    println!("size:     {} bytes", g.region_len()?);
+    println!(
+        "slots:    {} of {} bytes each; {} leases (readers decoding in place at once)",
+        g.slot_count, g.slot_capacity, g.lease_count
+    );
+    println!("size:     {} bytes", region_len(&g, loc.file())?);
+    let flags = reader.flags();
+    println!(
+        "writer:   {}; {}, {}",
+        match reader.writer()? {
+            WriterStatus::Alive { pid: Some(p) } => format!("alive (pid {p})"),
+            WriterStatus::Alive { pid: None } => "alive".into(),
+            WriterStatus::Gone => "none (no process holds the writer lock)".into(),
+        },
+        if flags & layout::FLAG_WAKES != 0 {
+            "wakes readers"
+        } else {
+            "does not wake readers (they poll)"
+        },
+        if flags & layout::FLAG_LEASES != 0 {
+            "honours leases"
+        } else {
+            "ignores leases (readers copy frames out)"
+        }
+    );
     match reader.latest_number() {
         0 => println!("latest:   none published yet"),
-        n => println!("latest:   frame {n} (slot {})", g.slot_of(n)),
+        n => println!("latest:   frame {n}"),
+    }
+    for (i, l) in reader.leases().iter().enumerate() {
+        let state = match (l.held, l.pinned) {
+            (false, None) => "free".to_string(),
+            (false, Some(s)) => format!("free (stale pin of slot {s} left by dead pid {})", l.pid),
+            (true, None) => format!("held by pid {}, pinning nothing", l.pid),
+            (true, Some(s)) => format!("held by pid {}, pinning slot {s}", l.pid),
+        };
+        println!("lease {i}:  {state}");
     }
     let now = now_ns();
     for (i, h) in reader.slot_headers().iter().enumerate() {
@@ -319,15 +455,42 @@ fn stat(loc: &Location) -> CliResult {
         let age = if h.written_ns == 0 {
             "never written".to_string()
         } else {
-            format!(
-                "written {:.3} s ago",
-                now.saturating_sub(h.written_ns) as f64 / 1e9
-            )
+            format!("written {}", ago(h.written_ns, now))
         };
         println!(
             "slot {i}:   seq {} ({state}), frame {}, {} bytes, {age}",
             h.seq, h.frame, h.len
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn region_len(g: &Geometry, path: &Path) -> Result<usize, ShmError> {
+    g.region_len().map_err(|source| ShmError::Header {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn stat_raw(loc: &Location) -> CliResult {
+    let reader = RawReader::open_at(loc)?;
+    let mut bmp = Vec::new();
+    let len = reader.read(&mut bmp)?;
+    println!("region:   {} (raw)", loc.file().display());
+    println!("size:     {} bytes mapped", reader.mapped_len());
+    println!("bfSize:   {len} bytes (the BMP at offset 0)");
+    match RawHeader::read(&bmp)
+        .and_then(|h| Layout::parse(&bmp, &Limits::default()).map(|l| (h, l)))
+    {
+        Ok((h, l)) => println!(
+            "image:    {}x{}, {} bits per pixel, {} header, pixel data at {}",
+            l.width,
+            l.height,
+            l.bpp,
+            h.header.describe(),
+            l.data_offset
+        ),
+        Err(e) => println!("image:    not decodable: {e}"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use super::layout::HeaderError;
 use super::Geometry;
 use crate::error::DecodeError;
 
@@ -36,22 +37,37 @@ pub enum ShmError {
         #[source]
         source: std::io::Error,
     },
-    /// The region does not start with `SHMBMP01`.
-    #[error("not a framed shmbmp region: magic is {found:02x?}, expected \"SHMBMP01\" (a raw-mode region? use --raw)")]
-    BadMagic {
-        /// The first 8 bytes found.
-        found: [u8; 8],
+    /// The region's header was refused (wrong version, not a region, out-of-range fields).
+    #[error("{}: {source}", path.display())]
+    Header {
+        /// The region's file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: HeaderError,
     },
-    /// A header field is out of range.
-    #[error("bad region header: {0}")]
-    BadHeader(String),
-    /// The mapping is smaller than the header says it must be.
-    #[error("region too small: its header needs {needed} bytes, the mapping has {len}")]
-    TooSmall {
-        /// Bytes the header implies.
-        needed: u64,
-        /// Bytes mapped.
-        len: u64,
+    /// Another process holds the region's writer lock.
+    #[error("{} already has a writer{}: one writer per region (stop it first, or use another name)", path.display(), pid.map(|p| format!(" (pid {p}, as its header says)")).unwrap_or_default())]
+    WriterRunning {
+        /// The region's file.
+        path: PathBuf,
+        /// The holder's process id as the region header records it, when it does.
+        pid: Option<u32>,
+    },
+    /// A writer holds the region that was to be removed.
+    #[error("{} has a live writer{}: stop it first, or remove anyway with --force (the writer then goes on writing into a file no new reader can open)", path.display(), pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    InUse {
+        /// The region's file.
+        path: PathBuf,
+        /// The writer's process id as the region header records it, when it does.
+        pid: Option<u32>,
+    },
+    /// An existing file is not safe to publish frames into.
+    #[error("refusing to use {}: {reason}; remove it (`shmbmp rm`) or pick another name", path.display())]
+    Untrusted {
+        /// The file.
+        path: PathBuf,
+        /// Who owns it or what its mode is.
+        reason: String,
     },
     /// A region with another geometry already exists under the name.
     #[error("a region with {found} already exists at {} (wanted {wanted}); remove it with `shmbmp rm` or create with --recreate", path.display())]
@@ -80,8 +96,11 @@ pub enum ShmError {
         limit: u64,
     },
     /// The writer has not published any frame yet.
-    #[error("no frame published yet (latest = 0)")]
-    NoFrameYet,
+    #[error("no frame published yet{writer}")]
+    NoFrameYet {
+        /// Whether a writer holds the region, in words.
+        writer: String,
+    },
     /// No newer frame arrived in time.
     #[error("no frame newer than {after} within {waited_ms} ms{diagnosis}")]
     Timeout {
@@ -89,7 +108,7 @@ pub enum ShmError {
         after: u64,
         /// How long the reader waited.
         waited_ms: u64,
-        /// Extra detail, e.g. a slot left mid-write.
+        /// Extra detail: whether the writer is alive, a slot left mid-write.
         diagnosis: String,
     },
     /// A slot stayed mid-write (odd `seq`) or kept changing through every attempt.
@@ -104,7 +123,7 @@ pub enum ShmError {
         /// Attempts made.
         attempts: u32,
     },
-    /// A stable slot holds impossible values.
+    /// A stable slot or the `latest` word holds impossible values.
     #[error("slot {slot} is corrupt: {reason}")]
     CorruptSlot {
         /// The slot.
@@ -112,9 +131,27 @@ pub enum ShmError {
         /// What is wrong.
         reason: String,
     },
+    /// A raw-mode read of a framed region.
+    #[error("{} is a framed region (it starts with \"{}\"), not a raw one: drop --raw", path.display(), magic.escape_ascii())]
+    Framed {
+        /// The region's file.
+        path: PathBuf,
+        /// Its first 8 bytes.
+        magic: [u8; 8],
+    },
+    /// A raw-mode region that does not start with a BMP file.
+    #[error("{} is not a raw region: it {found}; a raw region starts with a BMP file (\"BM\")", path.display())]
+    NotRaw {
+        /// The region's file.
+        path: PathBuf,
+        /// What it holds instead, in words (`is empty`, `starts with "..." (hex ..)`).
+        found: String,
+    },
     /// A raw-mode region's `bfSize` does not fit the mapping.
-    #[error("raw region: bfSize says {declared} bytes but {mapped} are mapped")]
+    #[error("{}: raw region's bfSize says {declared} bytes but {mapped} are mapped", path.display())]
     RawLength {
+        /// The region's file.
+        path: PathBuf,
         /// `bfSize` from the BMP header.
         declared: u64,
         /// The mapping's size.

@@ -1,27 +1,40 @@
-//! The consumer side: framed [`Reader`] (seqlock-validated copies) and raw [`RawReader`].
+//! The consumer side: framed [`Reader`] (frames decoded in place under a lease, or copied
+//! out; seqlock-validated either way; woken by the writer) and raw [`RawReader`].
 
 use std::path::Path;
-use std::sync::atomic::{fence, Ordering};
+use std::sync::atomic::{fence, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::layout::{Geometry, FRAME_AT, HEADER_LEN, LATEST_AT, LEN_AT, SEQ_AT, WRITTEN_NS_AT};
-use super::region::{Location, Region};
-use super::ShmError;
-use crate::error::DecodeError;
+use super::layout::{
+    lease_lock_byte, split_latest, Geometry, FLAGS_AT, FLAG_LEASES, FLAG_WAKES, FRAME_AT,
+    LATEST_AT, LEN_AT, MAGIC_FAMILY, REGION_HEADER_LEN, SEQ_AT, WAKE_AT, WRITTEN_NS_AT,
+};
+use super::region::{now_ns, Access, Location, Region};
+use super::writer::writer_of;
+use super::{layout, sys, ShmError};
 use crate::format::{Limits, RawHeader};
 
 /// Attempts at one frame before giving up with [`ShmError::Unstable`].
 const MAX_ATTEMPTS: u32 = 10_000;
+/// Longest single sleep on the wake word: flags are looked at again this often (a writer
+/// that does not wake may have replaced one that did).
+const MAX_SLEEP: Duration = Duration::from_millis(50);
+/// How often a reader without a lease tries again to get one.
+const LEASE_RETRY: Duration = Duration::from_secs(1);
 
-/// What the slot header said about a frame that was copied out whole.
+/// What the slot header said about a frame handed over whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameInfo {
     /// Frame number (1, 2, 3, ...).
     pub frame: u64,
-    /// BMP bytes copied into the caller's buffer.
+    /// BMP bytes of the frame.
     pub len: usize,
     /// The writer's clock when it published the frame (ns since the Unix epoch).
     pub written_ns: u64,
+    /// The slot it was read from.
+    pub slot: u32,
+    /// Whether it was handed over in place (pinned slot) rather than copied out.
+    pub in_place: bool,
 }
 
 /// One slot header as read (not validated: for display).
@@ -37,26 +50,70 @@ pub struct SlotHeader {
     pub written_ns: u64,
 }
 
+/// One lease word as read (for display).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseInfo {
+    /// The pid the holder wrote (0: never used).
+    pub pid: u32,
+    /// The slot it pins now, if any.
+    pub pinned: Option<u32>,
+    /// Whether a live process holds the lease's lock.
+    pub held: bool,
+}
+
+/// Whether a writer holds a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriterStatus {
+    /// A live process holds the writer lock; `pid` as the region header records it.
+    Alive {
+        /// The holder's pid, when recorded.
+        pid: Option<u32>,
+    },
+    /// No process holds the writer lock.
+    Gone,
+}
+
 /// Counters a reader keeps; a torn attempt is one rejected by the seqlock and retried.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReadStats {
     /// Frames handed to the caller.
     pub frames: u64,
-    /// Attempts that found the slot mid-write or changed while copying (never returned).
+    /// Of those, frames handed over in place (no copy).
+    pub in_place: u64,
+    /// Attempts that found the slot mid-write or changed while reading (never returned).
     pub torn: u64,
     /// Attempts whose slot already held a newer frame (the reader was lapped).
     pub overtaken: u64,
     /// Frames published but never returned by `next` (the reader was slower).
     pub skipped: u64,
+    /// Sleeps on the writer's wake word.
+    pub sleeps: u64,
+    /// Polls (spins, yields, short sleeps) where the writer does not wake readers.
+    pub polls: u64,
 }
 
-/// Takes whole frames out of a framed region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lease {
+    /// Not asked for yet, or none free when last asked (try again after this instant).
+    None(Option<Instant>),
+    /// Lease `i` is ours (its lock is held by our open file).
+    Held(u32),
+}
+
+/// Takes whole frames out of a framed region: in place from a pinned slot when the writer
+/// honours leases and one is free, else copied out; woken by the writer where it wakes
+/// readers, else polling.
 pub struct Reader {
     region: Region,
     geometry: Geometry,
     last: u64,
     stats: ReadStats,
     max_frame: u64,
+    lease: Lease,
+    copy_only: bool,
+    poll_only: bool,
+    spins: u32,
+    copy: Vec<u8>,
 }
 
 impl Reader {
@@ -65,24 +122,32 @@ impl Reader {
         Self::open_at(&Location::named(name)?)
     }
 
-    /// Opens the region at `loc` and validates its header against the mapped size.
+    /// Opens the region at `loc` (read-write when permitted: leases are written; never
+    /// through a symlink) and validates its header against the mapped size.
     pub fn open_at(loc: &Location) -> Result<Self, ShmError> {
-        let region = Region::open_read(loc.file())?;
-        if region.len() < HEADER_LEN {
-            return Err(ShmError::TooSmall {
-                needed: HEADER_LEN as u64,
-                len: region.len() as u64,
-            });
+        let region = Region::open(loc.file(), Access::ReadWriteIfAllowed)?;
+        let mut header = vec![0u8; region.len().min(REGION_HEADER_LEN)];
+        if header.len() >= 8 {
+            // The writer stores the magic last, released.
+            region.u64_at(0).load(Ordering::Acquire);
         }
-        let mut header = [0u8; HEADER_LEN];
         region.load_bytes(0, &mut header);
-        let geometry = Geometry::parse(&header, region.len())?;
+        let geometry =
+            Geometry::parse(&header, region.len()).map_err(|source| ShmError::Header {
+                path: region.path().to_path_buf(),
+                source,
+            })?;
         Ok(Reader {
             region,
             geometry,
             last: 0,
             stats: ReadStats::default(),
             max_frame: Limits::default().max_bytes,
+            lease: Lease::None(None),
+            copy_only: false,
+            poll_only: false,
+            spins: 0,
+            copy: Vec::new(),
         })
     }
 
@@ -92,9 +157,29 @@ impl Reader {
         self
     }
 
+    /// Never reads in place: every frame is copied out first (to compare, or for a caller
+    /// that must not hold up a slot).
+    pub fn copying(mut self) -> Self {
+        self.copy_only = true;
+        self.release_lease();
+        self
+    }
+
+    /// Never sleeps on the writer's wake word: polls as a reader of a writer that does not
+    /// wake (to compare).
+    pub fn polling(mut self) -> Self {
+        self.poll_only = true;
+        self
+    }
+
     /// The region's shape.
     pub fn geometry(&self) -> Geometry {
         self.geometry
+    }
+
+    /// The region's file.
+    pub fn path(&self) -> &Path {
+        self.region.path()
     }
 
     /// The counters so far.
@@ -104,7 +189,28 @@ impl Reader {
 
     /// The newest complete frame number (0 = none yet).
     pub fn latest_number(&self) -> u64 {
-        self.region.u64_at(LATEST_AT).load(Ordering::Acquire)
+        split_latest(self.latest_word().load(Ordering::Acquire)).0
+    }
+
+    /// The region's `flags` now ([`layout::FLAG_WAKES`], [`layout::FLAG_LEASES`]).
+    pub fn flags(&self) -> u32 {
+        self.region.u32_at(FLAGS_AT).load(Ordering::Acquire)
+    }
+
+    /// The lease this reader holds, if any (taken at its first in-place read).
+    pub fn lease(&self) -> Option<u32> {
+        match self.lease {
+            Lease::Held(i) => Some(i),
+            Lease::None(_) => None,
+        }
+    }
+
+    /// Whether a writer holds the region now, asked of the OS (its lock dies with it).
+    pub fn writer(&self) -> Result<WriterStatus, ShmError> {
+        Ok(match writer_of(&self.region)? {
+            Some(pid) => WriterStatus::Alive { pid },
+            None => WriterStatus::Gone,
+        })
     }
 
     /// Every slot's header as it reads now (for display; nothing is validated).
@@ -123,77 +229,188 @@ impl Reader {
             .collect()
     }
 
+    /// Every lease word as it reads now, and whether its lock is held (for display).
+    pub fn leases(&self) -> Vec<LeaseInfo> {
+        (0..self.geometry.lease_count)
+            .map(|i| {
+                let w = self.lease_word(i).load(Ordering::Acquire);
+                let slot = (w & 0xffff_ffff) as u32;
+                LeaseInfo {
+                    pid: (w >> 32) as u32,
+                    pinned: slot.checked_sub(1),
+                    held: self.lease == Lease::Held(i)
+                        || sys::lock_held(self.region.file(), lease_lock_byte(i)).unwrap_or(false),
+                }
+            })
+            .collect()
+    }
+
     /// Copies the newest complete frame into `buf`.
     pub fn latest(&mut self, buf: &mut Vec<u8>) -> Result<FrameInfo, ShmError> {
-        for _ in 0..MAX_ATTEMPTS {
-            let n = self.latest_number();
-            if n == 0 {
-                return Err(ShmError::NoFrameYet);
-            }
-            match self.read(n, buf)? {
-                Some(info) => return Ok(self.returned(info)),
-                None => continue,
-            }
-        }
-        let n = self.latest_number();
-        Err(self.unstable(n))
+        self.read_loop(None, |r, n, slot| {
+            Ok(r.attempt_copy(n, slot, buf)?.map(|i| (i, ())))
+        })
+        .map(|(i, ())| i)
     }
 
     /// Waits up to `timeout` for a frame newer than the last one returned and copies the
     /// newest such frame into `buf` (frames in between count as skipped).
     pub fn next(&mut self, buf: &mut Vec<u8>, timeout: Duration) -> Result<FrameInfo, ShmError> {
+        self.read_loop(Some(timeout), |r, n, slot| {
+            Ok(r.attempt_copy(n, slot, buf)?.map(|i| (i, ())))
+        })
+        .map(|(i, ())| i)
+    }
+
+    /// Hands the newest complete frame's bytes to `f` and returns what `f` returned.
+    ///
+    /// In place when the writer honours leases and this reader holds one: `f` reads the
+    /// pinned slot itself (e.g. `|bmp| Lut::AUTO.decode_into(bmp, &limits, &mut rgba)`), no
+    /// copy. Otherwise `f` reads a private copy. Either way the slot's `seq` is checked after
+    /// `f` returns: if the frame changed meanwhile, what `f` returned is dropped and `f` runs
+    /// again on a newer frame, so a result from a torn frame is never returned. `f` may
+    /// therefore run more than once; this module knows bytes, not pixels.
+    pub fn latest_with<T>(
+        &mut self,
+        mut f: impl FnMut(&[u8]) -> T,
+    ) -> Result<(FrameInfo, T), ShmError> {
+        self.read_loop(None, |r, n, slot| r.attempt_with(n, slot, &mut f))
+    }
+
+    /// [`Reader::latest_with`] for a frame newer than the last one returned, waiting up to
+    /// `timeout` (asleep on the writer's wake word where it wakes readers).
+    pub fn next_with<T>(
+        &mut self,
+        timeout: Duration,
+        mut f: impl FnMut(&[u8]) -> T,
+    ) -> Result<(FrameInfo, T), ShmError> {
+        self.read_loop(Some(timeout), |r, n, slot| r.attempt_with(n, slot, &mut f))
+    }
+
+    fn latest_word(&self) -> &AtomicU64 {
+        self.region.u64_at(LATEST_AT)
+    }
+
+    fn lease_word(&self, i: u32) -> &AtomicU64 {
+        self.region.u64_at(self.geometry.lease_at(i))
+    }
+
+    fn seq(&self, slot: u32) -> &AtomicU64 {
+        self.region.u64_at(self.geometry.slot_at(slot) + SEQ_AT)
+    }
+
+    /// Runs `attempt` on the latest frame until it succeeds. `timeout` `None`: any frame,
+    /// at most [`MAX_ATTEMPTS`] attempts; `Some`: only a frame newer than the last returned,
+    /// sleeping or polling until one comes or the time is up.
+    fn read_loop<R>(
+        &mut self,
+        timeout: Option<Duration>,
+        mut attempt: impl FnMut(&mut Self, u64, u32) -> Result<Option<(FrameInfo, R)>, ShmError>,
+    ) -> Result<(FrameInfo, R), ShmError> {
         let started = Instant::now();
-        let mut spins = 0u32;
+        let mut attempts = 0u32;
         loop {
-            let n = self.latest_number();
-            if n > self.last {
-                if let Some(info) = self.read(n, buf)? {
-                    return Ok(self.returned(info));
+            let word = self.latest_word().load(Ordering::Acquire);
+            let (n, slot) = split_latest(word);
+            if slot >= self.geometry.slot_count {
+                return Err(ShmError::CorruptSlot {
+                    slot,
+                    reason: format!(
+                        "`latest` names slot {slot}, the region has {}",
+                        self.geometry.slot_count
+                    ),
+                });
+            }
+            let wanted = match timeout {
+                None => word != 0,
+                Some(_) => n > self.last,
+            };
+            if wanted {
+                if n == 0 {
+                    return Err(ShmError::CorruptSlot {
+                        slot,
+                        reason: "`latest` names frame 0".into(),
+                    });
+                }
+                if let Some(r) = attempt(self, n, slot)? {
+                    return Ok(self.returned(r));
                 }
             }
+            let Some(timeout) = timeout else {
+                if word == 0 {
+                    return Err(ShmError::NoFrameYet {
+                        writer: self.writer_words(),
+                    });
+                }
+                attempts += 1;
+                if attempts >= MAX_ATTEMPTS {
+                    return Err(ShmError::Unstable {
+                        frame: n,
+                        slot,
+                        seq: self.seq(slot).load(Ordering::Acquire),
+                        attempts,
+                    });
+                }
+                continue;
+            };
             // Also when the announced slot keeps failing (torn, or left mid-write).
-            if started.elapsed() >= timeout {
+            let waited = started.elapsed();
+            if waited >= timeout {
                 return Err(ShmError::Timeout {
                     after: self.last,
-                    waited_ms: started.elapsed().as_millis() as u64,
+                    waited_ms: waited.as_millis() as u64,
                     diagnosis: self.diagnose(),
                 });
             }
-            backoff(&mut spins);
+            self.wait(word, timeout - waited);
         }
     }
 
-    /// Copies frame `n` into `buf` if its slot holds it whole. `Ok(None)`: torn or
-    /// overtaken this time (counted), try again.
-    fn read(&mut self, n: u64, buf: &mut Vec<u8>) -> Result<Option<FrameInfo>, ShmError> {
-        let slot = self.geometry.slot_of(n);
-        let at = self.geometry.slot_at(slot);
-        let seq = self.region.u64_at(at + SEQ_AT);
-        let s1 = seq.load(Ordering::Acquire);
-        if s1 % 2 == 1 {
-            self.stats.torn += 1;
-            return Ok(None);
+    /// Sleeps until `latest` may differ from `seen`, at most `left`: on the wake word when
+    /// the writer wakes readers, else a bounded poll.
+    fn wait(&mut self, seen: u64, left: Duration) {
+        let flags = self.region.u32_at(FLAGS_AT).load(Ordering::Acquire);
+        if sys::HAS_WAKE && !self.poll_only && flags & FLAG_WAKES != 0 {
+            let wake = self.region.u32_at(WAKE_AT);
+            // The writer stores `latest`, then bumps `wake`, then wakes (all SeqCst): loading
+            // `wake` before checking `latest` again means a publish after the check changes
+            // `wake` and the sleep ends at once.
+            let expected = wake.load(Ordering::SeqCst);
+            if self.latest_word().load(Ordering::SeqCst) != seen {
+                return;
+            }
+            self.stats.sleeps += 1;
+            sys::wait(wake, expected, left.min(MAX_SLEEP));
+        } else {
+            self.stats.polls += 1;
+            backoff(&mut self.spins, left);
         }
+    }
+
+    /// Validates slot `slot`'s header for frame `n` given its even `seq` `s1`: `Ok(None)`
+    /// for a retry (counted), the payload's length and time otherwise.
+    fn check_slot(&mut self, n: u64, slot: u32, s1: u64) -> Result<Option<(usize, u64)>, ShmError> {
+        let at = self.geometry.slot_at(slot);
         let frame = self.region.u64_at(at + FRAME_AT).load(Ordering::Relaxed);
         let len = self.region.u64_at(at + LEN_AT).load(Ordering::Relaxed);
         let written_ns = self
             .region
             .u64_at(at + WRITTEN_NS_AT)
             .load(Ordering::Relaxed);
+        let stable = || self.seq(slot).load(Ordering::Acquire) == s1;
         if frame != n {
-            let stable = seq.load(Ordering::Acquire) == s1;
-            if stable && frame < n {
-                // `latest` names a frame its slot does not hold although nobody is writing it.
+            if stable() && frame < n {
+                // `latest` names a frame its slot does not hold, and nobody is writing it.
                 return Err(ShmError::CorruptSlot {
                     slot,
-                    reason: format!("holds frame {frame}, latest is {n}"),
+                    reason: format!("holds frame {frame}, `latest` says {n}"),
                 });
             }
             self.stats.overtaken += 1;
             return Ok(None);
         }
         if len > self.geometry.slot_capacity {
-            if seq.load(Ordering::Acquire) != s1 {
+            if !stable() {
                 self.stats.torn += 1;
                 return Ok(None);
             }
@@ -211,84 +428,223 @@ impl Reader {
                 limit: self.max_frame,
             });
         }
-        let len = len as usize;
+        Ok(Some((len as usize, written_ns)))
+    }
+
+    /// Copies frame `n` out of `slot` into `buf` if it is there whole. `Ok(None)`: torn or
+    /// overtaken this time (counted), try again.
+    fn attempt_copy(
+        &mut self,
+        n: u64,
+        slot: u32,
+        buf: &mut Vec<u8>,
+    ) -> Result<Option<FrameInfo>, ShmError> {
+        let s1 = self.seq(slot).load(Ordering::Acquire);
+        if s1 % 2 == 1 {
+            self.stats.torn += 1;
+            return Ok(None);
+        }
+        let Some((len, written_ns)) = self.check_slot(n, slot, s1)? else {
+            return Ok(None);
+        };
         if buf.len() != len {
             buf.resize(len, 0);
         }
-        self.region.load_bytes(at + HEADER_LEN, buf);
+        self.region.load_bytes(self.geometry.payload_at(slot), buf);
         fence(Ordering::Acquire);
-        if seq.load(Ordering::Relaxed) != s1 {
+        if self.seq(slot).load(Ordering::Relaxed) != s1 {
             self.stats.torn += 1;
             return Ok(None);
         }
         Ok(Some(FrameInfo {
-            frame,
+            frame: n,
             len,
             written_ns,
+            slot,
+            in_place: false,
         }))
     }
 
-    fn returned(&mut self, info: FrameInfo) -> FrameInfo {
+    /// Hands frame `n` to `f`, in place when possible, else through a private copy.
+    fn attempt_with<T>(
+        &mut self,
+        n: u64,
+        slot: u32,
+        f: &mut impl FnMut(&[u8]) -> T,
+    ) -> Result<Option<(FrameInfo, T)>, ShmError> {
+        if self.flags() & FLAG_LEASES != 0 {
+            if let Some(i) = self.take_lease() {
+                return self.attempt_in_place(i, n, slot, f);
+            }
+        }
+        let mut copy = std::mem::take(&mut self.copy);
+        let got = self.attempt_copy(n, slot, &mut copy);
+        let out = got.map(|o| o.map(|info| (info, f(&copy))));
+        self.copy = copy;
+        out
+    }
+
+    /// Pins `slot` with lease `lease`, checks it holds frame `n` stably, runs `f` on the
+    /// payload where it lies, checks `seq` again, unpins.
+    fn attempt_in_place<T>(
+        &mut self,
+        lease: u32,
+        n: u64,
+        slot: u32,
+        f: &mut impl FnMut(&[u8]) -> T,
+    ) -> Result<Option<(FrameInfo, T)>, ShmError> {
+        let pin = u64::from(std::process::id()) << 32 | (u64::from(slot) + 1);
+        self.lease_word(lease).store(pin, Ordering::SeqCst);
+        let out = self.pinned_read(n, slot, f);
+        self.lease_word(lease).store(0, Ordering::Release);
+        out
+    }
+
+    fn pinned_read<T>(
+        &mut self,
+        n: u64,
+        slot: u32,
+        f: &mut impl FnMut(&[u8]) -> T,
+    ) -> Result<Option<(FrameInfo, T)>, ShmError> {
+        // Pin stored, then `seq` loaded (both SeqCst): a writer that had not seen the pin
+        // has already made `seq` odd, which this load sees (see `Writer::begin_slot`).
+        let s1 = self.seq(slot).load(Ordering::SeqCst);
+        if s1 % 2 == 1 {
+            self.stats.torn += 1;
+            return Ok(None);
+        }
+        if self.region.u32_at(FLAGS_AT).load(Ordering::SeqCst) & FLAG_LEASES == 0 {
+            // A writer that ignores pins took over: copy instead.
+            return Ok(None);
+        }
+        let Some((len, written_ns)) = self.check_slot(n, slot, s1)? else {
+            return Ok(None);
+        };
+        // SAFETY: the slot is pinned and was stable (even `seq`, frame `n`) after the pin
+        // was visible; the region's writer honours leases (FLAG_LEASES), so it writes
+        // neither this payload nor its header until we unpin. See PROTOCOL.md, "Soundness",
+        // for what holds if a writer breaks that promise (the check below still rejects).
+        let bytes = unsafe { self.region.bytes(self.geometry.payload_at(slot), len) };
+        let out = f(bytes);
+        fence(Ordering::Acquire);
+        if self.seq(slot).load(Ordering::Relaxed) != s1 {
+            self.stats.torn += 1;
+            return Ok(None);
+        }
+        Ok(Some((
+            FrameInfo {
+                frame: n,
+                len,
+                written_ns,
+                slot,
+                in_place: true,
+            },
+            out,
+        )))
+    }
+
+    /// Our lease, claiming a free one if we have none (at most once per [`LEASE_RETRY`]).
+    fn take_lease(&mut self) -> Option<u32> {
+        match self.lease {
+            Lease::Held(i) => return Some(i),
+            Lease::None(Some(at)) if at.elapsed() < LEASE_RETRY => return None,
+            Lease::None(_) => {}
+        }
+        if self.copy_only || !self.region.writable() {
+            self.lease = Lease::None(Some(Instant::now()));
+            return None;
+        }
+        for i in 0..self.geometry.lease_count {
+            if sys::try_lock(self.region.file(), lease_lock_byte(i)).unwrap_or(false) {
+                // A dead holder's pin may linger: the lease is ours now, clear it.
+                self.lease_word(i).store(0, Ordering::SeqCst);
+                self.lease = Lease::Held(i);
+                return Some(i);
+            }
+        }
+        self.lease = Lease::None(Some(Instant::now()));
+        None
+    }
+
+    fn release_lease(&mut self) {
+        if let Lease::Held(i) = self.lease {
+            self.lease_word(i).store(0, Ordering::Release);
+            let _ = sys::unlock(self.region.file(), lease_lock_byte(i));
+            self.lease = Lease::None(None);
+        }
+    }
+
+    fn returned<R>(&mut self, (info, r): (FrameInfo, R)) -> (FrameInfo, R) {
         if self.last > 0 && info.frame > self.last + 1 {
             self.stats.skipped += info.frame - self.last - 1;
         }
         self.last = info.frame;
         self.stats.frames += 1;
-        info
+        self.stats.in_place += u64::from(info.in_place);
+        self.spins = 0;
+        (info, r)
     }
 
-    fn unstable(&self, n: u64) -> ShmError {
-        let slot = self.geometry.slot_of(n.max(1));
-        let seq = self
-            .region
-            .u64_at(self.geometry.slot_at(slot) + SEQ_AT)
-            .load(Ordering::Acquire);
-        ShmError::Unstable {
-            frame: n,
-            slot,
-            seq,
-            attempts: MAX_ATTEMPTS,
+    /// "; a writer (pid N) holds the region" or "; no writer holds the region".
+    fn writer_words(&self) -> String {
+        match self.writer() {
+            Ok(WriterStatus::Alive { pid: Some(p) }) => format!("; its writer (pid {p}) is alive"),
+            Ok(WriterStatus::Alive { pid: None }) => "; its writer is alive".into(),
+            Ok(WriterStatus::Gone) => "; no writer holds the region".into(),
+            Err(_) => String::new(),
         }
     }
 
-    /// Why no newer frame came: a slot left mid-write means the writer died mid-frame.
+    /// Why no newer frame came: an idle writer, none at all, or a slot left mid-write.
     fn diagnose(&self) -> String {
-        let next = self.latest_number() + 1;
-        let slot = self.geometry.slot_of(next);
-        let seq = self
-            .region
-            .u64_at(self.geometry.slot_at(slot) + SEQ_AT)
-            .load(Ordering::Acquire);
-        if seq % 2 == 1 {
-            format!("; slot {slot} (frame {next}) is mid-write (seq {seq} odd): the writer stopped mid-frame")
-        } else {
-            "; the writer published nothing new".into()
+        let mut out = match self.writer() {
+            Ok(WriterStatus::Alive { pid }) => format!(
+                "; the writer{} is alive but published nothing new",
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+            ),
+            Ok(WriterStatus::Gone) => {
+                let newest = self
+                    .slot_headers()
+                    .iter()
+                    .map(|h| h.written_ns)
+                    .max()
+                    .unwrap_or(0);
+                if newest == 0 {
+                    "; no writer holds the region".into()
+                } else {
+                    format!(
+                        "; no writer holds the region (its last frame was written {:.1} s ago)",
+                        now_ns().saturating_sub(newest) as f64 / 1e9
+                    )
+                }
+            }
+            Err(_) => String::new(),
+        };
+        for (slot, h) in self.slot_headers().iter().enumerate() {
+            if h.seq % 2 == 1 {
+                out.push_str(&format!(
+                    "; slot {slot} is mid-write (seq {} odd): the writer stopped mid-frame",
+                    h.seq
+                ));
+            }
         }
-    }
-
-    /// Copies the next frame (as [`Reader::next`]) into `bmp` and hands it to `decode`
-    /// (e.g. `|b| Lut::AUTO.decode_into(b, &limits, &mut rgba)`); with reused buffers a
-    /// steady stream allocates nothing. This module knows bytes, not pixels: the decoder is
-    /// the caller's.
-    pub fn next_decoded<T>(
-        &mut self,
-        timeout: Duration,
-        bmp: &mut Vec<u8>,
-        decode: impl FnOnce(&[u8]) -> Result<T, DecodeError>,
-    ) -> Result<(FrameInfo, T), ShmError> {
-        let info = self.next(bmp, timeout)?;
-        let decoded = decode(bmp)?;
-        Ok((info, decoded))
+        out
     }
 }
 
-/// Spins briefly, then yields, then sleeps up to 1 ms between polls.
-fn backoff(spins: &mut u32) {
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.release_lease();
+    }
+}
+
+/// Spins briefly, then yields, then sleeps up to 1 ms between polls (never past `left`).
+fn backoff(spins: &mut u32, left: Duration) {
     *spins += 1;
     match *spins {
         0..=64 => std::hint::spin_loop(),
         65..=256 => std::thread::yield_now(),
-        n => std::thread::sleep(Duration::from_micros(u64::from((n - 256).min(1000)))),
+        n => std::thread::sleep(Duration::from_micros(u64::from((n - 256).min(1000))).min(left)),
     }
 }
 
@@ -303,10 +659,10 @@ impl RawReader {
         Self::open_at(&Location::named(name)?)
     }
 
-    /// Opens the raw region at `loc`.
+    /// Opens the raw region at `loc` (never through a symlink).
     pub fn open_at(loc: &Location) -> Result<Self, ShmError> {
         Ok(RawReader {
-            region: Region::open_read(loc.file())?,
+            region: Region::open(loc.file(), Access::Read)?,
         })
     }
 
@@ -315,15 +671,43 @@ impl RawReader {
         self.region.path()
     }
 
+    /// Bytes mapped.
+    pub fn mapped_len(&self) -> usize {
+        self.region.len()
+    }
+
     /// Copies the BMP into `buf`: `bfSize` bytes, checked against the mapping's size.
     /// Nothing guards against a writer changing the bytes meanwhile (that is raw mode).
     pub fn read(&self, buf: &mut Vec<u8>) -> Result<usize, ShmError> {
         let mapped = self.region.len();
         let mut head = vec![0u8; mapped.min(14 + 124)];
         self.region.load_bytes(0, &mut head);
+        let path = || self.region.path().to_path_buf();
+        if head.starts_with(MAGIC_FAMILY) {
+            return Err(ShmError::Framed {
+                path: path(),
+                magic: head[..8].try_into().unwrap_or([0; 8]),
+            });
+        }
+        if !head.starts_with(b"BM") {
+            let first = &head[..head.len().min(8)];
+            return Err(ShmError::NotRaw {
+                path: path(),
+                found: if first.is_empty() {
+                    "is empty (0 bytes)".into()
+                } else {
+                    format!(
+                        "starts with \"{}\" (hex {})",
+                        first.escape_ascii(),
+                        layout::hex(first)
+                    )
+                },
+            });
+        }
         let declared = RawHeader::read(&head)?.file_size as usize;
         if declared < 14 || declared > mapped {
             return Err(ShmError::RawLength {
+                path: path(),
                 declared: declared as u64,
                 mapped: mapped as u64,
             });

@@ -1,20 +1,25 @@
-//! The producer side: framed [`Writer`] and raw [`write_raw`].
+//! The producer side: framed [`Writer`] (one per region, enforced by a lock that dies with
+//! its process), raw [`write_raw`], and [`remove`].
 
-use std::fs::{File, OpenOptions, Permissions};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
-use std::sync::atomic::{fence, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::layout::{Geometry, FRAME_AT, HEADER_LEN, LATEST_AT, LEN_AT, SEQ_AT, WRITTEN_NS_AT};
-use super::region::{io_error, now_ns, Location, Region};
-use super::ShmError;
+use super::layout::{
+    latest_word, lease_lock_byte, split_latest, Geometry, FLAGS_AT, FLAG_LEASES, FLAG_WAKES,
+    FRAME_AT, LATEST_AT, LEN_AT, MAGIC, REGION_HEADER_LEN, SEQ_AT, WAKE_AT, WRITER_LOCK_BYTE,
+    WRITER_PID_AT, WRITTEN_NS_AT,
+};
+use super::region::{io_error, now_ns, Access, Location, Region};
+use super::{sys, ShmError};
 
 /// How a region's file is created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CreateOptions {
-    /// Permission bits of a new file (default 0600: only this user).
+    /// Permission bits of a new file (default 0600: only this user). An existing region is
+    /// reused only if its mode is no wider.
     pub mode: u32,
-    /// Replace an existing region whatever its geometry (unlink, then create anew).
+    /// Replace an existing region whatever its geometry (unlink, then create anew), unless a
+    /// writer holds it.
     pub recreate: bool,
 }
 
@@ -27,40 +32,54 @@ impl Default for CreateOptions {
     }
 }
 
-/// Creates `path` exclusively with `mode` and `len` bytes (zeros).
-fn create_file(path: &Path, mode: u32, len: u64) -> Result<File, ShmError> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .map_err(io_error("creating", path))?;
-    // The umask may have cleared bits of `mode`; set exactly what was asked.
-    file.set_permissions(Permissions::from_mode(mode))
-        .map_err(io_error("setting permissions of", path))?;
-    file.set_len(len).map_err(io_error("sizing", path))?;
-    Ok(file)
+/// Counters a writer keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Frames published.
+    pub frames: u64,
+    /// Slots passed over because a reader pinned them.
+    pub pinned_skips: u64,
+    /// Pins of dead readers cleared.
+    pub reclaimed: u64,
 }
 
-/// Publishes BMP frames into a framed region, one slot after another.
+/// Publishes after this many publishes with one pin unchanged, the writer asks the OS
+/// whether its reader is still alive.
+const STALE_AFTER: u32 = 8;
+
+/// Publishes BMP frames into a framed region; the only writer of it while it lives.
 pub struct Writer {
     region: Region,
     geometry: Geometry,
     next: u64,
+    cursor: u32,
+    flags: u32,
+    /// Per lease: the pin last seen and for how many publishes it has not changed.
+    pins_seen: Vec<(u64, u32)>,
+    stats: WriteStats,
 }
 
 impl Writer {
-    /// Creates (or reuses, when the geometry matches) the region `/dev/shm/NAME`.
+    /// Creates (or reuses, when the geometry matches and no writer holds it) the region
+    /// `/dev/shm/NAME` with `slots` slots of at least `capacity` bytes.
     pub fn create(name: &str, slots: u32, capacity: u64) -> Result<Self, ShmError> {
-        let geometry = Geometry::new(slots, capacity.next_multiple_of(8))?;
-        Self::create_at(&Location::named(name)?, geometry, CreateOptions::default())
+        let loc = Location::named(name)?;
+        let geometry = Geometry::new(slots, capacity).map_err(|source| ShmError::Header {
+            path: loc.file().to_path_buf(),
+            source,
+        })?;
+        Self::create_at(&loc, geometry, CreateOptions::default())
     }
 
-    /// Creates the region at `loc`. An existing region with the same geometry is reused and
-    /// numbering continues after its `latest`; another geometry is refused
-    /// ([`ShmError::StaleGeometry`]) unless `opts.recreate`, which unlinks it first (mappings
-    /// of the old file stay valid: it is never shrunk).
+    /// Creates the region at `loc` and takes its writer lock.
+    ///
+    /// An existing region is reused only if no writer holds it
+    /// ([`ShmError::WriterRunning`]), this user owns it with a mode no wider than
+    /// `opts.mode` ([`ShmError::Untrusted`]), and its geometry is `geometry`
+    /// ([`ShmError::StaleGeometry`], unless `opts.recreate`, which unlinks it first; mappings
+    /// of the old file stay valid: it is never shrunk). Numbering continues after its
+    /// `latest`. Two writers racing to create one region: one wins, the other gets
+    /// [`ShmError::WriterRunning`].
     pub fn create_at(
         loc: &Location,
         geometry: Geometry,
@@ -68,57 +87,99 @@ impl Writer {
     ) -> Result<Self, ShmError> {
         let path = loc.file();
         if opts.recreate {
-            match std::fs::remove_file(path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(io_error("removing", path)(e))
-                }
-                _ => {}
-            }
+            remove(loc, false).or_else(|e| match e {
+                ShmError::NotFound { .. } => Ok(()),
+                e => Err(e),
+            })?;
         }
-        let len = geometry.region_len()? as u64;
-        match create_file(path, opts.mode, len) {
-            Ok(file) => {
-                let region = Region::map_mut(&file, path)?;
-                region.store_bytes(0, &geometry.header_bytes());
-                Ok(Writer {
-                    region,
-                    geometry,
-                    next: 1,
-                })
+        // A file unlinked between our failed create and our open: try again.
+        for _ in 0..3 {
+            match sys::create_new(path, opts.mode) {
+                Ok(file) => return Self::take(Region::map(file, path, true)?, geometry),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io_error("creating", path)(e)),
             }
-            Err(ShmError::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+            let file = match sys::open_existing(path, true) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io_error("opening", path)(e)),
+            };
+            if let Some(reason) =
+                sys::check_trust(&file, opts.mode).map_err(io_error("checking", path))?
             {
-                Self::reuse(path, geometry)
+                return Err(ShmError::Untrusted {
+                    path: path.to_path_buf(),
+                    reason,
+                });
             }
-            Err(e) => Err(e),
+            return Self::take(Region::map(file, path, true)?, geometry);
         }
+        Err(ShmError::Io {
+            what: "creating",
+            path: path.to_path_buf(),
+            source: std::io::Error::other("the file kept appearing and disappearing"),
+        })
     }
 
-    fn reuse(path: &Path, wanted: Geometry) -> Result<Self, ShmError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(io_error("opening", path))?;
-        let region = Region::map_mut(&file, path)?;
-        let mut header = [0u8; HEADER_LEN];
-        if region.len() >= HEADER_LEN {
-            region.load_bytes(0, &mut header);
-        }
-        let found = Geometry::parse(&header, region.len())?;
-        if found != wanted {
-            return Err(ShmError::StaleGeometry {
-                path: path.to_path_buf(),
-                found,
-                wanted,
+    /// Takes the writer lock of a mapped region file, then initialises it (empty: new, or
+    /// created by a racing writer that lost the lock) or checks it for reuse.
+    fn take(region: Region, wanted: Geometry) -> Result<Self, ShmError> {
+        let path = region.path().to_path_buf();
+        if !sys::try_lock(region.file(), WRITER_LOCK_BYTE).map_err(io_error("locking", &path))? {
+            return Err(ShmError::WriterRunning {
+                pid: recorded_pid(&region),
+                path,
             });
         }
-        let latest = region.u64_at(LATEST_AT).load(Ordering::Acquire);
+        let (region, next, cursor) = if region.len() == 0 {
+            let len = wanted.region_len().map_err(|source| ShmError::Header {
+                path: path.clone(),
+                source,
+            })? as u64;
+            region
+                .file()
+                .set_len(len)
+                .map_err(io_error("sizing", &path))?;
+            // Remap at the new size; the lock stays with the open file.
+            let region = region.remap()?;
+            let header = wanted.header_bytes();
+            region.store_bytes(8, &header[8..]);
+            // The magic last, released: a reader that sees it sees the geometry.
+            region
+                .u64_at(0)
+                .store(u64::from_ne_bytes(*MAGIC), Ordering::Release);
+            (region, 1, 0)
+        } else {
+            let mut header = vec![0u8; region.len().min(REGION_HEADER_LEN)];
+            region.load_bytes(0, &mut header);
+            let found =
+                Geometry::parse(&header, region.len()).map_err(|source| ShmError::Header {
+                    path: path.clone(),
+                    source,
+                })?;
+            if found != wanted {
+                return Err(ShmError::StaleGeometry {
+                    path,
+                    found,
+                    wanted,
+                });
+            }
+            let (frame, slot) = split_latest(region.u64_at(LATEST_AT).load(Ordering::Acquire));
+            (region, frame + 1, (slot + 1) % found.slot_count)
+        };
+        let flags = FLAG_LEASES | if sys::HAS_WAKE { FLAG_WAKES } else { 0 };
+        region
+            .u32_at(WRITER_PID_AT)
+            .store(std::process::id(), Ordering::Relaxed);
+        region.u32_at(FLAGS_AT).store(flags, Ordering::SeqCst);
         Ok(Writer {
             region,
-            geometry: found,
-            next: latest + 1,
+            geometry: wanted,
+            next,
+            cursor,
+            flags,
+            pins_seen: vec![(0, 0); wanted.lease_count as usize],
+            stats: WriteStats::default(),
         })
     }
 
@@ -132,10 +193,18 @@ impl Writer {
         self.region.path()
     }
 
+    /// The counters so far.
+    pub fn stats(&self) -> WriteStats {
+        self.stats
+    }
+
     /// Publishes one whole BMP file as the next frame and returns its number.
     ///
+    /// The frame goes into a slot that holds neither the latest frame nor a reader's pin;
     /// `seq` goes odd, the payload and slot fields are written, `seq` goes even (release),
-    /// then `latest` names the frame (release). A frame larger than a slot is an error.
+    /// `latest` names frame and slot, and sleeping readers are woken. A frame larger than a
+    /// slot is an error. Never waits for readers (with at most `slot_count - 2` leases a free
+    /// slot always exists).
     pub fn publish(&mut self, bmp: &[u8]) -> Result<u64, ShmError> {
         if bmp.len() as u64 > self.geometry.slot_capacity {
             return Err(ShmError::FrameTooLarge {
@@ -144,15 +213,9 @@ impl Writer {
             });
         }
         let n = self.next;
-        let at = self.geometry.slot_at(self.geometry.slot_of(n));
-        let seq = self.region.u64_at(at + SEQ_AT);
-        let s = seq.load(Ordering::Relaxed);
-        // Odd means a previous writer died mid-frame: move to a new odd value so readers
-        // that saw the old one notice the change.
-        let begin = if s.is_multiple_of(2) { s + 1 } else { s + 2 };
-        seq.store(begin, Ordering::Relaxed);
-        fence(Ordering::Release);
-        self.region.store_bytes(at + HEADER_LEN, bmp);
+        let (slot, begin) = self.begin_slot();
+        let at = self.geometry.slot_at(slot);
+        self.region.store_bytes(self.geometry.payload_at(slot), bmp);
         self.region
             .u64_at(at + LEN_AT)
             .store(bmp.len() as u64, Ordering::Relaxed);
@@ -162,50 +225,217 @@ impl Writer {
         self.region
             .u64_at(at + WRITTEN_NS_AT)
             .store(now_ns(), Ordering::Relaxed);
-        seq.store(begin + 1, Ordering::Release);
-        self.region.u64_at(LATEST_AT).store(n, Ordering::Release);
+        self.seq(slot).store(begin + 1, Ordering::Release);
+        self.region
+            .u64_at(LATEST_AT)
+            .store(latest_word(n, slot), Ordering::SeqCst);
+        if self.flags & FLAG_WAKES != 0 {
+            let wake = self.region.u32_at(WAKE_AT);
+            wake.fetch_add(1, Ordering::SeqCst);
+            sys::wake_all(wake);
+        }
         self.next = n + 1;
+        self.cursor = (slot + 1) % self.geometry.slot_count;
+        self.stats.frames += 1;
         Ok(n)
+    }
+
+    fn seq(&self, slot: u32) -> &AtomicU64 {
+        self.region.u64_at(self.geometry.slot_at(slot) + SEQ_AT)
+    }
+
+    /// Whether a lease word pins `slot` (loads in `order`).
+    fn pinned(&self, slot: u32, order: Ordering) -> bool {
+        (0..self.geometry.lease_count).any(|i| {
+            let w = self.region.u64_at(self.geometry.lease_at(i)).load(order);
+            w & 0xffff_ffff == u64::from(slot) + 1
+        })
+    }
+
+    /// Picks the next slot that is neither the latest nor pinned and marks it odd; returns
+    /// it with its odd `seq`.
+    ///
+    /// Against a reader pinning the slot at the same moment: the writer stores the odd `seq`
+    /// and then loads the pins, the reader stores its pin and then loads `seq` (all
+    /// sequentially consistent), so at least one sees the other. A writer that sees a pin
+    /// restores the slot's old `seq` (no byte of it was written) and moves on.
+    fn begin_slot(&mut self) -> (u32, u64) {
+        self.note_pins();
+        let count = self.geometry.slot_count;
+        let latest = self.region.u64_at(LATEST_AT).load(Ordering::Relaxed);
+        let (latest_frame, latest_slot) = split_latest(latest);
+        loop {
+            for k in 0..count {
+                let slot = (self.cursor + k) % count;
+                if count > 1 && latest_frame != 0 && slot == latest_slot {
+                    continue;
+                }
+                if self.pinned(slot, Ordering::Relaxed) {
+                    self.stats.pinned_skips += 1;
+                    continue;
+                }
+                let seq = self.seq(slot);
+                let s0 = seq.load(Ordering::Relaxed);
+                // Odd means a previous writer died mid-frame: move to a new odd value so that
+                // readers which saw the old one notice the change.
+                let begin = if s0.is_multiple_of(2) { s0 + 1 } else { s0 + 2 };
+                seq.swap(begin, Ordering::SeqCst);
+                if self.pinned(slot, Ordering::SeqCst) {
+                    seq.store(s0, Ordering::SeqCst);
+                    self.stats.pinned_skips += 1;
+                    continue;
+                }
+                return (slot, begin);
+            }
+            // Only a reader moving its pin while we looked can get here: reclaim the dead
+            // ones' pins and look again.
+            self.reclaim(true);
+            std::thread::yield_now();
+        }
+    }
+
+    /// Counts how long each pin has stayed the same, and reclaims those that stayed long.
+    fn note_pins(&mut self) {
+        let mut stale = false;
+        for i in 0..self.geometry.lease_count {
+            let w = self
+                .region
+                .u64_at(self.geometry.lease_at(i))
+                .load(Ordering::Relaxed);
+            let seen = &mut self.pins_seen[i as usize];
+            if w != 0 && w == seen.0 {
+                seen.1 += 1;
+                stale |= seen.1 >= STALE_AFTER;
+            } else {
+                *seen = (w, 0);
+            }
+        }
+        if stale {
+            self.reclaim(false);
+        }
+    }
+
+    /// Clears the pins of leases whose reader no longer holds its lock (it died); `all`:
+    /// every pinned lease, not only those unchanged for [`STALE_AFTER`] publishes.
+    fn reclaim(&mut self, all: bool) {
+        for i in 0..self.geometry.lease_count {
+            let (w, age) = self.pins_seen[i as usize];
+            let word = self.region.u64_at(self.geometry.lease_at(i));
+            let w = if all { word.load(Ordering::Relaxed) } else { w };
+            if w == 0 || (!all && age < STALE_AFTER) {
+                continue;
+            }
+            self.pins_seen[i as usize].1 = 0;
+            // An error asking is taken as "alive": a pin is only ever cleared for certain.
+            if sys::lock_held(self.region.file(), lease_lock_byte(i)).unwrap_or(true) {
+                continue;
+            }
+            if word
+                .compare_exchange(w, 0, Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
+            {
+                self.stats.reclaimed += 1;
+            }
+        }
     }
 
     /// Test hook: leaves the next frame's slot mid-write (`seq` odd), as a writer killed
     /// halfway through a frame would.
     #[doc(hidden)]
     pub fn begin_and_abandon(&mut self, bmp: &[u8]) {
-        let at = self.geometry.slot_at(self.geometry.slot_of(self.next));
-        let seq = self.region.u64_at(at + SEQ_AT);
-        seq.store(seq.load(Ordering::Relaxed) | 1, Ordering::Release);
+        let (slot, _) = self.begin_slot();
         let half = (bmp.len() / 2).min(self.geometry.slot_capacity as usize);
-        self.region.store_bytes(at + HEADER_LEN, &bmp[..half]);
+        self.region
+            .store_bytes(self.geometry.payload_at(slot), &bmp[..half]);
     }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // The lock goes with the file; clear the advisory pid first.
+        let pid = self.region.u32_at(WRITER_PID_AT);
+        let _ = pid.compare_exchange(std::process::id(), 0, Ordering::Relaxed, Ordering::Relaxed);
+    }
+}
+
+/// The writer pid a region's header records, if the file is a mapped region of this version.
+fn recorded_pid(region: &Region) -> Option<u32> {
+    if region.len() < REGION_HEADER_LEN
+        || region.u64_at(0).load(Ordering::Acquire) != u64::from_ne_bytes(*MAGIC)
+    {
+        return None;
+    }
+    Some(region.u32_at(WRITER_PID_AT).load(Ordering::Relaxed)).filter(|&p| p != 0)
+}
+
+/// Whether a writer holds the region's lock, and the pid its header records.
+pub(super) fn writer_of(region: &Region) -> Result<Option<Option<u32>>, ShmError> {
+    let held = sys::lock_held(region.file(), WRITER_LOCK_BYTE)
+        .map_err(io_error("asking for the lock of", region.path()))?;
+    Ok(held.then(|| recorded_pid(region)))
+}
+
+/// Removes the region at `loc`, refusing while a writer holds it unless `force` (the writer
+/// then goes on writing into a file no one can open any more; readers that have it mapped
+/// keep reading).
+pub fn remove(loc: &Location, force: bool) -> Result<(), ShmError> {
+    let path = loc.file();
+    match Region::open(path, Access::Read) {
+        Ok(region) => {
+            if let Some(pid) = writer_of(&region)? {
+                if !force {
+                    return Err(ShmError::InUse {
+                        path: path.to_path_buf(),
+                        pid,
+                    });
+                }
+            }
+        }
+        // A symlink is removed itself, never followed.
+        Err(ShmError::Untrusted { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    std::fs::remove_file(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            ShmError::NotFound {
+                path: path.to_path_buf(),
+            }
+        } else {
+            io_error("removing", path)(e)
+        }
+    })
 }
 
 /// Writes one BMP file at offset 0 of the region at `loc` (raw mode, as the seed's C#
 /// program does). The file is created with `mode` if missing and grown if too small; it is
-/// never shrunk, so a larger existing region keeps its size and its old tail bytes.
+/// never shrunk, so a larger existing region keeps its size and its old tail bytes. An
+/// existing file must belong to this user with a mode no wider than `mode`; symlinks are
+/// refused.
 pub fn write_raw(loc: &Location, bmp: &[u8], mode: u32) -> Result<(), ShmError> {
     let path = loc.file();
-    let file = match create_file(path, mode, bmp.len() as u64) {
+    let file = match sys::create_new(path, mode) {
         Ok(f) => f,
-        Err(ShmError::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
-            let f = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .map_err(io_error("opening", path))?;
-            let len = f
-                .metadata()
-                .map_err(io_error("reading metadata of", path))?
-                .len();
-            if len < bmp.len() as u64 {
-                f.set_len(bmp.len() as u64)
-                    .map_err(io_error("growing", path))?;
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let f = sys::open_existing(path, true).map_err(io_error("opening", path))?;
+            if let Some(reason) = sys::check_trust(&f, mode).map_err(io_error("checking", path))? {
+                return Err(ShmError::Untrusted {
+                    path: path.to_path_buf(),
+                    reason,
+                });
             }
             f
         }
-        Err(e) => Err(e)?,
+        Err(e) => return Err(io_error("creating", path)(e)),
     };
-    let region = Region::map_mut(&file, path)?;
+    let len = file
+        .metadata()
+        .map_err(io_error("reading metadata of", path))?
+        .len();
+    if len < bmp.len() as u64 {
+        file.set_len(bmp.len() as u64)
+            .map_err(io_error("growing", path))?;
+    }
+    let region = Region::map(file, path, true)?;
     region.store_bytes(0, bmp);
     Ok(())
 }

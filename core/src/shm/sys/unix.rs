@@ -1,0 +1,60 @@
+//! Region files on Unix: opened without following symlinks, created with an exact mode,
+//! and trusted for writing only when this user owns them and their mode is no wider than asked.
+
+use std::fs::{File, OpenOptions, Permissions};
+use std::io;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+/// Creates `path` exclusively (failing if anything, even a dangling symlink, is there), with
+/// exactly `mode` whatever the umask.
+pub(in crate::shm) fn create_new(path: &Path, mode: u32) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    file.set_permissions(Permissions::from_mode(mode))?;
+    Ok(file)
+}
+
+/// Opens an existing region file for reading, and writing when `write`; a symlink is refused
+/// (`ELOOP`), not followed.
+pub(in crate::shm) fn open_existing(path: &Path, write: bool) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(write)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
+/// Whether opening failed because the path is a symlink (`O_NOFOLLOW` gives `ELOOP`).
+pub(in crate::shm) fn is_symlink_refusal(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ELOOP)
+}
+
+/// Why `file` must not receive frames for a writer that asked for `mode`, if it must not:
+/// not a regular file, owned by another user, or readable/writable more widely than asked.
+pub(in crate::shm) fn check_trust(file: &File, mode: u32) -> io::Result<Option<String>> {
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Ok(Some("it is not a regular file".into()));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Ok(Some(format!(
+            "it belongs to uid {}, not to this user (uid {me})",
+            meta.uid()
+        )));
+    }
+    let found = meta.mode() & 0o7777;
+    if found & !mode != 0 {
+        return Ok(Some(format!(
+            "its mode {found:04o} is wider than the {mode:04o} asked for"
+        )));
+    }
+    Ok(None)
+}
