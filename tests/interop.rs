@@ -1,15 +1,18 @@
-//! Real peers on the shared-memory protocol: Python (mmap + cv2, and the seed's
+//! Real peers on the shared-memory protocol (version 2): Python (mmap + cv2, and the seed's
 //! `multiprocessing.shared_memory` style) and C# on Mono (the seed's raw writer and a framed
-//! writer). Missing interpreters are a loud skip locally and a failure under `CI`.
+//! writer that honours leases). Each side's writer lock refuses the other's second writer,
+//! and an old-version region is refused by name. Missing interpreters are a loud skip locally
+//! and a failure under `CI`.
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::missing;
 use common::region::TempRegion;
-use shmbmp_suite::shm::{write_raw, Location, Reader, Writer};
+use shmbmp_suite::shm::{write_raw, Location, Reader, Writer, WriterStatus};
 use shmbmp_suite::{encode, Decode, Frame, Limits, Lut};
 
 fn interop_dir() -> PathBuf {
@@ -70,6 +73,14 @@ fn csharp(source: &str, unsafe_code: bool) -> Option<PathBuf> {
     Some(exe)
 }
 
+/// Runs `cmd`, expecting it to fail with `code`; returns its stderr.
+fn run_failing(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{cmd:?}: {err}");
+    err
+}
+
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     let text = format!(
@@ -118,11 +129,90 @@ fn python_writer_rust_reader() {
         .args(files.iter().map(|f| &f.0)));
     assert!(out.contains("published 4 frames"), "{out}");
     let mut reader = Reader::open(&r.name).unwrap();
-    let mut bmp = Vec::new();
-    let info = reader.latest(&mut bmp).unwrap();
+    assert_eq!(
+        reader.flags(),
+        0,
+        "Python neither wakes readers nor honours leases"
+    );
+    assert_eq!(reader.writer().unwrap(), WriterStatus::Gone);
+    let (info, bmp) = reader.latest_with(|b| b.to_vec()).unwrap();
     assert_eq!(info.frame, 4);
+    assert!(
+        !info.in_place,
+        "frames of a writer without leases are copied out"
+    );
     assert_eq!(bmp, files[3].1, "the frame Python published");
     assert_eq!(decode(&bmp), decode(&files[3].1));
+}
+
+#[test]
+fn one_writer_across_languages() {
+    let Some(py) = python() else { return };
+    let r = TempRegion::new("pytwo");
+    let files = fixture_files(&scratch("pytwo"));
+    let seed = &files[3];
+    let w = Writer::create(&r.name, 3, seed.1.len() as u64).unwrap();
+    let err = run_failing(
+        Command::new(&py)
+            .arg(interop_dir().join("py_writer.py"))
+            .arg(&r.name)
+            .arg(&seed.0),
+        3,
+    );
+    assert!(
+        err.contains("already has a writer") && err.contains(&std::process::id().to_string()),
+        "{err}"
+    );
+    if let Some(exe) = csharp("FramedWriter.cs", true) {
+        let err = run_failing(Command::new("mono").arg(&exe).arg(&r.name).arg(&seed.0), 3);
+        assert!(err.contains("already has a writer"), "{err}");
+    }
+    drop(w);
+    std::fs::remove_file(r.path()).unwrap();
+    // And the other way round: a Python writer holds the lock while it lives.
+    let mut child = Command::new(&py)
+        .arg("-c")
+        .arg(format!(
+            "import sys, time; sys.path.insert(0, {:?}); from shmbmp_region import Writer; \
+             w = Writer({:?}, 3, 64); print('ready', flush=True); time.sleep(30)",
+            interop_dir(),
+            r.name
+        ))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "ready");
+    let e = Writer::create(&r.name, 3, 64).err().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(e.to_string().contains("already has a writer"), "{e}");
+    Writer::create(&r.name, 3, 64).expect("the lock died with the Python writer");
+}
+
+#[test]
+fn an_old_version_region_is_refused_by_the_python_reader() {
+    let Some(py) = python() else { return };
+    let r = TempRegion::new("pyold");
+    let mut old = vec![0u8; 64 + 3 * 128];
+    old[..8].copy_from_slice(b"SHMBMP01");
+    std::fs::write(r.path(), &old).unwrap();
+    let err = run_failing(
+        Command::new(&py)
+            .arg(interop_dir().join("py_reader.py"))
+            .arg(&r.name)
+            .arg(scratch("pyold").join("out.rgb")),
+        1,
+    );
+    assert!(
+        err.contains("'SHMBMP01'") && err.contains("'SHMBMP02'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -210,8 +300,16 @@ fn csharp_framed_writer_read_by_rust() {
         .arg(&r.name)
         .args(files.iter().map(|f| &f.0)));
     let mut reader = Reader::open(&r.name).unwrap();
-    let mut bmp = Vec::new();
-    assert_eq!(reader.latest(&mut bmp).unwrap().frame, 4);
+    let (info, (bmp, frame)) = reader.latest_with(|b| (b.to_vec(), decode(b))).unwrap();
+    assert_eq!(info.frame, 4);
+    assert!(
+        info.in_place,
+        "the C# writer honours leases: decoded where it lies"
+    );
     assert_eq!(bmp, files[3].1);
-    assert_eq!(decode(&bmp), decode(&files[3].1));
+    assert_eq!(frame, decode(&files[3].1));
+    assert_eq!(
+        std::fs::metadata(r.path()).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }

@@ -8,7 +8,10 @@ import numpy as np
 from shmbmp_region import Reader
 
 name, out = sys.argv[1], sys.argv[2]
-r = Reader(name)
+try:
+    r = Reader(name)
+except ValueError as e:
+    sys.exit(f"/dev/shm/{name}: {e}")
 n, bmp = r.latest()
 img = cv2.imdecode(np.frombuffer(bmp, np.uint8), cv2.IMREAD_COLOR)
 if img is None:
