@@ -1,12 +1,22 @@
-//! Shared-memory handoff: the cost of taking a 1600×1200 8-bit frame out of a framed region
-//! in-process (criterion), and a writer *process* feeding a reader that decodes every frame
-//! with `lut` into reused buffers, as fast as it can and at 1000 and 60 frames/s.
-//! Results: criterion's `shm/...` groups and `target/shm-handoff.json`, both in `reports/`.
+//! Shared-memory handoff of 1600×1200 8-bit frames (the seed frame).
+//!
+//! - In process (criterion, `shm/seed/...`): publishing, copying a frame out, copying out and
+//!   decoding with `lut` (protocol 1's only way), decoding from the slot where it lies, and
+//!   `lut` decoding from a plain buffer (the reference).
+//! - Across processes: a `shmbmp write` process at 60 frames/s and flat out, read by one
+//!   reader polling and copying out (the old way) and by one reader woken and decoding in
+//!   place (the new way), then by four readers at once. Per reader: latency from publication
+//!   to RGBA (p50, p99, max), frames/s, its thread's CPU (total, and waiting = total minus
+//!   decoding) and context switches per second, from `/proc/thread-self` (Linux).
+//!
+//! Results: criterion's `shm/...` groups; the handoff rows in `target/shm-handoff.json` (for
+//! `reports/`) and, with CPU and context switches, on stderr.
 
 mod support;
 
 use std::hint::black_box;
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
@@ -22,9 +32,10 @@ fn in_process(c: &mut Criterion) {
     let seed = encode::seed_frame();
     let name = region_name("inproc");
     let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
-    let mut writer = Writer::create(&name, 3, seed.len() as u64).expect("create region");
+    let mut writer = Writer::create(&name, 4, seed.len() as u64).expect("create region");
     writer.publish(&seed).expect("publish");
     let mut reader = Reader::open(&name).expect("open region");
+    let mut copier = Reader::open(&name).expect("open region").copying();
     let limits = Limits::default();
     let (mut bmp, mut rgba) = (Vec::new(), Vec::new());
     let mut group = c.benchmark_group("shm/seed");
@@ -33,14 +44,31 @@ fn in_process(c: &mut Criterion) {
     group.bench_function("publish", |b| {
         b.iter(|| writer.publish(black_box(&seed)).unwrap())
     });
-    group.bench_function("copy_out", |b| b.iter(|| reader.latest(&mut bmp).unwrap()));
+    group.bench_function("copy_out", |b| b.iter(|| copier.latest(&mut bmp).unwrap()));
     group.bench_function("copy_out_and_decode_lut", |b| {
         b.iter(|| {
-            reader.latest(&mut bmp).unwrap();
+            copier.latest(&mut bmp).unwrap();
             Lut::AUTO.decode_into(&bmp, &limits, &mut rgba).unwrap()
         })
     });
+    group.bench_function("decode_from_slot_lut", |b| {
+        b.iter(|| {
+            let (info, dims) = reader
+                .latest_with(|bmp| Lut::AUTO.decode_into(bmp, &limits, &mut rgba))
+                .unwrap();
+            assert!(info.in_place);
+            dims.unwrap()
+        })
+    });
+    group.bench_function("decode_lut", |b| {
+        b.iter(|| {
+            Lut::AUTO
+                .decode_into(black_box(&seed), &limits, &mut rgba)
+                .unwrap()
+        })
+    });
     group.finish();
+    drop(writer);
     let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
 }
 
@@ -48,73 +76,220 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-/// A `shmbmp write` process at `fps` (0: flat out) and this process reading and decoding.
-fn handoff(fps: u32, seconds: f64, seed_file: &std::path::Path) -> HandoffRow {
-    let name = region_name(&format!("handoff{fps}"));
+/// This thread's CPU time from the scheduler (`/proc/thread-self/schedstat`, re-read with
+/// `pread`: a few microseconds) and its context switches (`status`). Zeros without `/proc`.
+struct ThreadClock {
+    schedstat: Option<std::fs::File>,
+}
+
+impl ThreadClock {
+    /// Opens the files of the calling thread.
+    fn new() -> Self {
+        ThreadClock {
+            schedstat: std::fs::File::open("/proc/thread-self/schedstat").ok(),
+        }
+    }
+
+    /// CPU time so far, ns.
+    fn cpu_ns(&self) -> u64 {
+        use std::os::unix::fs::FileExt;
+        let mut buf = [0u8; 64];
+        let Some(f) = &self.schedstat else { return 0 };
+        let n = f.read_at(&mut buf, 0).unwrap_or(0);
+        std::str::from_utf8(&buf[..n])
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Voluntary and involuntary context switches so far.
+    fn switches(&self) -> u64 {
+        std::fs::read_to_string("/proc/thread-self/status")
+            .map(|s| {
+                s.lines()
+                    .filter(|l| l.contains("ctxt_switches"))
+                    .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+}
+
+/// How a reader takes frames.
+#[derive(Clone, Copy)]
+struct Way {
+    name: &'static str,
+    poll_and_copy: bool,
+}
+
+const OLD: Way = Way {
+    name: "polled, copied",
+    poll_and_copy: true,
+};
+const NEW: Way = Way {
+    name: "woken, in place",
+    poll_and_copy: false,
+};
+
+/// One reader's results over the measured window.
+struct ReaderRun {
+    latencies_us: Vec<f64>,
+    seconds: f64,
+    cpu_s: f64,
+    decode_s: f64,
+    switches: u64,
+    first: u64,
+    last: u64,
+    skipped: u64,
+    torn: u64,
+    overtaken: u64,
+    in_place: u64,
+}
+
+/// Reads and decodes with `lut` for `seconds` after one warm-up frame.
+fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
+    let mut reader = Reader::open(name).expect("open region");
+    if way.poll_and_copy {
+        reader = reader.polling().copying();
+    }
+    let limits = Limits::default();
+    let mut rgba = Vec::new();
+    let clock = ThreadClock::new();
+    // CPU time spent decoding (not waiting), from the thread's own clock.
+    let mut decode_ns = 0u64;
+    let mut next = |reader: &mut Reader, decode_ns: &mut u64| {
+        let (info, dims) = reader
+            .next_with(Duration::from_secs(5), |b| {
+                let t = clock.cpu_ns();
+                let d = Lut::AUTO.decode_into(b, &limits, &mut rgba);
+                *decode_ns += clock.cpu_ns() - t;
+                d
+            })
+            .expect("frame");
+        dims.expect("decodes");
+        info
+    };
+    next(&mut reader, &mut 0);
+    start.wait();
+    let base = reader.stats();
+    let first = reader.latest_number();
+    let (cpu0, sw0) = (clock.cpu_ns(), clock.switches());
+    let started = Instant::now();
+    let mut latencies_us = Vec::new();
+    while started.elapsed().as_secs_f64() < seconds {
+        let info = next(&mut reader, &mut decode_ns);
+        latencies_us.push(now_ns().saturating_sub(info.written_ns) as f64 / 1e3);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let (cpu1, sw1) = (clock.cpu_ns(), clock.switches());
+    let s = reader.stats();
+    latencies_us.sort_by(f64::total_cmp);
+    ReaderRun {
+        latencies_us,
+        seconds: secs,
+        cpu_s: (cpu1 - cpu0) as f64 / 1e9,
+        decode_s: decode_ns as f64 / 1e9,
+        switches: sw1 - sw0,
+        first,
+        last: reader.latest_number(),
+        skipped: s.skipped - base.skipped,
+        torn: s.torn - base.torn,
+        overtaken: s.overtaken - base.overtaken,
+        in_place: s.in_place - base.in_place,
+    }
+}
+
+/// A `shmbmp write` process at `fps` (0: flat out) and `readers` reader threads here.
+fn handoff(
+    fps: u32,
+    way: Way,
+    readers: usize,
+    seconds: f64,
+    seed_file: &std::path::Path,
+) -> Vec<HandoffRow> {
+    let name = region_name(&format!("handoff{fps}-{readers}"));
     let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
+    let slots = (readers + 2).max(4).to_string();
     let mut child = Command::new(env!("CARGO_BIN_EXE_shmbmp"))
-        .args([
-            "write",
-            "--name",
-            &name,
-            "--count",
-            "0",
-            "--fps",
-            &fps.to_string(),
-        ])
+        .args(["write", "--name", &name, "--count", "0", "--slots", &slots])
+        .args(["--fps", &fps.to_string()])
         .arg(seed_file)
         .stdout(Stdio::null())
         .spawn()
         .expect("start shmbmp write");
-    let mut reader = loop {
-        if let Ok(r) = Reader::open(&name) {
-            break r;
-        }
+    while Reader::open(&name).map_or(true, |r| r.latest_number() == 0) {
         std::thread::sleep(Duration::from_millis(2));
-    };
-    let limits = Limits::default();
-    let mut rgba = Vec::new();
-    let mut decode_next = |reader: &mut Reader| {
-        reader
-            .next_with(Duration::from_secs(5), |b| {
-                Lut::AUTO.decode_into(b, &limits, &mut rgba)
-            })
-            .map(|(info, _)| info)
-            .expect("frame")
-    };
-    // The first frame warms the buffers and is not counted.
-    decode_next(&mut reader);
-    let (first, start_stats) = (reader.latest_number(), reader.stats());
-    let mut latencies_us = Vec::new();
-    let started = Instant::now();
-    while started.elapsed().as_secs_f64() < seconds {
-        let info = decode_next(&mut reader);
-        latencies_us.push(now_ns().saturating_sub(info.written_ns) as f64 / 1e3);
     }
-    let secs = started.elapsed().as_secs_f64();
-    let published = reader.latest_number() - first;
+    let start = Arc::new(Barrier::new(readers));
+    let runs: Vec<ReaderRun> = (0..readers)
+        .map(|_| {
+            let (name, start) = (name.clone(), start.clone());
+            std::thread::spawn(move || read_for(&name, way, seconds, &start))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().expect("reader"))
+        .collect();
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
-    latencies_us.sort_by(f64::total_cmp);
-    let s = reader.stats();
-    HandoffRow {
-        mode: if fps == 0 {
-            "as fast as possible".into()
-        } else {
-            format!("{fps} frames/s")
-        },
-        seconds: secs,
-        published_per_s: published as f64 / secs,
-        decoded_per_s: latencies_us.len() as f64 / secs,
-        p50_us: percentile(&latencies_us, 0.5),
-        p99_us: percentile(&latencies_us, 0.99),
-        max_us: *latencies_us.last().unwrap(),
-        skipped: s.skipped - start_stats.skipped,
-        torn: s.torn - start_stats.torn,
-        overtaken: s.overtaken - start_stats.overtaken,
-        frames: latencies_us.len() as u64,
-    }
+    let rate = if fps == 0 {
+        "as fast as possible".to_string()
+    } else {
+        format!("{fps} frames/s")
+    };
+    runs.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let frames = r.latencies_us.len() as u64;
+            let mode = if readers == 1 {
+                format!("{rate}, {}", way.name)
+            } else {
+                format!("{rate}, {}, reader {} of {readers}", way.name, i + 1)
+            };
+            eprintln!(
+                "handoff {mode:>48}: published {:>5.0}/s, decoded {:>5.0}/s, p50 {:>5.0} us p99 {:>6.0} us max {:>6.0} us, reader CPU {:>5.1}% (waiting {:>4.1}%), {:>5.0} context switches/s, in place {}/{frames}, skipped {}, torn attempts {} (0 accepted)",
+                (r.last - r.first) as f64 / r.seconds,
+                frames as f64 / r.seconds,
+                percentile(&r.latencies_us, 0.5),
+                percentile(&r.latencies_us, 0.99),
+                r.latencies_us.last().unwrap(),
+                100.0 * r.cpu_s / r.seconds,
+                100.0 * (r.cpu_s - r.decode_s).max(0.0) / r.seconds,
+                r.switches as f64 / r.seconds,
+                r.in_place,
+                r.skipped,
+                r.torn,
+            );
+            HandoffRow {
+                mode,
+                seconds: r.seconds,
+                published_per_s: (r.last - r.first) as f64 / r.seconds,
+                decoded_per_s: frames as f64 / r.seconds,
+                p50_us: percentile(&r.latencies_us, 0.5),
+                p99_us: percentile(&r.latencies_us, 0.99),
+                max_us: *r.latencies_us.last().unwrap(),
+                skipped: r.skipped,
+                torn: r.torn,
+                overtaken: r.overtaken,
+                frames,
+            }
+        })
+        .collect()
+}
+
+/// Median of `lut` decoding the seed frame into a warm buffer, in µs (the targets' yardstick).
+fn hot_lut_us(seed: &[u8]) -> f64 {
+    let (limits, mut rgba) = (Limits::default(), Vec::new());
+    let mut t: Vec<f64> = (0..100)
+        .map(|_| {
+            let s = Instant::now();
+            Lut::AUTO.decode_into(seed, &limits, &mut rgba).unwrap();
+            s.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    percentile(&t, 0.5)
 }
 
 fn main() {
@@ -124,19 +299,29 @@ fn main() {
     if !support::benchmarking() {
         return;
     }
+    let seed = encode::seed_frame();
     let seed_file = support::fixtures_dir().join("seed.bmp");
-    std::fs::write(&seed_file, encode::seed_frame()).expect("write seed.bmp");
-    let seconds = if support::quick() { 1.0 } else { 4.0 };
-    let rows: Vec<HandoffRow> = [0, 1000, 60]
-        .iter()
-        .map(|&fps| handoff(fps, seconds, &seed_file))
-        .collect();
-    for r in &rows {
-        eprintln!(
-            "handoff {:>20}: published {:>6.0}/s, decoded {:>6.0}/s, latency p50 {:>6.0} us p99 {:>6.0} us max {:>6.0} us, skipped {}, torn attempts {} (0 accepted)",
-            r.mode, r.published_per_s, r.decoded_per_s, r.p50_us, r.p99_us, r.max_us, r.skipped, r.torn
-        );
+    std::fs::write(&seed_file, &seed).expect("write seed.bmp");
+    let seconds = if support::quick() { 1.5 } else { 4.0 };
+    eprintln!(
+        "hot lut_into of the seed frame: p50 {:.0} us",
+        hot_lut_us(&seed)
+    );
+    let mut rows = Vec::new();
+    for (fps, way, readers) in [
+        (60, OLD, 1),
+        (60, NEW, 1),
+        (0, OLD, 1),
+        (0, NEW, 1),
+        (60, NEW, 4),
+        (0, NEW, 4),
+    ] {
+        rows.extend(handoff(fps, way, readers, seconds, &seed_file));
     }
+    eprintln!(
+        "hot lut_into of the seed frame: p50 {:.0} us",
+        hot_lut_us(&seed)
+    );
     let json = serde_json::to_string_pretty(&rows).expect("serialize");
     std::fs::write(support::inputs().handoff, json).expect("write shm-handoff.json");
     support::write_report();
