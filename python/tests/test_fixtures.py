@@ -51,7 +51,7 @@ def _pillow(path: Path) -> "np.ndarray | None":
     try:
         with Image.open(path) as im:
             return np.asarray(im.convert("RGBA"))
-    except (OSError, ValueError):  # 2-bit, 4444 bitfields, RLE: Pillow refuses them
+    except (OSError, ValueError):  # 2-bit, 4444 bitfields: Pillow refuses them
         return None
 
 
@@ -60,6 +60,11 @@ def test_every_fixture_equals_pillow_where_pillow_decodes_it(
 ) -> None:
     compared, refused, differ = [], [], []
     for key, path in fixtures.items():
+        if shmbmp.info(path.read_bytes())["format"] in ("rle8", "rle4"):
+            # Pillow 13 refuses these files and Pillow 11 stops early in them; the Rust
+            # suite compares RLE with OpenCV and zune-bmp (README, "Support").
+            refused.append(key)
+            continue
         pil = _pillow(path)
         if pil is None:
             refused.append(key)
