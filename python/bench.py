@@ -12,6 +12,7 @@ benches/peers.py (cv2.imdecode, + cvtColor to RGBA, Pillow, the numpy palette lo
 
   shmbmp.decode       shmbmp.decode(b): a new (h, w, 4) array each call
   shmbmp.decode_into  shmbmp.decode_into(b, out): one array reused, the camera loop
+  shmbmp.decode_into BGR  the same into (h, w, 3) BGR: what cv2.imdecode gives, unconverted
 
 Then, on the seed frame, the binding's cost: the Rust CLI's `shmbmp bench --decoder lut`
 (lut_into a reused buffer, interleaved round by round with a memcpy of the output, the
@@ -56,16 +57,26 @@ def _load_peers():
 peers = _load_peers()
 
 
-def ours(b: bytes) -> List[Tuple[str, Callable[[bytes], np.ndarray]]]:
-    """shmbmp's two calls for the file `b` (decode_into gets its reused array here)."""
+def ours(b: bytes) -> List[Tuple[str, Callable[[bytes], np.ndarray], object]]:
+    """shmbmp's calls for the file `b` (decode_into gets its reused array here), each with
+    the converter of its output to RGBA for the agreement check (None: already RGBA)."""
     i = shmbmp.info(b)
-    out = np.empty((i["height"], i["width"], 4), np.uint8)
+    rgba = np.empty((i["height"], i["width"], 4), np.uint8)
+    bgr = np.empty((i["height"], i["width"], 3), np.uint8)
 
     def decode_into(data: bytes) -> np.ndarray:
-        shmbmp.decode_into(data, out)
-        return out
+        shmbmp.decode_into(data, rgba)
+        return rgba
 
-    return [("shmbmp.decode", shmbmp.decode), ("shmbmp.decode_into", decode_into)]
+    def decode_into_bgr(data: bytes) -> np.ndarray:
+        shmbmp.decode_into(data, bgr, pixels="BGR")
+        return bgr
+
+    return [
+        ("shmbmp.decode", shmbmp.decode, None),
+        ("shmbmp.decode_into", decode_into, None),
+        ("shmbmp.decode_into BGR", decode_into_bgr, peers.cv2_to_rgba),
+    ]
 
 
 UNITS = {"ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
@@ -137,10 +148,9 @@ def main(argv: List[str] | None = None) -> int:
             ref = peers.peer_pillow(b)
         except Exception:  # noqa: BLE001 - the pillow row records it
             ref = None
-        rows = ours(b) + [(name, fn) for name, fn, _, ok in peers.PEERS if ok(b)]
-        to_rgba = {name: conv for name, _, conv, _ in peers.PEERS}
-        for name, fn in rows:
-            row = peers.run_peer(name, fn, to_rgba.get(name), path.stem, path, b, ref, budget)
+        rows = ours(b) + [(name, fn, conv) for name, fn, conv, ok in peers.PEERS if ok(b)]
+        for name, fn, to_rgba in rows:
+            row = peers.run_peer(name, fn, to_rgba, path.stem, path, b, ref, budget)
             results.append(row)
             print(peers._line(row), file=sys.stderr)
 
@@ -167,8 +177,8 @@ def main(argv: List[str] | None = None) -> int:
 
 def table(results: List[dict], b: Dict[str, float]) -> str:
     """The Markdown tables: per fixture, then the seed frame's binding cost."""
-    names = ["shmbmp.decode_into", "shmbmp.decode", "cv2.imdecode+cvtColor", "cv2.imdecode",
-             "pillow", "numpy.lut"]
+    names = ["shmbmp.decode_into", "shmbmp.decode", "cv2.imdecode+cvtColor", "pillow",
+             "numpy.lut", "shmbmp.decode_into BGR", "cv2.imdecode"]
     by: Dict[str, Dict[str, dict]] = {}
     for r in results:
         by.setdefault(r["fixture"], {})[r["peer"]] = r
@@ -181,7 +191,7 @@ def table(results: List[dict], b: Dict[str, float]) -> str:
         return f"{r['median_ns'] / 1e6:.3f}" + ("" if r.get("agrees_with_pillow") in (True, None) else "*")
 
     lines = [f"CPU: {peers.cpu_model()}; medians in ms, steady state, one thread "
-             "(* = differs from Pillow: 16-bit rounding)", "",
+             "(* = differs from Pillow: 16-bit rounding, or alpha dropped by BGR)", "",
              "| fixture | " + " | ".join(names) + " | decode_into / cv2+cvtColor |",
              "|---|" + "--:|" * (len(names) + 1)]
     for fixture, row in by.items():

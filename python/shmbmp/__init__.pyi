@@ -1,7 +1,7 @@
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import List, Optional, Tuple, Type, TypedDict
+from typing import List, Literal, Optional, Tuple, Type, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +14,10 @@ else:
 __version__: str
 
 RGBA = npt.NDArray[np.uint8]
-"""An RGBA image: shape (height, width, 4), dtype uint8, C-contiguous, top row first."""
+"""An image: shape (height, width, 4) (3 for pixels "RGB" or "BGR"), dtype uint8,
+C-contiguous, top row first, RGBA unless `pixels` says otherwise."""
+
+Pixels = Literal["RGBA", "BGRA", "RGB", "BGR", "rgba", "bgra", "rgb", "bgr"]
 
 class DecodeError(ValueError):
     """The bytes are not a BMP this package decodes; the message names field, offset, value."""
@@ -55,20 +58,22 @@ def decode(
     data: Buffer,
     *,
     decoder: str = "lut",
+    pixels: Pixels = "RGBA",
     max_pixels: Optional[int] = None,
     max_bytes: Optional[int] = None,
 ) -> RGBA:
-    """Decodes a whole BMP file (any buffer, read in place) to a new RGBA array."""
+    """Decodes a whole BMP file (any buffer, read in place) to a new array (RGBA unless `pixels`)."""
 
 def decode_into(
     data: Buffer,
     out: RGBA,
     *,
     decoder: str = "lut",
+    pixels: Pixels = "RGBA",
     max_pixels: Optional[int] = None,
     max_bytes: Optional[int] = None,
 ) -> Tuple[int, int]:
-    """Decodes into `out` (shape (height, width, 4), uint8) and returns (width, height)."""
+    """Decodes into `out` (shape (height, width, 4 or 3), uint8); returns (width, height)."""
 
 def info(
     data: Buffer, *, max_pixels: Optional[int] = None, max_bytes: Optional[int] = None
@@ -82,6 +87,7 @@ def read_raw(
     name: str,
     *,
     decoder: str = "lut",
+    pixels: Pixels = "RGBA",
     max_pixels: Optional[int] = None,
     max_bytes: Optional[int] = None,
 ) -> RGBA:
@@ -95,6 +101,7 @@ class Reader:
         name: str,
         *,
         decoder: str = "lut",
+        pixels: Pixels = "RGBA",
         max_pixels: Optional[int] = None,
         max_bytes: Optional[int] = None,
     ) -> None: ...

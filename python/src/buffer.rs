@@ -10,7 +10,7 @@ use numpy::prelude::*;
 use numpy::{dtype, PyArray1, PyArray3, PyReadonlyArray1, PyReadwriteArray3, PyUntypedArray};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use shmbmp::Layout;
+use shmbmp::PixelLayout;
 
 /// A read-only `uint8` view of any object with the buffer protocol: `bytes`, `bytearray`,
 /// `memoryview`, `mmap.mmap`, a C-contiguous numpy array, `SharedMemory.buf`, ...
@@ -33,16 +33,19 @@ pub fn bytes_of<'py>(data: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray1<'py,
     Ok(view.try_readonly()?)
 }
 
-/// Checks that `out` is a writeable C-contiguous `uint8` array of shape `(height, width, 4)`
-/// for the image `layout` describes, and borrows it for writing.
+/// Checks that `out` is a writeable C-contiguous `uint8` array of shape `want`
+/// (height, width, bytes of a `pixels` pixel), and borrows it for writing.
 pub fn out_array<'py>(
     out: &Bound<'py, PyAny>,
-    layout: &Layout,
+    want: [usize; 3],
+    pixels: PixelLayout,
 ) -> PyResult<PyReadwriteArray3<'py, u8>> {
-    let want = [layout.height as usize, layout.width as usize, 4];
     let array = out.cast::<PyUntypedArray>().map_err(|_| {
         PyTypeError::new_err(format!(
-            "out must be a numpy.ndarray of shape {want:?} and dtype uint8, not {}",
+            "out must be a numpy.ndarray of shape ({}, {}, {}) and dtype uint8, not {}",
+            want[0],
+            want[1],
+            want[2],
             type_name(out)
         ))
     })?;
@@ -54,10 +57,11 @@ pub fn out_array<'py>(
     }
     if array.shape() != want {
         return Err(PyValueError::new_err(format!(
-            "out has shape {:?}, the image needs ({}, {}, 4) (height, width, RGBA)",
+            "out has shape {:?}, the image needs ({}, {}, {}) (height, width, {pixels})",
             array.shape(),
             want[0],
-            want[1]
+            want[1],
+            want[2]
         )));
     }
     if !array.is_c_contiguous() {

@@ -6,27 +6,45 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use shmbmp::format::PixelFormat;
-use shmbmp::{Decode, Layout, Limits};
+use shmbmp::{Decode, Layout, Limits, PixelLayout};
 
 use crate::buffer::{bytes_of, check_disjoint, out_array};
 use crate::errors::decode_error;
 
-/// How to decode: the decoder and the limits checked before anything is allocated.
+/// How to decode: the decoder, the pixel layout written and the limits checked before
+/// anything is allocated.
 #[derive(Clone, Copy)]
 pub struct Options {
     pub decoder: &'static dyn Decode,
+    pub pixels: PixelLayout,
     pub limits: Limits,
 }
 
 impl Options {
-    /// The decoder called `decoder` (`ValueError` naming the choices otherwise) and the
-    /// core's default limits, lowered by `max_pixels` / `max_bytes` when given.
-    pub fn new(decoder: &str, max_pixels: Option<u64>, max_bytes: Option<u64>) -> PyResult<Self> {
-        let decoder = shmbmp::by_name(decoder).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    /// The decoder called `decoder` and the layout called `pixels` (`ValueError` naming the
+    /// choices otherwise), and the core's default limits, lowered by `max_pixels` /
+    /// `max_bytes` when given.
+    pub fn new(
+        decoder: &str,
+        pixels: &str,
+        max_pixels: Option<u64>,
+        max_bytes: Option<u64>,
+    ) -> PyResult<Self> {
+        let value_error = |e: &dyn std::fmt::Display| PyValueError::new_err(e.to_string());
         Ok(Options {
-            decoder,
+            decoder: shmbmp::by_name(decoder).map_err(|e| value_error(&e))?,
+            pixels: pixels.parse().map_err(|e| value_error(&e))?,
             limits: limits(max_pixels, max_bytes),
         })
+    }
+
+    /// The shape of the output array for the image `layout` describes.
+    pub fn shape(&self, layout: &Layout) -> [usize; 3] {
+        [
+            layout.height as usize,
+            layout.width as usize,
+            self.pixels.bytes_per_pixel(),
+        ]
     }
 
     /// Parses `bmp`'s headers (cheap) to size the output.
@@ -37,8 +55,12 @@ impl Options {
     /// Decodes `bmp` into `out` with the GIL released.
     pub fn decode_into_slice(&self, py: Python<'_>, bmp: &[u8], out: &mut [u8]) -> PyResult<()> {
         check_disjoint(bmp, out)?;
-        let Options { decoder, limits } = *self;
-        py.detach(|| decoder.decode_into_slice(bmp, &limits, out))
+        let Options {
+            decoder,
+            pixels,
+            limits,
+        } = *self;
+        py.detach(|| decoder.decode_into_slice_as(bmp, &limits, pixels, out))
             .map_err(decode_error)?;
         Ok(())
     }
@@ -54,21 +76,20 @@ impl Options {
         let layout = self.layout(bmp)?;
         let array = match out {
             Some(out) => {
-                let mut rw = out_array(out, &layout)?;
+                let mut rw = out_array(out, self.shape(&layout), self.pixels)?;
                 self.decode_into_slice(py, bmp, rw.as_slice_mut()?)?;
                 return Ok(out.cast::<PyArray3<u8>>()?.clone());
             }
-            None => new_rgba(py, &layout),
+            None => new_array(py, self.shape(&layout)),
         };
         self.decode_into_slice(py, bmp, array.readwrite().as_slice_mut()?)?;
         Ok(array)
     }
 }
 
-/// A new C-contiguous `(height, width, 4)` `uint8` array for the image `layout` describes,
-/// not zeroed: the decode writes every byte (zeroing first cost 0.2 ms on the seed frame).
-fn new_rgba<'py>(py: Python<'py>, layout: &Layout) -> Bound<'py, PyArray3<u8>> {
-    let dims = [layout.height as usize, layout.width as usize, 4];
+/// A new C-contiguous `uint8` array of shape `dims`, not zeroed: the decode writes every
+/// byte (zeroing first cost 0.2 ms on the seed frame).
+fn new_array(py: Python<'_>, dims: [usize; 3]) -> Bound<'_, PyArray3<u8>> {
     // SAFETY: `u8` has no invalid values and needs no drop. The memory comes from numpy's
     // allocator through FFI, so the compiler cannot treat it as uninitialised. The only
     // caller, `decode_to_array`, hands it straight to `decode_into_slice`, which writes every
@@ -89,8 +110,9 @@ fn limits(max_pixels: Option<u64>, max_bytes: Option<u64>) -> Limits {
     limits
 }
 
-/// Decodes a whole BMP file to a new RGBA array of shape (height, width, 4), uint8,
-/// C-contiguous, top row first.
+/// Decodes a whole BMP file to a new array of shape (height, width, 4), uint8,
+/// C-contiguous, top row first, RGBA (`pixels` = "BGRA", or "RGB" / "BGR" for
+/// (height, width, 3) without alpha, writes that layout directly).
 ///
 /// `data` is any object with the buffer protocol (bytes, bytearray, memoryview, mmap.mmap,
 /// a C-contiguous numpy array, SharedMemory.buf); it is read in place, never copied. The GIL
@@ -98,38 +120,40 @@ fn limits(max_pixels: Option<u64>, max_bytes: Option<u64>) -> Limits {
 /// the default limits (2**28 pixels, 1 GiB), which are checked before anything is allocated.
 /// Raises DecodeError (a ValueError) naming the field, offset and value that was wrong.
 #[pyfunction]
-#[pyo3(signature = (data, *, decoder = "lut", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (data, *, decoder = "lut", pixels = "RGBA", max_pixels = None, max_bytes = None))]
 pub fn decode<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     decoder: &str,
+    pixels: &str,
     max_pixels: Option<u64>,
     max_bytes: Option<u64>,
 ) -> PyResult<Bound<'py, PyArray3<u8>>> {
-    let opts = Options::new(decoder, max_pixels, max_bytes)?;
+    let opts = Options::new(decoder, pixels, max_pixels, max_bytes)?;
     let input = bytes_of(data)?;
     opts.decode_to_array(py, input.as_slice()?, None)
 }
 
 /// Decodes a whole BMP file into `out`, a writeable C-contiguous uint8 array of shape
-/// (height, width, 4), and returns (width, height). Allocates nothing: the loop a camera
+/// (height, width, 4) (3 for `pixels` "RGB" or "BGR"), and returns (width, height). Allocates nothing: the loop a camera
 /// reader runs. A wrong shape or dtype raises ValueError or TypeError before anything is
 /// written; on DecodeError `out` holds no meaningful pixels. Otherwise as `decode`.
 #[pyfunction]
-#[pyo3(signature = (data, out, *, decoder = "lut", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (data, out, *, decoder = "lut", pixels = "RGBA", max_pixels = None, max_bytes = None))]
 pub fn decode_into<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     out: &Bound<'py, PyAny>,
     decoder: &str,
+    pixels: &str,
     max_pixels: Option<u64>,
     max_bytes: Option<u64>,
 ) -> PyResult<(u32, u32)> {
-    let opts = Options::new(decoder, max_pixels, max_bytes)?;
+    let opts = Options::new(decoder, pixels, max_pixels, max_bytes)?;
     let input = bytes_of(data)?;
     let bmp = input.as_slice()?;
     let layout = opts.layout(bmp)?;
-    let mut out = out_array(out, &layout)?;
+    let mut out = out_array(out, opts.shape(&layout), opts.pixels)?;
     opts.decode_into_slice(py, bmp, out.as_slice_mut()?)?;
     Ok((layout.width, layout.height))
 }

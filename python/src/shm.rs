@@ -19,21 +19,22 @@ use crate::errors::shm_error;
 const WAIT_SLICE: Duration = Duration::from_millis(50);
 
 /// Decodes the BMP in the raw region `name` (the post's layout: one BMP at offset 0 of
-/// /dev/shm/NAME, its length from its own bfSize) to a new (height, width, 4) RGBA array.
+/// /dev/shm/NAME, its length from its own bfSize) to a new array, as `decode` does.
 ///
 /// Raw mode has no protection against a writer changing the bytes meanwhile; the bytes are
 /// copied out first, so a concurrent writer gives wrong pixels or DecodeError, never a
 /// crash. Raises ShmError when the region is missing or its bfSize does not fit it.
 #[pyfunction]
-#[pyo3(signature = (name, *, decoder = "lut", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (name, *, decoder = "lut", pixels = "RGBA", max_pixels = None, max_bytes = None))]
 pub fn read_raw<'py>(
     py: Python<'py>,
     name: &str,
     decoder: &str,
+    pixels: &str,
     max_pixels: Option<u64>,
     max_bytes: Option<u64>,
 ) -> PyResult<Bound<'py, PyArray3<u8>>> {
-    let opts = Options::new(decoder, max_pixels, max_bytes)?;
+    let opts = Options::new(decoder, pixels, max_pixels, max_bytes)?;
     let mut bmp = Vec::new();
     py.detach(|| RawReader::open(name)?.read(&mut bmp))
         .map_err(shm_error)?;
@@ -61,7 +62,8 @@ fn get_mut<'a, T>(inner: &'a mut Option<Mutex<T>>, what: &str) -> PyResult<&'a m
 }
 
 /// Takes whole frames out of the framed region `name` (/dev/shm/NAME) that a `Writer` (or
-/// `shmbmp write`, or any peer of PROTOCOL.md) fills, and decodes them.
+/// `shmbmp write`, or any peer of PROTOCOL.md) fills, and decodes them with `decoder` into
+/// `pixels` within the limits, as `decode` does.
 ///
 /// A frame handed out is never torn: each slot is guarded by a sequence counter. The GIL is
 /// released while waiting and decoding. One Reader is for one thread at a time (another
@@ -80,24 +82,25 @@ pub struct Reader {
 #[pymethods]
 impl Reader {
     #[new]
-    #[pyo3(signature = (name, *, decoder = "lut", max_pixels = None, max_bytes = None))]
+    #[pyo3(signature = (name, *, decoder = "lut", pixels = "RGBA", max_pixels = None, max_bytes = None))]
     fn new(
         name: &str,
         decoder: &str,
+        pixels: &str,
         max_pixels: Option<u64>,
         max_bytes: Option<u64>,
     ) -> PyResult<Self> {
         Ok(Reader {
             inner: Some(Mutex::new(shm::Reader::open(name).map_err(shm_error)?)),
-            opts: Options::new(decoder, max_pixels, max_bytes)?,
+            opts: Options::new(decoder, pixels, max_pixels, max_bytes)?,
             bmp: Vec::new(),
             last: None,
         })
     }
 
     /// Waits up to `timeout` seconds (None: for ever) for a frame newer than the last one
-    /// returned and decodes the newest such frame into `out` (a (height, width, 4) uint8
-    /// array, returned) or a new array. Frames in between count as skipped.
+    /// returned and decodes the newest such frame into `out` (a (height, width, 4 or 3)
+    /// uint8 array, returned) or a new array. Frames in between count as skipped.
     ///
     /// Raises TimeoutError when none comes in time; checks for signals every 50 ms, so
     /// Ctrl-C interrupts the wait.

@@ -139,6 +139,13 @@ class TestOut:
                 shmbmp.decode_into(small, out)
             assert not out.any()
 
+    def test_out_for_another_pixel_layout(self, small: bytes) -> None:
+        h, w = shmbmp.decode(small).shape[:2]
+        with pytest.raises(ValueError, match=rf"needs \({h}, {w}, 3\) \(height, width, BGR\)"):
+            shmbmp.decode_into(small, np.zeros((h, w, 4), np.uint8), pixels="BGR")
+        with pytest.raises(ValueError, match="choose one of RGBA, BGRA, RGB, BGR"):
+            shmbmp.decode(small, pixels="ARGB")
+
     def test_wrong_dtype(self, small: bytes) -> None:
         h, w = shmbmp.decode(small).shape[:2]
         for dtype in (np.int8, np.uint16, np.float32):

@@ -43,6 +43,35 @@ def test_decode_into_equals_decode(fixtures: Dict[str, Path]) -> None:
         assert np.array_equal(out, want), key
 
 
+ORDER = {"RGBA": [0, 1, 2, 3], "BGRA": [2, 1, 0, 3], "RGB": [0, 1, 2], "BGR": [2, 1, 0]}
+
+
+@pytest.mark.parametrize("pixels", ORDER)
+def test_every_pixel_layout_is_the_rgba_decode_reordered(
+    pixels: str, fixtures: Dict[str, Path]
+) -> None:
+    for key, path in fixtures.items():
+        bmp = path.read_bytes()
+        want = np.ascontiguousarray(shmbmp.decode(bmp)[..., ORDER[pixels]])
+        got = shmbmp.decode(bmp, pixels=pixels.lower())
+        assert got.shape == want.shape and np.array_equal(got, want), (key, pixels)
+        out = np.full_like(want, 0xAB)
+        shmbmp.decode_into(bmp, out, pixels=pixels)
+        assert np.array_equal(out, want), (key, pixels)
+
+
+def test_bgr_is_what_opencv_decodes(fixtures: Dict[str, Path]) -> None:
+    """OpenCV users get its own layout directly (cv2 is one of the Python peers)."""
+    try:
+        import cv2
+    except ImportError:
+        missing("OpenCV (pip install -r requirements.txt)")
+    for key in ("bench/seed", "bench/rgb24_1600", "small/pal4", "small/rgb32"):
+        bmp = fixtures[key].read_bytes()
+        bgr = cv2.imdecode(np.frombuffer(bmp, np.uint8), cv2.IMREAD_COLOR)
+        assert np.array_equal(shmbmp.decode(bmp, pixels="BGR"), bgr), key
+
+
 def _pillow(path: Path) -> "np.ndarray | None":
     try:
         from PIL import Image
