@@ -69,7 +69,7 @@ def ours(b: bytes) -> List[Tuple[str, Callable[[bytes], np.ndarray], object]]:
         return rgba
 
     def decode_into_bgr(data: bytes) -> np.ndarray:
-        shmbmp.decode_into(data, bgr, pixels="BGR")
+        shmbmp.decode_into(data, bgr, layout="BGR")
         return bgr
 
     return [

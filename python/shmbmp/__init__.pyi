@@ -14,10 +14,10 @@ else:
 __version__: str
 
 RGBA = npt.NDArray[np.uint8]
-"""An image: shape (height, width, 4) (3 for pixels "RGB" or "BGR"), dtype uint8,
-C-contiguous, top row first, RGBA unless `pixels` says otherwise."""
+"""An image: shape (height, width, 4) (3 for layout "RGB" or "BGR"), dtype uint8,
+C-contiguous, top row first, RGBA unless `layout` says otherwise."""
 
-Pixels = Literal["RGBA", "BGRA", "RGB", "BGR", "rgba", "bgra", "rgb", "bgr"]
+PixelLayout = Literal["RGBA", "BGRA", "RGB", "BGR", "rgba", "bgra", "rgb", "bgr"]
 
 class DecodeError(ValueError):
     """The bytes are not a BMP this package decodes; the message names field, offset, value."""
@@ -58,18 +58,18 @@ def decode(
     data: Buffer,
     *,
     decoder: str = "lut",
-    pixels: Pixels = "RGBA",
+    layout: PixelLayout = "RGBA",
     max_pixels: Optional[int] = None,
     max_bytes: Optional[int] = None,
 ) -> RGBA:
-    """Decodes a whole BMP file (any buffer, read in place) to a new array (RGBA unless `pixels`)."""
+    """Decodes a whole BMP file (any buffer, read in place) to a new array (RGBA unless `layout`)."""
 
 def decode_into(
     data: Buffer,
     out: RGBA,
     *,
     decoder: str = "lut",
-    pixels: Pixels = "RGBA",
+    layout: PixelLayout = "RGBA",
     max_pixels: Optional[int] = None,
     max_bytes: Optional[int] = None,
 ) -> Tuple[int, int]:
@@ -87,7 +87,7 @@ def read_raw(
     name: str,
     *,
     decoder: str = "lut",
-    pixels: Pixels = "RGBA",
+    layout: PixelLayout = "RGBA",
     max_pixels: Optional[int] = None,
     max_bytes: Optional[int] = None,
 ) -> RGBA:
@@ -101,7 +101,7 @@ class Reader:
         name: str,
         *,
         decoder: str = "lut",
-        pixels: Pixels = "RGBA",
+        layout: PixelLayout = "RGBA",
         max_pixels: Optional[int] = None,
         max_bytes: Optional[int] = None,
     ) -> None: ...

@@ -34,7 +34,7 @@ pub fn bytes_of<'py>(data: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray1<'py,
 }
 
 /// Checks that `out` is a writeable C-contiguous `uint8` array of shape `want`
-/// (height, width, bytes of a `pixels` pixel), and borrows it for writing.
+/// (height, width, bytes a pixel in `pixels`), and borrows it for writing.
 pub fn out_array<'py>(
     out: &Bound<'py, PyAny>,
     want: [usize; 3],

@@ -21,19 +21,19 @@ pub struct Options {
 }
 
 impl Options {
-    /// The decoder called `decoder` and the layout called `pixels` (`ValueError` naming the
+    /// The decoder called `decoder` and the pixel layout called `layout` (`ValueError` naming the
     /// choices otherwise), and the core's default limits, lowered by `max_pixels` /
     /// `max_bytes` when given.
     pub fn new(
         decoder: &str,
-        pixels: &str,
+        layout: &str,
         max_pixels: Option<u64>,
         max_bytes: Option<u64>,
     ) -> PyResult<Self> {
         let value_error = |e: &dyn std::fmt::Display| PyValueError::new_err(e.to_string());
         Ok(Options {
             decoder: shmbmp::by_name(decoder).map_err(|e| value_error(&e))?,
-            pixels: pixels.parse().map_err(|e| value_error(&e))?,
+            pixels: layout.parse().map_err(|e| value_error(&e))?,
             limits: limits(max_pixels, max_bytes),
         })
     }
@@ -111,7 +111,7 @@ fn limits(max_pixels: Option<u64>, max_bytes: Option<u64>) -> Limits {
 }
 
 /// Decodes a whole BMP file to a new array of shape (height, width, 4), uint8,
-/// C-contiguous, top row first, RGBA (`pixels` = "BGRA", or "RGB" / "BGR" for
+/// C-contiguous, top row first, RGBA (`layout` = "BGRA", or "RGB" / "BGR" for
 /// (height, width, 3) without alpha, writes that layout directly).
 ///
 /// `data` is any object with the buffer protocol (bytes, bytearray, memoryview, mmap.mmap,
@@ -120,42 +120,43 @@ fn limits(max_pixels: Option<u64>, max_bytes: Option<u64>) -> Limits {
 /// the default limits (2**28 pixels, 1 GiB), which are checked before anything is allocated.
 /// Raises DecodeError (a ValueError) naming the field, offset and value that was wrong.
 #[pyfunction]
-#[pyo3(signature = (data, *, decoder = "lut", pixels = "RGBA", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (data, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
 pub fn decode<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     decoder: &str,
-    pixels: &str,
+    layout: &str,
     max_pixels: Option<u64>,
     max_bytes: Option<u64>,
 ) -> PyResult<Bound<'py, PyArray3<u8>>> {
-    let opts = Options::new(decoder, pixels, max_pixels, max_bytes)?;
+    let opts = Options::new(decoder, layout, max_pixels, max_bytes)?;
     let input = bytes_of(data)?;
     opts.decode_to_array(py, input.as_slice()?, None)
 }
 
 /// Decodes a whole BMP file into `out`, a writeable C-contiguous uint8 array of shape
-/// (height, width, 4) (3 for `pixels` "RGB" or "BGR"), and returns (width, height). Allocates nothing: the loop a camera
-/// reader runs. A wrong shape or dtype raises ValueError or TypeError before anything is
-/// written; on DecodeError `out` holds no meaningful pixels. Otherwise as `decode`.
+/// (height, width, 4) (3 for `layout` "RGB" or "BGR"), and returns (width, height).
+/// Allocates nothing: the loop a camera reader runs. A wrong shape or dtype raises
+/// ValueError or TypeError before anything is written; on DecodeError `out` holds no
+/// meaningful pixels. Otherwise as `decode`.
 #[pyfunction]
-#[pyo3(signature = (data, out, *, decoder = "lut", pixels = "RGBA", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (data, out, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
 pub fn decode_into<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     out: &Bound<'py, PyAny>,
     decoder: &str,
-    pixels: &str,
+    layout: &str,
     max_pixels: Option<u64>,
     max_bytes: Option<u64>,
 ) -> PyResult<(u32, u32)> {
-    let opts = Options::new(decoder, pixels, max_pixels, max_bytes)?;
+    let opts = Options::new(decoder, layout, max_pixels, max_bytes)?;
     let input = bytes_of(data)?;
     let bmp = input.as_slice()?;
-    let layout = opts.layout(bmp)?;
-    let mut out = out_array(out, opts.shape(&layout), opts.pixels)?;
+    let header = opts.layout(bmp)?;
+    let mut out = out_array(out, opts.shape(&header), opts.pixels)?;
     opts.decode_into_slice(py, bmp, out.as_slice_mut()?)?;
-    Ok((layout.width, layout.height))
+    Ok((header.width, header.height))
 }
 
 /// The parsed headers as a dict: width, height, top_down, bits (per pixel), compression

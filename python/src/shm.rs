@@ -25,16 +25,16 @@ const WAIT_SLICE: Duration = Duration::from_millis(50);
 /// copied out first, so a concurrent writer gives wrong pixels or DecodeError, never a
 /// crash. Raises ShmError when the region is missing or its bfSize does not fit it.
 #[pyfunction]
-#[pyo3(signature = (name, *, decoder = "lut", pixels = "RGBA", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (name, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
 pub fn read_raw<'py>(
     py: Python<'py>,
     name: &str,
     decoder: &str,
-    pixels: &str,
+    layout: &str,
     max_pixels: Option<u64>,
     max_bytes: Option<u64>,
 ) -> PyResult<Bound<'py, PyArray3<u8>>> {
-    let opts = Options::new(decoder, pixels, max_pixels, max_bytes)?;
+    let opts = Options::new(decoder, layout, max_pixels, max_bytes)?;
     let mut bmp = Vec::new();
     py.detach(|| RawReader::open(name)?.read(&mut bmp))
         .map_err(shm_error)?;
@@ -63,7 +63,7 @@ fn get_mut<'a, T>(inner: &'a mut Option<Mutex<T>>, what: &str) -> PyResult<&'a m
 
 /// Takes whole frames out of the framed region `name` (/dev/shm/NAME) that a `Writer` (or
 /// `shmbmp write`, or any peer of PROTOCOL.md) fills, and decodes them with `decoder` into
-/// `pixels` within the limits, as `decode` does.
+/// the pixel `layout` within the limits, as `decode` does.
 ///
 /// A frame handed out is never torn: each slot is guarded by a sequence counter. The GIL is
 /// released while waiting and decoding. One Reader is for one thread at a time (another
@@ -82,17 +82,17 @@ pub struct Reader {
 #[pymethods]
 impl Reader {
     #[new]
-    #[pyo3(signature = (name, *, decoder = "lut", pixels = "RGBA", max_pixels = None, max_bytes = None))]
+    #[pyo3(signature = (name, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
     fn new(
         name: &str,
         decoder: &str,
-        pixels: &str,
+        layout: &str,
         max_pixels: Option<u64>,
         max_bytes: Option<u64>,
     ) -> PyResult<Self> {
         Ok(Reader {
             inner: Some(Mutex::new(shm::Reader::open(name).map_err(shm_error)?)),
-            opts: Options::new(decoder, pixels, max_pixels, max_bytes)?,
+            opts: Options::new(decoder, layout, max_pixels, max_bytes)?,
             bmp: Vec::new(),
             last: None,
         })

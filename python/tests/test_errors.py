@@ -142,9 +142,9 @@ class TestOut:
     def test_out_for_another_pixel_layout(self, small: bytes) -> None:
         h, w = shmbmp.decode(small).shape[:2]
         with pytest.raises(ValueError, match=rf"needs \({h}, {w}, 3\) \(height, width, BGR\)"):
-            shmbmp.decode_into(small, np.zeros((h, w, 4), np.uint8), pixels="BGR")
+            shmbmp.decode_into(small, np.zeros((h, w, 4), np.uint8), layout="BGR")
         with pytest.raises(ValueError, match="choose one of RGBA, BGRA, RGB, BGR"):
-            shmbmp.decode(small, pixels="ARGB")
+            shmbmp.decode(small, layout="ARGB")
 
     def test_wrong_dtype(self, small: bytes) -> None:
         h, w = shmbmp.decode(small).shape[:2]

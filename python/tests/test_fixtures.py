@@ -46,18 +46,18 @@ def test_decode_into_equals_decode(fixtures: Dict[str, Path]) -> None:
 ORDER = {"RGBA": [0, 1, 2, 3], "BGRA": [2, 1, 0, 3], "RGB": [0, 1, 2], "BGR": [2, 1, 0]}
 
 
-@pytest.mark.parametrize("pixels", ORDER)
+@pytest.mark.parametrize("name", ORDER)
 def test_every_pixel_layout_is_the_rgba_decode_reordered(
-    pixels: str, fixtures: Dict[str, Path]
+    name: str, fixtures: Dict[str, Path]
 ) -> None:
     for key, path in fixtures.items():
         bmp = path.read_bytes()
-        want = np.ascontiguousarray(shmbmp.decode(bmp)[..., ORDER[pixels]])
-        got = shmbmp.decode(bmp, pixels=pixels.lower())
-        assert got.shape == want.shape and np.array_equal(got, want), (key, pixels)
+        want = np.ascontiguousarray(shmbmp.decode(bmp)[..., ORDER[name]])
+        got = shmbmp.decode(bmp, layout=name.lower())
+        assert got.shape == want.shape and np.array_equal(got, want), (key, name)
         out = np.full_like(want, 0xAB)
-        shmbmp.decode_into(bmp, out, pixels=pixels)
-        assert np.array_equal(out, want), (key, pixels)
+        shmbmp.decode_into(bmp, out, layout=name)
+        assert np.array_equal(out, want), (key, name)
 
 
 def test_bgr_is_what_opencv_decodes(fixtures: Dict[str, Path]) -> None:
@@ -69,7 +69,7 @@ def test_bgr_is_what_opencv_decodes(fixtures: Dict[str, Path]) -> None:
     for key in ("bench/seed", "bench/rgb24_1600", "small/pal4", "small/rgb32"):
         bmp = fixtures[key].read_bytes()
         bgr = cv2.imdecode(np.frombuffer(bmp, np.uint8), cv2.IMREAD_COLOR)
-        assert np.array_equal(shmbmp.decode(bmp, pixels="BGR"), bgr), key
+        assert np.array_equal(shmbmp.decode(bmp, layout="BGR"), bgr), key
 
 
 def _pillow(path: Path) -> "np.ndarray | None":
