@@ -4,6 +4,13 @@
 //! through numpy's `PyArray_FromBuffer` (what `numpy.frombuffer` does): a one-dimensional
 //! `uint8` array over the object's own memory, no copy, holding the object's buffer export
 //! (so a `bytearray` cannot be resized nor an `mmap` closed) until the view is dropped.
+//!
+//! The GIL is released while the decoder reads that memory, so another thread (or, for a
+//! shared block, another process) may write it meanwhile. The length cannot change and every
+//! read is bounds-checked against it, so the decode then mixes old and new bytes (wrong
+//! pixels, or `DecodeError` when the header changed between the sizing parse and the
+//! decoder's own), never reads out of bounds; that is raw mode's contract too. Streams that
+//! need whole frames use `Reader`, whose seqlock hands out only untorn copies.
 
 use numpy::npyffi::PY_ARRAY_API;
 use numpy::prelude::*;

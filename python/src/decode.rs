@@ -116,7 +116,8 @@ fn limits(max_pixels: Option<u64>, max_bytes: Option<u64>) -> Limits {
 ///
 /// `data` is any object with the buffer protocol (bytes, bytearray, memoryview, mmap.mmap,
 /// a C-contiguous numpy array, SharedMemory.buf); it is read in place, never copied. The GIL
-/// is released while decoding. `max_pixels` and `max_bytes` (the RGBA output's size) lower
+/// is released while decoding: bytes another thread or process writes meanwhile may give
+/// wrong pixels or DecodeError (use a framed Reader for streams), never a crash. `max_pixels` and `max_bytes` (the RGBA output's size) lower
 /// the default limits (2**28 pixels, 1 GiB), which are checked before anything is allocated.
 /// Raises DecodeError (a ValueError) naming the field, offset and value that was wrong.
 #[pyfunction]
