@@ -16,7 +16,7 @@ use crate::decode::Options;
 use crate::errors::shm_error;
 
 /// Longest wait with the GIL released before checking for signals (Ctrl-C) again.
-const WAIT_SLICE: Duration = Duration::from_millis(50);
+const WAIT_SLICE: Duration = Duration::from_millis(20);
 
 /// Decodes the BMP in the raw region `name` (the post's layout: one BMP at offset 0 of
 /// /dev/shm/NAME, its length from its own bfSize) to a new array, as `decode` does.
@@ -102,7 +102,7 @@ impl Reader {
     /// returned and decodes the newest such frame into `out` (a (height, width, 4 or 3)
     /// uint8 array, returned) or a new array. Frames in between count as skipped.
     ///
-    /// Raises TimeoutError when none comes in time; checks for signals every 50 ms, so
+    /// Raises TimeoutError when none comes in time; checks for signals every 20 ms, so
     /// Ctrl-C interrupts the wait.
     #[pyo3(signature = (timeout = 1.0, out = None))]
     fn next<'py>(

@@ -218,7 +218,7 @@ w = shmbmp.Writer({region_name!r}, capacity=64)
 r = shmbmp.Reader({region_name!r})
 sent = []
 def interrupt():
-    time.sleep(0.325)  # mid-way through a 50 ms wait slice, not on its boundary
+    time.sleep(0.31)  # mid-way through a 20 ms wait slice, not on its boundary
     sent.append(time.monotonic())
     os.kill(os.getpid(), signal.SIGINT)
 threading.Thread(target=interrupt).start()
