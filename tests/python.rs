@@ -49,22 +49,20 @@ fn installed_extension(py: &Path) -> Option<PathBuf> {
         .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
-/// The newest modification time of the files under `dir`.
-fn newest(dir: &Path) -> SystemTime {
-    let mut t = SystemTime::UNIX_EPOCH;
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        let m = if path.is_dir() {
-            newest(&path)
-        } else {
-            entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .unwrap_or(SystemTime::UNIX_EPOCH)
-        };
-        t = t.max(m);
+/// The newest modification time of `path`, or of the files under it.
+fn newest(path: &Path) -> SystemTime {
+    let own = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    if !path.is_dir() {
+        return own;
     }
-    t
+    std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| newest(&entry.path()))
+        .fold(own, SystemTime::max)
 }
 
 #[test]
@@ -79,11 +77,17 @@ fn pytest_suite() {
     let built = std::fs::metadata(&ext)
         .and_then(|m| m.modified())
         .unwrap_or(SystemTime::UNIX_EPOCH);
-    let sources = ["python/src", "python/shmbmp", "core/src"]
-        .iter()
-        .map(|d| newest(&repo().join(d)))
-        .max()
-        .unwrap();
+    let sources = [
+        "python/src",
+        "python/shmbmp",
+        "python/Cargo.toml",
+        "python/pyproject.toml",
+        "core/src",
+    ]
+    .iter()
+    .map(|d| newest(&repo().join(d)))
+    .max()
+    .unwrap();
     if sources > built {
         return skip(&format!(
             "the installed package ({}) is older than python/ or core/ sources",
