@@ -1,0 +1,291 @@
+"""Shared memory: round trips with the Rust CLI (framed and raw) and with a Python
+`multiprocessing.shared_memory` writer of the post's raw layout; timeouts, Ctrl-C, errors."""
+
+from __future__ import annotations
+
+import mmap
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing import shared_memory
+from pathlib import Path
+from typing import Dict
+
+import numpy as np
+import pytest
+
+import shmbmp
+from conftest import read_png, run
+
+
+@pytest.fixture(scope="module")
+def frames(fixtures: Dict[str, Path]) -> Dict[str, bytes]:
+    keys = ("bench/seed", "small/pal8", "small/rgb24_w317", "small/rle8")
+    return {k: fixtures[k].read_bytes() for k in keys}
+
+
+def test_rust_cli_framed_writer_to_python_reader(
+    shmbmp_bin: Path, fixtures: Dict[str, Path], region_name: str
+) -> None:
+    files = [fixtures["small/pal8"], fixtures["bench/seed"]]
+    run(shmbmp_bin, "write", "--name", region_name, *files)
+    with shmbmp.Reader(region_name) as r:
+        assert r.slots == 3 and r.capacity >= files[1].stat().st_size
+        latest = r.latest()
+        assert np.array_equal(latest, shmbmp.decode(files[1].read_bytes()))
+        assert r.last_frame is not None and r.last_frame["frame"] == 2
+        with pytest.raises(TimeoutError, match="no frame newer than 2"):
+            r.next(timeout=0.05)
+        # A reused output array is filled and returned.
+        out = np.zeros_like(latest)
+        assert r.latest(out=out) is out and np.array_equal(out, latest)
+    with pytest.raises(ValueError, match="closed"):
+        r.latest()
+
+
+def test_python_writer_to_rust_cli_reader(
+    shmbmp_bin: Path, frames: Dict[str, bytes], region_name: str, tmp_path: Path
+) -> None:
+    seed = frames["bench/seed"]
+    with shmbmp.Writer(region_name, capacity=len(seed)) as w:
+        assert w.path == Path("/dev/shm") / region_name
+        assert w.publish(frames["small/pal8"]) == 1
+        assert w.publish(seed) == 2
+    png = tmp_path / "last.png"
+    out = run(shmbmp_bin, "read", "--name", region_name, "--count", "1", "-o", png)
+    assert "read 1 frames" in out
+    assert np.array_equal(read_png(png), shmbmp.decode(seed))
+
+
+def test_python_writer_to_python_reader_stream(
+    frames: Dict[str, bytes], region_name: str
+) -> None:
+    """Frames arrive in order, each whole; a slow reader skips, never sees a torn frame."""
+    payloads = list(frames.values())
+    decoded = [shmbmp.decode(b) for b in payloads]
+    cap = max(len(b) for b in payloads)
+    with shmbmp.Writer(region_name, slots=2, capacity=cap) as w, shmbmp.Reader(region_name) as r:
+        for n in range(1, 9):
+            w.publish(payloads[n % len(payloads)])
+            got = r.next(timeout=1.0)
+            assert np.array_equal(got, decoded[n % len(payloads)])
+            assert r.last_frame["frame"] == n  # type: ignore[index]
+        for _ in range(3):
+            w.publish(payloads[0])
+        r.next(timeout=1.0)
+        assert r.stats == {"frames": 9, "torn": 0, "overtaken": 0, "skipped": 2}
+        w.unlink()
+    assert not Path(f"/dev/shm/{region_name}").exists()
+
+
+def test_concurrent_rust_writer_frames_are_never_torn(
+    shmbmp_bin: Path, fixtures: Dict[str, Path], region_name: str
+) -> None:
+    """A Rust writer publishes two alternating frames as fast as it can into 2 slots while
+    Python decodes 40 frames: every one equals one of the two decodes."""
+    files = [fixtures["small/pal8_w317"], fixtures["small/rgb24_w317"]]
+    want = [shmbmp.decode(f.read_bytes()) for f in files]
+    args = [str(shmbmp_bin), "write", "--name", region_name, "--slots", "2", "--count", "0"]
+    writer = subprocess.Popen(args + [str(f) for f in files], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not Path(f"/dev/shm/{region_name}").exists():
+            assert time.monotonic() < deadline, "the writer never created its region"
+            time.sleep(0.01)
+        time.sleep(0.05)
+        with shmbmp.Reader(region_name) as r:
+            for _ in range(40):
+                got = r.next(timeout=2.0)
+                assert any(got.shape == x.shape and np.array_equal(got, x) for x in want)
+            assert r.stats["frames"] == 40
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_rust_cli_raw_writer_to_read_raw(
+    shmbmp_bin: Path, fixtures: Dict[str, Path], region_name: str
+) -> None:
+    seed = fixtures["bench/seed"]
+    run(shmbmp_bin, "write", "--raw", "--name", region_name, seed)
+    assert np.array_equal(shmbmp.read_raw(region_name), shmbmp.decode(seed.read_bytes()))
+
+
+def test_python_shared_memory_writer_of_the_posts_raw_layout(
+    shmbmp_bin: Path, frames: Dict[str, bytes], region_name: str, tmp_path: Path
+) -> None:
+    """The post's producer side in Python: one BMP at offset 0 of SharedMemory(name),
+    read by read_raw, by decode over the SharedMemory's own buffer, by decode over an mmap
+    of /dev/shm/NAME (the post's reader), and by the Rust CLI."""
+    seed = frames["bench/seed"]
+    want = shmbmp.decode(seed)
+    # A block larger than the frame, as a producer sized for its largest frame leaves it.
+    block = shared_memory.SharedMemory(name=region_name, create=True, size=len(seed) + 4096)
+    try:
+        block.buf[: len(seed)] = seed
+        assert np.array_equal(shmbmp.read_raw(region_name), want)
+        assert np.array_equal(shmbmp.decode(block.buf[: len(seed)]), want)
+        with open(f"/dev/shm/{region_name}", "rb") as f:
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                assert np.array_equal(shmbmp.decode(m[: len(seed)]), want)
+                size = int.from_bytes(m[2:6], "little")  # bfSize, as read_raw does
+                assert np.array_equal(shmbmp.decode(memoryview(m)[:size]), want)
+        png = tmp_path / "raw.png"
+        run(shmbmp_bin, "read", "--raw", "--name", region_name, "-o", png)
+        assert np.array_equal(read_png(png), want)
+        # A second frame overwrites the first in place.
+        small = frames["small/pal8"]
+        block.buf[: len(small)] = small
+        assert np.array_equal(shmbmp.read_raw(region_name), shmbmp.decode(small))
+    finally:
+        block.close()
+        block.unlink()
+
+
+def test_raw_region_lying_about_its_size(region_name: str, frames: Dict[str, bytes]) -> None:
+    seed = bytearray(frames["bench/seed"])
+    seed[2:6] = (len(seed) * 2).to_bytes(4, "little")  # bfSize past the block
+    block = shared_memory.SharedMemory(name=region_name, create=True, size=len(seed))
+    try:
+        block.buf[: len(seed)] = seed
+        with pytest.raises(shmbmp.ShmError, match="bfSize says"):
+            shmbmp.read_raw(region_name)
+        block.buf[:2] = b"XX"
+        with pytest.raises(shmbmp.DecodeError, match="not a BMP"):
+            shmbmp.read_raw(region_name)
+    finally:
+        block.close()
+        block.unlink()
+
+
+def test_missing_and_foreign_regions(region_name: str, frames: Dict[str, bytes]) -> None:
+    for open_it in (shmbmp.Reader, shmbmp.read_raw):
+        with pytest.raises(shmbmp.ShmError, match="no region at") as e:
+            open_it(region_name)
+        assert e.value.errno == 2
+    # A raw block is not a framed region.
+    block = shared_memory.SharedMemory(name=region_name, create=True, size=4096)
+    try:
+        block.buf[:2] = b"BM"
+        with pytest.raises(shmbmp.ShmError, match="not a framed shmbmp region"):
+            shmbmp.Reader(region_name)
+    finally:
+        block.close()
+        block.unlink()
+    with pytest.raises(shmbmp.ShmError, match="invalid region name"):
+        shmbmp.Reader("a/b")
+
+
+def test_writer_errors(region_name: str, frames: Dict[str, bytes]) -> None:
+    with shmbmp.Writer(region_name, capacity=1024) as w:
+        assert w.capacity == 1024 and w.slots == 3
+        with pytest.raises(shmbmp.ShmError, match="does not fit a slot of 1024 bytes"):
+            w.publish(frames["bench/seed"])
+        with pytest.raises(shmbmp.ShmError, match="already exists"):
+            shmbmp.Writer(region_name, capacity=2048)
+        with pytest.raises(TypeError):
+            w.publish("not bytes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="closed"):
+        w.publish(b"BM")
+    with pytest.raises(TypeError):
+        shmbmp.Writer(region_name)  # type: ignore[call-arg]  # capacity is required
+    with pytest.raises(shmbmp.ShmError, match="slot_count"):
+        shmbmp.Writer(region_name + "-0", 0, capacity=1024)
+
+
+def test_latest_before_any_frame_and_timeouts(region_name: str) -> None:
+    with shmbmp.Writer(region_name, capacity=64), shmbmp.Reader(region_name) as r:
+        with pytest.raises(shmbmp.ShmError, match="no frame published yet"):
+            r.latest()
+        for timeout in (0.0, 0.3):
+            t = time.monotonic()
+            with pytest.raises(TimeoutError, match="no frame newer than 0"):
+                r.next(timeout=timeout)
+            waited = time.monotonic() - t
+            assert timeout <= waited < timeout + 0.25, waited
+        with pytest.raises(ValueError, match="timeout"):
+            r.next(timeout=-1)
+
+
+def test_next_answers_ctrl_c_within_100_ms(region_name: str) -> None:
+    """SIGINT while `next` waits (here for ever) raises KeyboardInterrupt within 100 ms."""
+    code = f"""
+import os, signal, sys, threading, time, shmbmp
+w = shmbmp.Writer({region_name!r}, capacity=64)
+r = shmbmp.Reader({region_name!r})
+sent = []
+def interrupt():
+    time.sleep(0.31)  # mid-way through a 20 ms wait slice, not on its boundary
+    sent.append(time.monotonic())
+    os.kill(os.getpid(), signal.SIGINT)
+threading.Thread(target=interrupt).start()
+try:
+    r.next(timeout=None)
+except KeyboardInterrupt:
+    print(f"{{(time.monotonic() - sent[0]) * 1000:.1f}}")
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0, p.stderr
+    latency_ms = float(p.stdout)
+    assert latency_ms < 100, f"KeyboardInterrupt came {latency_ms} ms after SIGINT"
+
+
+def test_waiting_releases_the_gil(region_name: str) -> None:
+    """While one thread waits in `next`, Python code keeps running in another."""
+    with shmbmp.Writer(region_name, capacity=64), shmbmp.Reader(region_name) as r:
+        waiter = threading.Thread(target=lambda: pytest.raises(TimeoutError, r.next, 0.5))
+        ticks = []
+        waiter.start()
+        end = time.monotonic() + 0.4
+        while time.monotonic() < end:
+            ticks.append(time.monotonic())
+        waiter.join()
+        gaps = np.diff(ticks)
+        assert len(ticks) > 1000 and gaps.max() < 0.1, (len(ticks), gaps.max())
+
+
+def test_a_reader_is_for_one_thread_at_a_time(region_name: str) -> None:
+    with shmbmp.Writer(region_name, capacity=64), shmbmp.Reader(region_name) as r:
+        errors = []
+
+        def wait() -> None:
+            try:
+                r.next(timeout=0.5)
+            except BaseException as e:  # noqa: BLE001 - collected and checked below
+                errors.append(e)
+
+        threads = [threading.Thread(target=wait) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        kinds = sorted(type(e).__name__ for e in errors)
+        assert kinds == ["RuntimeError", "TimeoutError"], errors
+
+
+def test_the_reader_sees_signals_handlers_run(region_name: str) -> None:
+    """A Python signal handler that raises ends the wait with its exception."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread")
+
+    class Stop(Exception):
+        pass
+
+    def handler(signum: int, frame: object) -> None:
+        raise Stop()
+
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        with shmbmp.Writer(region_name, capacity=64), shmbmp.Reader(region_name) as r:
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            t = time.monotonic()
+            with pytest.raises(Stop):
+                r.next(timeout=5)
+            assert time.monotonic() - t < 0.2 + 0.1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
