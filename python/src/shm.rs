@@ -25,7 +25,14 @@ const WAIT_SLICE: Duration = Duration::from_millis(20);
 /// copied out first, so a concurrent writer gives wrong pixels or DecodeError, never a
 /// crash. Raises ShmError when the region is missing or its bfSize does not fit it.
 #[pyfunction]
-#[pyo3(signature = (name, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (
+    name,
+    *,
+    decoder = "lut",
+    layout = "RGBA",
+    max_pixels = None,
+    max_bytes = None,
+))]
 pub fn read_raw<'py>(
     py: Python<'py>,
     name: &str,
@@ -82,7 +89,14 @@ pub struct Reader {
 #[pymethods]
 impl Reader {
     #[new]
-    #[pyo3(signature = (name, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
+    #[pyo3(signature = (
+        name,
+        *,
+        decoder = "lut",
+        layout = "RGBA",
+        max_pixels = None,
+        max_bytes = None,
+    ))]
     fn new(
         name: &str,
         decoder: &str,
