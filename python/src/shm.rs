@@ -15,6 +15,9 @@ use crate::buffer::bytes_of;
 use crate::decode::Options;
 use crate::errors::shm_error;
 
+// `Writer(name, slots=3, ...)`: the core's default slot count.
+const _: () = assert!(DEFAULT_SLOTS == 3);
+
 /// Longest wait with the GIL released before checking for signals (Ctrl-C) again.
 const WAIT_SLICE: Duration = Duration::from_millis(20);
 
@@ -249,7 +252,8 @@ pub struct Writer {
 #[pymethods]
 impl Writer {
     #[new]
-    #[pyo3(signature = (name, slots = DEFAULT_SLOTS, *, capacity))]
+    // A literal, so Python's help shows `slots=3`; the assertion below keeps it the core's.
+    #[pyo3(signature = (name, slots = 3, *, capacity))]
     fn new(name: &str, slots: u32, capacity: u64) -> PyResult<Self> {
         let inner = shm::Writer::create(name, slots, capacity).map_err(shm_error)?;
         Ok(Writer {
