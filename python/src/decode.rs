@@ -76,7 +76,7 @@ impl Options {
         let layout = self.layout(bmp)?;
         let array = match out {
             Some(out) => {
-                let mut rw = out_array(out, self.shape(&layout), self.pixels)?;
+                let mut rw = out_array(out, Some(self.shape(&layout)), self.pixels)?;
                 self.decode_into_slice(py, bmp, rw.as_slice_mut()?)?;
                 return Ok(out.cast::<PyArray3<u8>>()?.clone());
             }
@@ -171,7 +171,7 @@ pub fn decode_into<'py>(
     let input = bytes_of(data)?;
     let bmp = input.as_slice()?;
     let header = opts.layout(bmp)?;
-    let mut out = out_array(out, opts.shape(&header), opts.pixels)?;
+    let mut out = out_array(out, Some(opts.shape(&header)), opts.pixels)?;
     opts.decode_into_slice(py, bmp, out.as_slice_mut()?)?;
     Ok((header.width, header.height))
 }
