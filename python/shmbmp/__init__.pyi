@@ -45,14 +45,18 @@ class Info(TypedDict):
 
 class Stats(TypedDict):
     frames: int
+    in_place: int
     torn: int
     overtaken: int
     skipped: int
+    sleeps: int
+    polls: int
 
 class FrameInfo(TypedDict):
     frame: int
     len: int
     written_ns: int
+    in_place: bool
 
 def decode(
     data: Buffer,
@@ -129,7 +133,7 @@ class Reader:
 class Writer:
     """Publishes whole BMP files into the framed region /dev/shm/NAME."""
 
-    def __init__(self, name: str, slots: int = 3, *, capacity: int) -> None: ...
+    def __init__(self, name: str, slots: int = 4, *, capacity: int) -> None: ...
     def publish(self, bmp: Buffer) -> int:
         """Publishes one BMP file as the next frame; returns its number."""
     @property

@@ -40,19 +40,22 @@ pub fn bytes_of<'py>(data: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray1<'py,
     Ok(view.try_readonly()?)
 }
 
-/// Checks that `out` is a writeable C-contiguous `uint8` array of shape `want`
-/// (height, width, bytes a pixel in `pixels`), and borrows it for writing.
+/// Checks that `out` is a writeable C-contiguous `uint8` array of `pixels` pixels — of shape
+/// `want` (height, width, bytes a pixel) when given, else of any height and width — and
+/// borrows it for writing.
 pub fn out_array<'py>(
     out: &Bound<'py, PyAny>,
-    want: [usize; 3],
+    want: Option<[usize; 3]>,
     pixels: PixelLayout,
 ) -> PyResult<PyReadwriteArray3<'py, u8>> {
+    let channels = pixels.bytes_per_pixel();
+    let needs = match want {
+        Some([h, w, c]) => format!("({h}, {w}, {c})"),
+        None => format!("(height, width, {channels})"),
+    };
     let array = out.cast::<PyUntypedArray>().map_err(|_| {
         PyTypeError::new_err(format!(
-            "out must be a numpy.ndarray of shape ({}, {}, {}) and dtype uint8, not {}",
-            want[0],
-            want[1],
-            want[2],
+            "out must be a numpy.ndarray of shape {needs} and dtype uint8, not {}",
             type_name(out)
         ))
     })?;
@@ -62,14 +65,13 @@ pub fn out_array<'py>(
             "out must have dtype uint8, not {dtype}"
         )));
     }
-    if array.shape() != want {
-        return Err(PyValueError::new_err(format!(
-            "out has shape {:?}, the image needs ({}, {}, {}) (height, width, {pixels})",
-            array.shape(),
-            want[0],
-            want[1],
-            want[2]
-        )));
+    let shape = array.shape();
+    let fits = match want {
+        Some(want) => shape == want,
+        None => shape.len() == 3 && shape[2] == channels,
+    };
+    if !fits {
+        return Err(shape_error(shape, &needs, pixels));
     }
     if !array.is_c_contiguous() {
         return Err(PyValueError::new_err(
@@ -82,6 +84,13 @@ pub fn out_array<'py>(
             "out cannot be written: {e} (a read-only array, or one already borrowed)"
         ))
     })
+}
+
+/// `out` has the wrong shape: `needs` says the right one, e.g. `(1200, 1600, 4)`.
+pub fn shape_error(got: &[usize], needs: &str, pixels: PixelLayout) -> PyErr {
+    PyValueError::new_err(format!(
+        "out has shape {got:?}, the image needs {needs} (height, width, {pixels})"
+    ))
 }
 
 /// Refuses an output that shares memory with the input: the decoder would read what it has

@@ -76,7 +76,7 @@ impl Options {
         let layout = self.layout(bmp)?;
         let array = match out {
             Some(out) => {
-                let mut rw = out_array(out, self.shape(&layout), self.pixels)?;
+                let mut rw = out_array(out, Some(self.shape(&layout)), self.pixels)?;
                 self.decode_into_slice(py, bmp, rw.as_slice_mut()?)?;
                 return Ok(out.cast::<PyArray3<u8>>()?.clone());
             }
@@ -117,11 +117,19 @@ fn limits(max_pixels: Option<u64>, max_bytes: Option<u64>) -> Limits {
 /// `data` is any object with the buffer protocol (bytes, bytearray, memoryview, mmap.mmap,
 /// a C-contiguous numpy array, SharedMemory.buf); it is read in place, never copied. The GIL
 /// is released while decoding: bytes another thread or process writes meanwhile may give
-/// wrong pixels or DecodeError (use a framed Reader for streams), never a crash. `max_pixels` and `max_bytes` (the RGBA output's size) lower
-/// the default limits (2**28 pixels, 1 GiB), which are checked before anything is allocated.
+/// wrong pixels or DecodeError (use a framed Reader for streams), never a crash.
+/// `max_pixels` and `max_bytes` (the output's size) lower the default limits (2**28
+/// pixels, 1 GiB), which are checked before anything is allocated.
 /// Raises DecodeError (a ValueError) naming the field, offset and value that was wrong.
 #[pyfunction]
-#[pyo3(signature = (data, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (
+    data,
+    *,
+    decoder = "lut",
+    layout = "RGBA",
+    max_pixels = None,
+    max_bytes = None,
+))]
 pub fn decode<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
@@ -141,7 +149,15 @@ pub fn decode<'py>(
 /// ValueError or TypeError before anything is written; on DecodeError `out` holds no
 /// meaningful pixels. Otherwise as `decode`.
 #[pyfunction]
-#[pyo3(signature = (data, out, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (
+    data,
+    out,
+    *,
+    decoder = "lut",
+    layout = "RGBA",
+    max_pixels = None,
+    max_bytes = None,
+))]
 pub fn decode_into<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
@@ -155,7 +171,7 @@ pub fn decode_into<'py>(
     let input = bytes_of(data)?;
     let bmp = input.as_slice()?;
     let header = opts.layout(bmp)?;
-    let mut out = out_array(out, opts.shape(&header), opts.pixels)?;
+    let mut out = out_array(out, Some(opts.shape(&header)), opts.pixels)?;
     opts.decode_into_slice(py, bmp, out.as_slice_mut()?)?;
     Ok((header.width, header.height))
 }

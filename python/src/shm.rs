@@ -5,15 +5,20 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use numpy::PyArray3;
+use numpy::prelude::*;
+use numpy::{PyArray1, PyArray3};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use shmbmp::shm::{self, layout::DEFAULT_SLOTS, FrameInfo, RawReader, ShmError};
+use shmbmp::shm::{self, layout::DEFAULT_SLOTS, FrameInfo, Location, RawReader, ShmError};
+use shmbmp::{DecodeError, Layout};
 
-use crate::buffer::bytes_of;
+use crate::buffer::{bytes_of, out_array, shape_error};
 use crate::decode::Options;
-use crate::errors::shm_error;
+use crate::errors::{decode_error, shm_error};
+
+// `Writer(name, slots=4, ...)`: the core's default slot count.
+const _: () = assert!(DEFAULT_SLOTS == 4);
 
 /// Longest wait with the GIL released before checking for signals (Ctrl-C) again.
 const WAIT_SLICE: Duration = Duration::from_millis(20);
@@ -25,7 +30,14 @@ const WAIT_SLICE: Duration = Duration::from_millis(20);
 /// copied out first, so a concurrent writer gives wrong pixels or DecodeError, never a
 /// crash. Raises ShmError when the region is missing or its bfSize does not fit it.
 #[pyfunction]
-#[pyo3(signature = (name, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
+#[pyo3(signature = (
+    name,
+    *,
+    decoder = "lut",
+    layout = "RGBA",
+    max_pixels = None,
+    max_bytes = None,
+))]
 pub fn read_raw<'py>(
     py: Python<'py>,
     name: &str,
@@ -65,24 +77,41 @@ fn get_mut<'a, T>(inner: &'a mut Option<Mutex<T>>, what: &str) -> PyResult<&'a m
 /// `shmbmp write`, or any peer of PROTOCOL.md) fills, and decodes them with `decoder` into
 /// the pixel `layout` within the limits, as `decode` does.
 ///
-/// A frame handed out is never torn: each slot is guarded by a sequence counter. The GIL is
-/// released while waiting and decoding. One Reader is for one thread at a time (another
-/// thread using it meanwhile gets RuntimeError); open one per thread instead.
+/// A frame handed out is never torn: each slot is guarded by a sequence counter. Frames are
+/// decoded in place, straight from a slot the reader pins (a lease the writer honours), or
+/// from a copy when no lease is free. The GIL is released while waiting and decoding. One
+/// Reader is for one thread at a time (another thread using it meanwhile gets
+/// RuntimeError); open one per thread instead.
 #[pyclass(module = "shmbmp")]
 pub struct Reader {
     /// `Mutex` only makes the mapping `Sync` as `#[pyclass]` requires; PyO3's borrow flag
     /// already gives `&mut self` exclusive access, so it is only ever `get_mut`, never locked.
     inner: Option<Mutex<shm::Reader>>,
     opts: Options,
-    /// The last frame's BMP bytes, reused for every frame.
-    bmp: Vec<u8>,
     last: Option<FrameInfo>,
 }
+
+/// Why a frame handed to the decode closure gave no pixels.
+enum Failure {
+    Decode(DecodeError),
+    /// The caller's `out` does not fit the frame, which needs this shape.
+    Shape([usize; 3]),
+}
+
+/// A frame decoded: into the caller's array, or into a new buffer of this shape.
+type Decoded = Result<Option<(Vec<u8>, [usize; 3])>, Failure>;
 
 #[pymethods]
 impl Reader {
     #[new]
-    #[pyo3(signature = (name, *, decoder = "lut", layout = "RGBA", max_pixels = None, max_bytes = None))]
+    #[pyo3(signature = (
+        name,
+        *,
+        decoder = "lut",
+        layout = "RGBA",
+        max_pixels = None,
+        max_bytes = None,
+    ))]
     fn new(
         name: &str,
         decoder: &str,
@@ -93,7 +122,6 @@ impl Reader {
         Ok(Reader {
             inner: Some(Mutex::new(shm::Reader::open(name).map_err(shm_error)?)),
             opts: Options::new(decoder, layout, max_pixels, max_bytes)?,
-            bmp: Vec::new(),
             last: None,
         })
     }
@@ -106,73 +134,48 @@ impl Reader {
     /// Ctrl-C interrupts the wait.
     #[pyo3(signature = (timeout = 1.0, out = None))]
     fn next<'py>(
-        mut slf: PyRefMut<'py, Self>,
+        slf: PyRefMut<'py, Self>,
         py: Python<'py>,
         timeout: Option<f64>,
         out: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyArray3<u8>>> {
         let timeout = timeout.map(seconds).transpose()?;
-        let started = Instant::now();
-        let this = &mut *slf;
-        let inner = get_mut(&mut this.inner, "Reader")?;
-        let bmp = &mut this.bmp;
-        loop {
-            let left = timeout.map_or(WAIT_SLICE, |t| t.saturating_sub(started.elapsed()));
-            match py.detach(|| inner.next(bmp, left.min(WAIT_SLICE))) {
-                Ok(info) => {
-                    this.last = Some(info);
-                    break;
-                }
-                Err(ShmError::Timeout {
-                    after, diagnosis, ..
-                }) => {
-                    if timeout.is_some_and(|t| started.elapsed() >= t) {
-                        return Err(shm_error(ShmError::Timeout {
-                            after,
-                            waited_ms: started.elapsed().as_millis() as u64,
-                            diagnosis,
-                        }));
-                    }
-                    py.check_signals()?;
-                }
-                Err(e) => return Err(shm_error(e)),
-            }
-        }
-        this.opts.decode_to_array(py, bmp, out)
+        Self::take(slf, py, Some(timeout), out)
     }
 
     /// Decodes the newest complete frame (even one returned before) into `out` or a new
     /// array. Raises ShmError when nothing has been published yet.
     #[pyo3(signature = (out = None))]
     fn latest<'py>(
-        mut slf: PyRefMut<'py, Self>,
+        slf: PyRefMut<'py, Self>,
         py: Python<'py>,
         out: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyArray3<u8>>> {
-        let this = &mut *slf;
-        let inner = get_mut(&mut this.inner, "Reader")?;
-        let bmp = &mut this.bmp;
-        let info = py.detach(|| inner.latest(bmp)).map_err(shm_error)?;
-        this.last = Some(info);
-        this.opts.decode_to_array(py, bmp, out)
+        Self::take(slf, py, None, out)
     }
 
-    /// Counters so far: frames (handed out), torn (attempts rejected mid-write and
-    /// retried), overtaken (the slot already held a newer frame), skipped (published but
-    /// never returned by `next`, the reader being slower).
+    /// Counters so far: frames (handed out), in_place (of those, decoded straight from the
+    /// region, no copy), torn (attempts rejected mid-write and retried), overtaken (the slot
+    /// already held a newer frame), skipped (published but never returned by `next`, the
+    /// reader being slower), sleeps (waits woken by the writer), polls (waits polling a
+    /// writer that does not wake readers).
     #[getter]
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = get(&self.inner, "Reader", shm::Reader::stats)?;
         let d = PyDict::new(py);
         d.set_item("frames", s.frames)?;
+        d.set_item("in_place", s.in_place)?;
         d.set_item("torn", s.torn)?;
         d.set_item("overtaken", s.overtaken)?;
         d.set_item("skipped", s.skipped)?;
+        d.set_item("sleeps", s.sleeps)?;
+        d.set_item("polls", s.polls)?;
         Ok(d)
     }
 
     /// The last frame returned, as {"frame": number, "len": BMP bytes, "written_ns": the
-    /// writer's clock (ns since the Unix epoch) when it published}, or None before the first.
+    /// writer's clock (ns since the Unix epoch) when it published, "in_place": decoded
+    /// straight from the region}, or None before the first.
     #[getter]
     fn last_frame<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
         self.last
@@ -181,6 +184,7 @@ impl Reader {
                 d.set_item("frame", info.frame)?;
                 d.set_item("len", info.len)?;
                 d.set_item("written_ns", info.written_ns)?;
+                d.set_item("in_place", info.in_place)?;
                 Ok(d)
             })
             .transpose()
@@ -198,7 +202,8 @@ impl Reader {
         Ok(self.geometry()?.slot_capacity)
     }
 
-    /// Unmaps the region; further calls raise ValueError. Closing twice is allowed.
+    /// Unmaps the region (and frees the reader's lease); further calls raise ValueError.
+    /// Closing twice is allowed.
     fn close(&mut self) {
         self.inner = None;
     }
@@ -217,14 +222,97 @@ impl Reader {
     fn geometry(&self) -> PyResult<shm::Geometry> {
         get(&self.inner, "Reader", shm::Reader::geometry)
     }
+
+    /// `next` (`wait` = Some(timeout)) or `latest` (`wait` = None): the frame's bytes are
+    /// decoded where the core hands them over (the pinned slot, or its copy), with the GIL
+    /// released, into `out` or a new buffer that becomes the returned array without a copy.
+    fn take<'py>(
+        mut slf: PyRefMut<'py, Self>,
+        py: Python<'py>,
+        wait: Option<Option<Duration>>,
+        out: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyArray3<u8>>> {
+        let this = &mut *slf;
+        let opts = this.opts;
+        let inner = get_mut(&mut this.inner, "Reader")?;
+        let mut target = out.map(|o| out_array(o, None, opts.pixels)).transpose()?;
+        let out_shape = target.as_ref().map(|t| {
+            let s = t.shape();
+            [s[0], s[1], s[2]]
+        });
+        let mut out_slice = target.as_mut().map(|t| t.as_slice_mut()).transpose()?;
+        // Runs with the GIL released, once per attempt at a frame (again after a torn one).
+        let mut decode = |bmp: &[u8]| -> Decoded {
+            let layout = Layout::parse(bmp, &opts.limits).map_err(Failure::Decode)?;
+            let shape = opts.shape(&layout);
+            let fill = |out: &mut [u8]| {
+                opts.decoder
+                    .decode_into_slice_as(bmp, &opts.limits, opts.pixels, out)
+                    .map_err(Failure::Decode)
+            };
+            match out_slice.as_deref_mut() {
+                Some(out) if Some(shape) == out_shape => fill(out).map(|_| None),
+                Some(_) => Err(Failure::Shape(shape)),
+                None => {
+                    let mut rgba = vec![0u8; shape.iter().product()];
+                    fill(&mut rgba)?;
+                    Ok(Some((rgba, shape)))
+                }
+            }
+        };
+        let started = Instant::now();
+        let (info, decoded) = loop {
+            let attempt = match wait {
+                None => py.detach(|| inner.latest_with(&mut decode)),
+                Some(timeout) => {
+                    let left = timeout.map_or(WAIT_SLICE, |t| t.saturating_sub(started.elapsed()));
+                    py.detach(|| inner.next_with(left.min(WAIT_SLICE), &mut decode))
+                }
+            };
+            match attempt {
+                Ok(done) => break done,
+                Err(ShmError::Timeout {
+                    after, diagnosis, ..
+                }) => {
+                    if let Some(Some(t)) = wait {
+                        if started.elapsed() >= t {
+                            return Err(shm_error(ShmError::Timeout {
+                                after,
+                                waited_ms: started.elapsed().as_millis() as u64,
+                                diagnosis,
+                            }));
+                        }
+                    }
+                    py.check_signals()?;
+                }
+                Err(e) => return Err(shm_error(e)),
+            }
+        };
+        this.last = Some(info);
+        match decoded {
+            Ok(None) => Ok(out
+                .expect("decoded into out")
+                .cast::<PyArray3<u8>>()?
+                .clone()),
+            Ok(Some((rgba, shape))) => PyArray1::from_vec(py, rgba).reshape(shape),
+            Err(Failure::Decode(e)) => Err(decode_error(e)),
+            Err(Failure::Shape([h, w, c])) => Err(shape_error(
+                &out_shape.unwrap_or_default(),
+                &format!("({h}, {w}, {c})"),
+                opts.pixels,
+            )),
+        }
+    }
 }
 
 /// Publishes whole BMP files into the framed region `name` (/dev/shm/NAME), `slots` frames
 /// in flight of at most `capacity` bytes each (rounded up to a multiple of 8).
 ///
-/// An existing region of the same shape is reused and numbering continues; another shape
-/// raises ShmError. The region stays after `close` (readers may still hold it): `unlink`
-/// removes it.
+/// One writer per region: while one is open (in any process), another raises ShmError. An
+/// existing region of the same shape is reused and numbering continues; another shape
+/// raises ShmError. Readers are woken when a frame is published, and up to `slots - 2` of
+/// them decode in place from slots they pin. The region stays after `close` (readers may
+/// still hold it): `unlink` removes it.
 #[pyclass(module = "shmbmp")]
 pub struct Writer {
     /// As in `Reader`: `Mutex` for `Sync` only, never locked.
@@ -235,7 +323,8 @@ pub struct Writer {
 #[pymethods]
 impl Writer {
     #[new]
-    #[pyo3(signature = (name, slots = DEFAULT_SLOTS, *, capacity))]
+    // A literal, so Python's help shows `slots=4`; the assertion below keeps it the core's.
+    #[pyo3(signature = (name, slots = 4, *, capacity))]
     fn new(name: &str, slots: u32, capacity: u64) -> PyResult<Self> {
         let inner = shm::Writer::create(name, slots, capacity).map_err(shm_error)?;
         Ok(Writer {
@@ -277,15 +366,12 @@ impl Writer {
         self.inner = None;
     }
 
-    /// Removes the region's file; readers that mapped it keep their mapping. Missing is fine.
+    /// Removes the region's file (never following a symlink); readers that mapped it keep
+    /// their mapping. Missing is fine.
     fn unlink(&self) -> PyResult<()> {
-        match std::fs::remove_file(&self.path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(shm_error(ShmError::Io {
-                what: "removing",
-                path: self.path.clone(),
-                source: e,
-            })),
-            _ => Ok(()),
+        match shm::remove(&Location::path(&self.path), true) {
+            Err(ShmError::NotFound { .. }) => Ok(()),
+            r => r.map_err(shm_error),
         }
     }
 

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import inspect
 import mmap
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,7 +35,9 @@ def test_rust_cli_framed_writer_to_python_reader(
     files = [fixtures["small/pal8"], fixtures["bench/seed"]]
     run(shmbmp_bin, "write", "--name", region_name, *files)
     with shmbmp.Reader(region_name) as r:
-        assert r.slots == 3 and r.capacity >= files[1].stat().st_size
+        # The CLI's default slot count is the Python Writer's (both the core's).
+        assert r.slots == inspect.signature(shmbmp.Writer).parameters["slots"].default
+        assert r.capacity >= files[1].stat().st_size
         latest = r.latest()
         assert np.array_equal(latest, shmbmp.decode(files[1].read_bytes()))
         assert r.last_frame is not None and r.last_frame["frame"] == 2
@@ -56,7 +60,7 @@ def test_python_writer_to_rust_cli_reader(
         assert w.publish(seed) == 2
     png = tmp_path / "last.png"
     out = run(shmbmp_bin, "read", "--name", region_name, "--count", "1", "-o", png)
-    assert "read 1 frames" in out
+    assert re.search(r"read 1 frames?\b", out), out
     assert np.array_equal(read_png(png), shmbmp.decode(seed))
 
 
@@ -76,9 +80,48 @@ def test_python_writer_to_python_reader_stream(
         for _ in range(3):
             w.publish(payloads[0])
         r.next(timeout=1.0)
-        assert r.stats == {"frames": 9, "torn": 0, "overtaken": 0, "skipped": 2}
+        stats = r.stats
+        assert (stats["frames"], stats["torn"], stats["skipped"]) == (9, 0, 2), stats
         w.unlink()
     assert not Path(f"/dev/shm/{region_name}").exists()
+
+
+def test_frames_are_decoded_in_place_from_a_pinned_slot(
+    frames: Dict[str, bytes], region_name: str
+) -> None:
+    """With the default 4 slots the writer honours 2 leases: the reader pins a slot and
+    decodes from the region itself, into `out` or a new array, never copying the BMP."""
+    seed, small = frames["bench/seed"], frames["small/pal8"]
+    with shmbmp.Writer(region_name, capacity=len(seed)) as w, shmbmp.Reader(region_name) as r:
+        w.publish(seed)
+        first = r.next(timeout=1.0)
+        assert np.array_equal(first, shmbmp.decode(seed))
+        assert r.last_frame["in_place"]  # type: ignore[index]
+        w.publish(seed)
+        assert r.next(timeout=1.0, out=first) is first
+        w.publish(small)
+        assert np.array_equal(r.next(timeout=1.0), shmbmp.decode(small))
+        stats = r.stats
+        assert stats["frames"] == stats["in_place"] == 3, stats
+
+
+def test_out_that_does_not_fit_the_frame(frames: Dict[str, bytes], region_name: str) -> None:
+    seed = frames["bench/seed"]
+    with shmbmp.Writer(region_name, capacity=len(seed)) as w, shmbmp.Reader(region_name) as r:
+        w.publish(seed)
+        for bad, error in (
+            (np.zeros((1600, 1200, 4), np.uint8), r"needs \(1200, 1600, 4\)"),
+            (np.zeros((1200, 1600, 3), np.uint8), r"needs \(height, width, 4\)"),
+            (np.zeros((1200, 1600, 4), np.float32), "dtype uint8"),
+        ):
+            with pytest.raises((ValueError, TypeError), match=error):
+                r.latest(out=bad)
+        w.publish(seed)
+        with pytest.raises(ValueError, match=r"needs \(1200, 1600, 4\)"):
+            r.next(timeout=1.0, out=np.zeros((10, 10, 4), np.uint8))
+        assert r.last_frame["frame"] == 2  # type: ignore[index]  # that frame was taken
+        with pytest.raises(TimeoutError):
+            r.next(timeout=0.05)
 
 
 def test_concurrent_rust_writer_frames_are_never_torn(
@@ -154,7 +197,7 @@ def test_raw_region_lying_about_its_size(region_name: str, frames: Dict[str, byt
         with pytest.raises(shmbmp.ShmError, match="bfSize says"):
             shmbmp.read_raw(region_name)
         block.buf[:2] = b"XX"
-        with pytest.raises(shmbmp.DecodeError, match="not a BMP"):
+        with pytest.raises(shmbmp.ShmError, match="not a raw region"):
             shmbmp.read_raw(region_name)
     finally:
         block.close()
@@ -170,7 +213,7 @@ def test_missing_and_foreign_regions(region_name: str, frames: Dict[str, bytes])
     block = shared_memory.SharedMemory(name=region_name, create=True, size=4096)
     try:
         block.buf[:2] = b"BM"
-        with pytest.raises(shmbmp.ShmError, match="not a framed shmbmp region"):
+        with pytest.raises(shmbmp.ShmError, match="not a framed region"):
             shmbmp.Reader(region_name)
     finally:
         block.close()
@@ -181,15 +224,20 @@ def test_missing_and_foreign_regions(region_name: str, frames: Dict[str, bytes])
 
 def test_writer_errors(region_name: str, frames: Dict[str, bytes]) -> None:
     with shmbmp.Writer(region_name, capacity=1024) as w:
-        assert w.capacity == 1024 and w.slots == 3
+        assert w.capacity == 1024 and w.slots == 4
         with pytest.raises(shmbmp.ShmError, match="does not fit a slot of 1024 bytes"):
             w.publish(frames["bench/seed"])
-        with pytest.raises(shmbmp.ShmError, match="already exists"):
-            shmbmp.Writer(region_name, capacity=2048)
+        with pytest.raises(shmbmp.ShmError, match="already has a writer"):
+            shmbmp.Writer(region_name, capacity=1024)  # one writer per region
         with pytest.raises(TypeError):
             w.publish("not bytes")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="closed"):
         w.publish(b"BM")
+    # Closed, the writer's lock is gone: the region may be reused, in its own shape only.
+    with shmbmp.Writer(region_name, capacity=1024) as again:
+        assert again.publish(frames["small/pal8"][:1000]) == 1
+    with pytest.raises(shmbmp.ShmError, match="already exists"):
+        shmbmp.Writer(region_name, capacity=2048)
     with pytest.raises(TypeError):
         shmbmp.Writer(region_name)  # type: ignore[call-arg]  # capacity is required
     with pytest.raises(shmbmp.ShmError, match="slot_count"):
