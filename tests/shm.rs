@@ -704,6 +704,12 @@ fn a_pinned_slot_is_never_written_while_it_is_decoded() {
     assert!(a.in_place && !b.in_place, "{a:?} {b:?}");
     assert_eq!((second.lease(), third.lease()), (Some(1), None));
     assert_eq!(len, frames[12 % 4].len());
+    // A decode that panics leaves no pin behind.
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        second.latest_with(|_| panic!("a decoder bug")).unwrap()
+    }));
+    assert!(panicked.is_err());
+    assert!(second.leases().iter().all(|l| l.pinned.is_none()));
 }
 
 /// Not a test of its own: the pinning reader `a_reader_killed_holding_a_pin_...` starts

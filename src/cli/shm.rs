@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 
 use super::files::LimitArgs;
-use super::CliResult;
+use super::{count, CliResult};
 use shmbmp_suite::format::{Layout, RawHeader};
 use shmbmp_suite::shm::{
     layout, now_ns, remove, write_raw, CreateOptions, Geometry, Location, RawReader, Reader,
@@ -75,8 +75,8 @@ pub enum ShmCommand {
     Read {
         #[command(flatten)]
         region: RegionArgs,
-        /// Decoder: naive, lut, lut_mt, image, bmp or zune.
-        #[arg(long, default_value = "lut")]
+        /// Which decoder (`lut` runs the best kernels this CPU has).
+        #[arg(long, default_value = "lut", value_parser = super::DecoderName { all: false })]
         decoder: String,
         /// Frames to read (each newer than the last).
         #[arg(long, default_value_t = 1)]
@@ -277,20 +277,11 @@ fn write(loc: &Location, frames: &[Vec<u8>], plan: Plan, opts: CreateOptions) ->
     let g = writer.geometry();
     println!(
         "wrote {} to {}{}, {g}",
-        plural(written, "frame"),
+        count(written, "frame"),
         loc.file().display(),
         rate(written, secs),
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `1 frame`, `2 frames`.
-fn plural(n: u64, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 /// ` in 1.234 s (56 frames/s)`, or only the time for fewer than two frames.
@@ -353,7 +344,7 @@ fn read(
     let s = reader.stats();
     println!(
         "read {}{} with {}: latency p50 {:.0} us, p99 {:.0} us, max {:.0} us; decoded in place {}; torn attempts {} (none accepted), overtaken {}, skipped frames {}",
-        plural(s.frames, "frame"),
+        count(s.frames, "frame"),
         rate(s.frames, secs),
         d.name(),
         percentile(&latencies, 0.5),

@@ -387,50 +387,6 @@ impl Reader {
         }
     }
 
-    /// Validates slot `slot`'s header for frame `n` given its even `seq` `s1`: `Ok(None)`
-    /// for a retry (counted), the payload's length and time otherwise.
-    fn check_slot(&mut self, n: u64, slot: u32, s1: u64) -> Result<Option<(usize, u64)>, ShmError> {
-        let at = self.geometry.slot_at(slot);
-        let frame = self.region.u64_at(at + FRAME_AT).load(Ordering::Relaxed);
-        let len = self.region.u64_at(at + LEN_AT).load(Ordering::Relaxed);
-        let written_ns = self
-            .region
-            .u64_at(at + WRITTEN_NS_AT)
-            .load(Ordering::Relaxed);
-        let stable = || self.seq(slot).load(Ordering::Acquire) == s1;
-        if frame != n {
-            if stable() && frame < n {
-                // `latest` names a frame its slot does not hold, and nobody is writing it.
-                return Err(ShmError::CorruptSlot {
-                    slot,
-                    reason: format!("holds frame {frame}, `latest` says {n}"),
-                });
-            }
-            self.stats.overtaken += 1;
-            return Ok(None);
-        }
-        if len > self.geometry.slot_capacity {
-            if !stable() {
-                self.stats.torn += 1;
-                return Ok(None);
-            }
-            return Err(ShmError::CorruptSlot {
-                slot,
-                reason: format!(
-                    "len {len} exceeds slot_capacity {}",
-                    self.geometry.slot_capacity
-                ),
-            });
-        }
-        if len > self.max_frame {
-            return Err(ShmError::ReaderLimit {
-                len,
-                limit: self.max_frame,
-            });
-        }
-        Ok(Some((len as usize, written_ns)))
-    }
-
     /// Copies frame `n` out of `slot` into `buf` if it is there whole. `Ok(None)`: torn or
     /// overtaken this time (counted), try again.
     fn attempt_copy(
@@ -444,7 +400,14 @@ impl Reader {
             self.stats.torn += 1;
             return Ok(None);
         }
-        let Some((len, written_ns)) = self.check_slot(n, slot, s1)? else {
+        let Some((len, written_ns)) = check_slot(
+            &self.region,
+            &self.geometry,
+            self.max_frame,
+            &mut self.stats,
+            (n, slot, s1),
+        )?
+        else {
             return Ok(None);
         };
         if buf.len() != len {
@@ -485,7 +448,7 @@ impl Reader {
     }
 
     /// Pins `slot` with lease `lease`, checks it holds frame `n` stably, runs `f` on the
-    /// payload where it lies, checks `seq` again, unpins.
+    /// payload where it lies, checks `seq` again, unpins (also if `f` panics).
     fn attempt_in_place<T>(
         &mut self,
         lease: u32,
@@ -493,42 +456,46 @@ impl Reader {
         slot: u32,
         f: &mut impl FnMut(&[u8]) -> T,
     ) -> Result<Option<(FrameInfo, T)>, ShmError> {
-        let pin = u64::from(std::process::id()) << 32 | (u64::from(slot) + 1);
-        self.lease_word(lease).store(pin, Ordering::SeqCst);
-        let out = self.pinned_read(n, slot, f);
-        self.lease_word(lease).store(0, Ordering::Release);
-        out
-    }
-
-    fn pinned_read<T>(
-        &mut self,
-        n: u64,
-        slot: u32,
-        f: &mut impl FnMut(&[u8]) -> T,
-    ) -> Result<Option<(FrameInfo, T)>, ShmError> {
+        struct Unpin<'a>(&'a AtomicU64);
+        impl Drop for Unpin<'_> {
+            fn drop(&mut self) {
+                self.0.store(0, Ordering::Release);
+            }
+        }
+        let (region, geometry) = (&self.region, &self.geometry);
+        let word = region.u64_at(geometry.lease_at(lease));
+        word.store(
+            u64::from(std::process::id()) << 32 | (u64::from(slot) + 1),
+            Ordering::SeqCst,
+        );
+        let _unpin = Unpin(word);
+        let stats = &mut self.stats;
+        let seq = region.u64_at(geometry.slot_at(slot) + SEQ_AT);
         // Pin stored, then `seq` loaded (both SeqCst): a writer that had not seen the pin
         // has already made `seq` odd, which this load sees (see `Writer::begin_slot`).
-        let s1 = self.seq(slot).load(Ordering::SeqCst);
+        let s1 = seq.load(Ordering::SeqCst);
         if s1 % 2 == 1 {
-            self.stats.torn += 1;
+            stats.torn += 1;
             return Ok(None);
         }
-        if self.region.u32_at(FLAGS_AT).load(Ordering::SeqCst) & FLAG_LEASES == 0 {
-            // A writer that ignores pins took over: copy instead.
+        if region.u32_at(FLAGS_AT).load(Ordering::SeqCst) & FLAG_LEASES == 0 {
+            // A writer that ignores pins took over: copy instead, next time.
             return Ok(None);
         }
-        let Some((len, written_ns)) = self.check_slot(n, slot, s1)? else {
+        let Some((len, written_ns)) =
+            check_slot(region, geometry, self.max_frame, stats, (n, slot, s1))?
+        else {
             return Ok(None);
         };
         // SAFETY: the slot is pinned and was stable (even `seq`, frame `n`) after the pin
         // was visible; the region's writer honours leases (FLAG_LEASES), so it writes
         // neither this payload nor its header until we unpin. See PROTOCOL.md, "Soundness",
         // for what holds if a writer breaks that promise (the check below still rejects).
-        let bytes = unsafe { self.region.bytes(self.geometry.payload_at(slot), len) };
+        let bytes = unsafe { region.bytes(geometry.payload_at(slot), len) };
         let out = f(bytes);
         fence(Ordering::Acquire);
-        if self.seq(slot).load(Ordering::Relaxed) != s1 {
-            self.stats.torn += 1;
+        if seq.load(Ordering::Relaxed) != s1 {
+            stats.torn += 1;
             return Ok(None);
         }
         Ok(Some((
@@ -636,6 +603,50 @@ impl Drop for Reader {
     fn drop(&mut self) {
         self.release_lease();
     }
+}
+
+/// Validates slot `slot`'s header for frame `n` given its even `seq` `s1`: `Ok(None)` for a
+/// retry (counted in `stats`), the payload's length and time otherwise.
+fn check_slot(
+    region: &Region,
+    geometry: &Geometry,
+    max_frame: u64,
+    stats: &mut ReadStats,
+    (n, slot, s1): (u64, u32, u64),
+) -> Result<Option<(usize, u64)>, ShmError> {
+    let at = geometry.slot_at(slot);
+    let frame = region.u64_at(at + FRAME_AT).load(Ordering::Relaxed);
+    let len = region.u64_at(at + LEN_AT).load(Ordering::Relaxed);
+    let written_ns = region.u64_at(at + WRITTEN_NS_AT).load(Ordering::Relaxed);
+    let stable = || region.u64_at(at + SEQ_AT).load(Ordering::Acquire) == s1;
+    if frame != n {
+        if stable() && frame < n {
+            // `latest` names a frame its slot does not hold, and nobody is writing it.
+            return Err(ShmError::CorruptSlot {
+                slot,
+                reason: format!("holds frame {frame}, `latest` says {n}"),
+            });
+        }
+        stats.overtaken += 1;
+        return Ok(None);
+    }
+    if len > geometry.slot_capacity {
+        if !stable() {
+            stats.torn += 1;
+            return Ok(None);
+        }
+        return Err(ShmError::CorruptSlot {
+            slot,
+            reason: format!("len {len} exceeds slot_capacity {}", geometry.slot_capacity),
+        });
+    }
+    if len > max_frame {
+        return Err(ShmError::ReaderLimit {
+            len,
+            limit: max_frame,
+        });
+    }
+    Ok(Some((len as usize, written_ns)))
 }
 
 /// Spins briefly, then yields, then sleeps up to 1 ms between polls (never past `left`).

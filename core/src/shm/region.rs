@@ -123,7 +123,9 @@ impl Region {
             None
         } else {
             let mut opts = MmapOptions::new();
-            opts.len(len);
+            // Page tables filled now (MAP_POPULATE on Linux), not by a fault on the first
+            // touch of each page in the frame path.
+            opts.len(len).populate();
             // SAFETY (both): the mapping is shared with other processes by design; this
             // process touches it only through raw pointers and atomics (see below), and
             // shmbmp writers never shrink a region file (module docs), so accesses within `len`
