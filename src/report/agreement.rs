@@ -45,11 +45,11 @@ impl Agreement {
         self.repeat_ns.zip(self.bare_ns).map(|(r, b)| r / b)
     }
 
-    /// Whether both of ours are within [`BARE_LIMIT`] of the bare program (when measured).
+    /// Whether both of ours are within [`BARE_LIMIT`] of the bare program, either way (when
+    /// measured): slower means our harness adds work, faster that it skips some.
     pub fn bare_ok(&self) -> Option<bool> {
         let c = self.criterion_vs_bare()?;
-        let within = |x: f64| x <= BARE_LIMIT;
-        Some(within(c) && self.interleaved_vs_bare().is_none_or(within))
+        Some(within_bare(c) && self.interleaved_vs_bare().is_none_or(within_bare))
     }
 
     /// Criterion's ratio to the floor ÷ the interleaved in-turn one.
@@ -76,12 +76,15 @@ impl Agreement {
                 .interleaved_vs_bare()
                 .map(|i| format!(", interleaved {}", fmt_ratio(i)))
                 .unwrap_or_default();
-            let ok = if self.bare_ok() == Some(true) {
-                format!("within {BARE_LIMIT}×")
-            } else {
-                format!(
+            let slower = c.max(self.interleaved_vs_bare().unwrap_or(c)) > BARE_LIMIT;
+            let ok = match self.bare_ok() {
+                Some(true) => format!("within {BARE_LIMIT}×"),
+                _ if slower => format!(
                     "OUTSIDE {BARE_LIMIT}×: our harness costs this call more than its users pay"
-                )
+                ),
+                _ => format!(
+                    "OUTSIDE {BARE_LIMIT}×: faster than the call alone, so either the harness skips work or the machine moved"
+                ),
             };
             parts.push(format!("bare call: criterion {}{i}, {ok}", fmt_ratio(c)));
         }
@@ -115,6 +118,10 @@ impl Agreement {
             && !self.criterion_vs_repeat().is_some_and(within_interleaved);
         self.bare_ok() == Some(false) || interleaved_failed
     }
+}
+
+fn within_bare(x: f64) -> bool {
+    (1.0 / BARE_LIMIT..=BARE_LIMIT).contains(&x)
 }
 
 fn within_interleaved(x: f64) -> bool {
@@ -228,7 +235,11 @@ pub(super) fn summary_line(rows: &[Agreement]) -> String {
                     .criterion_vs_bare()
                     .into_iter()
                     .chain(a.interleaved_vs_bare())
-                    .fold(0.0, f64::max);
+                    .filter(|x| !within_bare(*x))
+                    .fold(
+                        1.0,
+                        |w: f64, x| if x.ln().abs() > w.ln().abs() { x } else { w },
+                    );
                 why.push(format!("{} bare", fmt_ratio(worst)));
             }
             if let Some(r) = a.criterion_vs_repeat().or(a.criterion_vs_turn()) {
@@ -282,7 +293,13 @@ mod tests {
             cache.verdict()
         );
         let slow = a(10.0, 10.0, 10.0, 2.0);
-        assert!(slow.failed() && slow.verdict().contains("OUTSIDE"));
+        assert!(slow.failed() && slow.verdict().contains("harness costs"));
+        let fast = a(10.0, 10.0, 10.0, 0.5);
+        assert!(
+            fast.failed() && fast.verdict().contains("skips work"),
+            "{}",
+            fast.verdict()
+        );
         let apart = a(10.0, 3.0, 3.0, 1.0);
         assert!(apart.failed() && apart.verdict().contains("DISAGREE"));
         let line = summary_line(&[ok, cache, slow]);

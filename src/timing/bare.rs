@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Interleaved;
 
-/// How far the suite's median may stray from the bare program's before it is flagged.
+/// How far the suite's median may stray from the bare program's, either way, before it is
+/// flagged.
 pub const BARE_LIMIT: f64 = 1.3;
 
 /// The calls `shmbmp-bare` knows, by the suite's criterion names: the three peers' own

@@ -100,7 +100,7 @@ impl Interleaved {
                 let b = l.bare.and_then(|c| run.median_ns(c));
                 let vs = l.repeat.zip(b).map(|(r, b)| r / b);
                 let flag = match vs {
-                    Some(v) if v > BARE_LIMIT => {
+                    Some(v) if !(1.0 / BARE_LIMIT..=BARE_LIMIT).contains(&v) => {
                         outside.push(format!("{} {v:.2}×", l.what));
                         " !"
                     }
@@ -123,7 +123,7 @@ impl Interleaved {
                 if outside.is_empty() {
                     format!("every call within {BARE_LIMIT}× of it")
                 } else {
-                    format!("more than {BARE_LIMIT}× slower here: {}", outside.join(", "))
+                    format!("more than {BARE_LIMIT}× apart from it: {}", outside.join(", "))
                 }
             );
         }
@@ -176,7 +176,10 @@ mod tests {
         assert!(text.contains("zune (its call, RGB8)"), "{text}");
         assert!(text.contains("RGB8 → RGBA (ours)"), "{text}");
         assert!(text.contains("1.50 !"), "{text}");
-        assert!(text.contains("more than 1.3× slower here: zune"), "{text}");
+        assert!(
+            text.contains("more than 1.3× apart from it: zune"),
+            "{text}"
+        );
         assert!(text.contains("allocator: held"), "{text}");
         assert!(!t.table(None).contains("bare"));
     }
