@@ -1,14 +1,20 @@
 //! The decode matrix: every decoder of the registry on every benchmark fixture, beside the
-//! memcpy floor, then the Python peers (when their venv exists) and the `reports/` summary.
+//! memcpy and write floors; then the same interleaved, the bare program, the Python peers
+//! (when their venv exists), `reports/` and the README's results for this CPU class.
 //!
-//! `cargo bench` runs it all; `cargo bench -- --quick` is the short version.
+//! Ours are timed allocating their output (`lut`) and into a reused buffer (`lut_into`);
+//! peers through their own API into their own output (`zune`), and the conversion of that
+//! output to RGBA, ours, apart (`zune_to_rgba`). The allocator is held steady for all alike
+//! ([`shmbmp_suite::timing::alloc`]). `cargo bench` runs it all; `cargo bench -- --quick`
+//! is the short version.
 
 mod support;
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
-use shmbmp_suite::{encode, registry, timing, Layout, Limits, Origin};
+use shmbmp_suite::timing::{self, bare, memcpy_floor, write_floor};
+use shmbmp_suite::{encode, registry, Layout, Limits};
 
 fn decode_matrix(c: &mut Criterion) {
     let limits = Limits::default();
@@ -23,18 +29,28 @@ fn decode_matrix(c: &mut Criterion) {
 
         let src = vec![0x5au8; out_len];
         let mut dst = vec![0u8; out_len];
-        group.bench_function("floor", |b| b.iter(|| dst.copy_from_slice(black_box(&src))));
+        group.bench_function("floor", |b| b.iter(|| memcpy_floor(&src, &mut dst)));
+        group.bench_function("fill", |b| b.iter(|| write_floor(&mut dst)));
 
         for d in registry() {
             if let Err(e) = d.decode(&bmp, &limits) {
                 eprintln!("decode/{}: {} skipped: {e}", fixture.name, d.name());
                 continue;
             }
-            group.bench_function(d.name(), |b| b.iter(|| d.decode(black_box(&bmp), &limits)));
-            if d.origin() == Origin::Ours {
+            let Some(peer) = d.peer() else {
+                group.bench_function(d.name(), |b| b.iter(|| d.decode(black_box(&bmp), &limits)));
                 let mut out = Vec::new();
                 group.bench_function(format!("{}_into", d.name()), |b| {
                     b.iter(|| d.decode_into(black_box(&bmp), &limits, &mut out))
+                });
+                continue;
+            };
+            group.bench_function(d.name(), |b| b.iter(|| peer.call(black_box(&bmp), &limits)));
+            let native = peer.call(&bmp, &limits).expect("decoded above");
+            if !native.is_rgba() {
+                let mut out = Vec::new();
+                group.bench_function(format!("{}_to_rgba", d.name()), |b| {
+                    b.iter(|| native.write_rgba(&mut out))
                 });
             }
         }
@@ -42,42 +58,54 @@ fn decode_matrix(c: &mut Criterion) {
     }
 }
 
-/// The floor and every decoder on every fixture again, interleaved round by round
-/// ([`shmbmp_suite::timing`]), so the report can give ratios that host drift cannot skew; `lut` on
-/// its lower kernel levels joins here (cheap) rather than in criterion's matrix.
-fn interleaved_matrix() {
+/// The floors and every decoder on every fixture again, interleaved round by round
+/// ([`shmbmp_suite::timing`]), so the report can give ratios that host drift cannot skew;
+/// `lut` on its lower kernel levels joins here (cheap) rather than in criterion's matrix.
+/// Then `shmbmp-bare` on each fixture, for the bare-call check.
+fn interleaved_and_bare() {
     let limits = Limits::default();
     let rounds = if support::quick() { 5 } else { 25 };
+    let bare_rounds = if support::quick() { 10 } else { 30 };
     let decoders = timing::compared_decoders();
-    let results: Vec<_> = encode::bench_fixtures()
-        .iter()
-        .map(|f| {
-            let bmp = encode::encode(&f.spec);
-            let t = timing::interleave_decoders(f.name, &bmp, &decoders, &limits, rounds)
-                .expect("bench fixtures are valid");
-            eprintln!(
-                "interleaved {:<20} floor {:>9}, lut {:.2}x the floor",
-                f.name,
-                shmbmp_suite::report::fmt_ns(t.floor_ns),
-                t.median_ns("lut").unwrap_or(f64::NAN) / t.floor_ns
-            );
-            t
-        })
-        .collect();
-    let json = serde_json::to_string_pretty(&results).expect("serialize");
-    std::fs::write(support::inputs().interleaved, json).expect("write interleaved.json");
+    let files = support::write_fixture_files();
+    let mut runs = Vec::new();
+    let mut bare_runs = Vec::new();
+    for (f, path) in encode::bench_fixtures().iter().zip(&files) {
+        let bmp = encode::encode(&f.spec);
+        let t = timing::interleave_decoders(f.name, &bmp, &decoders, &limits, rounds)
+            .expect("bench fixtures are valid");
+        eprintln!(
+            "interleaved {:<20} memcpy floor {:>9}, write floor {:>9}, lut {:.2}x the memcpy floor",
+            f.name,
+            shmbmp_suite::report::fmt_ns(t.floor_ns),
+            shmbmp_suite::report::fmt_ns(t.fill_ns.unwrap_or(f64::NAN)),
+            t.median_ns("lut").unwrap_or(f64::NAN) / t.floor_ns
+        );
+        let program = std::path::Path::new(env!("CARGO_BIN_EXE_shmbmp-bare"));
+        match bare::run(program, f.name, path, bare_rounds, &bare::calls_for(&t)) {
+            Ok(run) => bare_runs.push(run),
+            Err(e) => eprintln!("bare {}: {e}", f.name),
+        }
+        runs.push(t);
+    }
+    let inputs = support::inputs();
+    let json = serde_json::to_string_pretty(&runs).expect("serialize");
+    std::fs::write(inputs.interleaved, json).expect("write interleaved.json");
+    let json = serde_json::to_string_pretty(&bare_runs).expect("serialize");
+    std::fs::write(inputs.bare, json).expect("write bare.json");
 }
 
 fn main() {
     if support::benchmarking() {
         // The handoff table belongs to this run only: `benches/shm.rs` writes it again.
         let _ = std::fs::remove_file(support::inputs().handoff);
+        support::write_run_facts();
     }
     let mut c = support::criterion();
     decode_matrix(&mut c);
     c.final_summary();
     if support::benchmarking() {
-        interleaved_matrix();
+        interleaved_and_bare();
         support::run_python_peers();
         support::write_report();
     }

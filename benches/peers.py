@@ -10,15 +10,23 @@ Run:
     .venv/bin/python benches/peers.py --fixtures DIR --out FILE.json [--quick] [--seed-loop]
 
 Every `*.bmp` in DIR is a fixture, named by its file stem (names are opaque here). For each one
-these peers are timed from the file's bytes in memory (no disk I/O in the timed region):
+these peers are timed from the file's bytes in memory (no disk I/O in the timed region), each as
+its users call it, into its own output; where that output is not RGBA, the library's conversion
+to RGBA is timed apart, on an output decoded beforehand (a row with `converts`):
 
-  cv2.imdecode           cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_UNCHANGED), as is
-  cv2.imdecode+cvtColor  the same, then cv2.cvtColor to RGBA (GRAY2RGBA / BGR2RGBA / BGRA2RGBA)
-  pillow                 Image.open(BytesIO(b)).convert("RGBA") (convert forces the load)
+  cv2.imdecode           cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_UNCHANGED): BGR(A)/grey
+  cv2.cvtColor           converts cv2.imdecode's output: cv2.cvtColor to RGBA (GRAY2RGBA /
+                         BGR2RGBA / BGRA2RGBA)
+  pillow                 Image.open(BytesIO(b)) and load(): a PIL image in the file's own mode
+                         (P for palettes, RGB, RGBA, ...)
+  pillow.convert         converts pillow's output unless it is RGBA already: im.convert("RGBA")
   numpy.lut              8-bit palettized BI_RGB files only: header parsed with struct,
                          palette -> (256, 4) table, table.take(indices, axis=0) -> (h, w, 4) uint8
   python.loop            --seed-loop, fixture `seed` only, run once: the widely copied
                          byte-at-a-time loop over a colour table (the historical anchor)
+
+The process first keeps glibc malloc steady (mallopt M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD
+2 GiB), as the Rust side does, so large freed blocks are reused rather than mapped afresh.
 
 Each peer's output is converted to RGBA (outside the timed region) and compared with Pillow's;
 `agrees_with_pillow` and `max_channel_delta` are recorded, never hidden. A peer that raises is
@@ -26,17 +34,19 @@ recorded with an `error` string.
 
 Output JSON:
 
-    {"schema": 1, "python": "3.11.7", "versions": {"numpy": .., "opencv": .., "pillow": ..},
-     "cpu": "...", "cores": 2, "date": "...Z", "quick": false,
+    {"schema": 2, "python": "3.11.7", "versions": {"numpy": .., "opencv": .., "pillow": ..},
+     "cpu": "...", "cores": 2, "date": "...Z", "quick": false, "allocator": "...",
      "results": [{"fixture": "seed", "file": "seed.bmp", "file_bytes": .., "peer": "cv2.imdecode",
                   "width": .., "height": .., "iterations": .., "median_ns": .., "min_ns": ..,
                   "p90_ns": .., "rgba_bytes": .., "output_bytes": .., "output_shape": [..],
+                  "output_format": "BGR8 ndarray", "rgba_out": false, "converts": null,
                   "agrees_with_pillow": true, "max_channel_delta": 0, "error": null}, ...]}
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as _dt
 import json
 import os
@@ -52,7 +62,7 @@ import numpy as np
 import PIL
 from PIL import Image
 
-SCHEMA = 1
+SCHEMA = 2
 SEED_FIXTURE = "seed"
 
 
@@ -150,14 +160,24 @@ def cv2_to_rgba(img: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(img, _CVT[ch])
 
 
-def peer_cv2_rgba(b: bytes) -> np.ndarray:
-    return cv2_to_rgba(peer_cv2(b))
+def cv2_format(img: np.ndarray) -> str:
+    ch = 1 if img.ndim == 2 else img.shape[2]
+    return {1: "grey8", 3: "BGR8", 4: "BGRA8"}.get(ch, f"{ch}-channel") + " ndarray"
 
 
-def peer_pillow(b: bytes) -> np.ndarray:
+def peer_pillow(b: bytes) -> Image.Image:
+    im = Image.open(BytesIO(b))
+    im.load()
+    return im
+
+
+def pillow_to_rgba(im: Image.Image) -> Image.Image:
+    return im.convert("RGBA")
+
+
+def pillow_reference(b: bytes) -> np.ndarray:
     with Image.open(BytesIO(b)) as im:
-        rgba = im.convert("RGBA")
-    return np.asarray(rgba)
+        return np.asarray(im.convert("RGBA"))
 
 
 def peer_numpy_lut(b: bytes) -> np.ndarray:
@@ -210,12 +230,39 @@ def peer_python_loop(b: bytes) -> np.ndarray:
     return np.frombuffer(bytes(out), np.uint8).reshape(h.height, h.width, 4)
 
 
-# name, function, converter of its output to RGBA (for the agreement check, untimed), applies-to
+class Peer:
+    """A peer: its own call, what its output is, and its library's conversion to RGBA."""
+
+    def __init__(self, name, call, applies, describe, rgba_check, conversion=None, needs=None):
+        self.name, self.call, self.applies = name, call, applies
+        self.describe = describe  # output -> (format in words, bytes, shape)
+        self.rgba_check = rgba_check  # output -> RGBA ndarray for the agreement check (untimed)
+        self.conversion = conversion  # (name, output -> RGBA), timed apart
+        self.needs = needs or (lambda out: True)  # whether this output needs the conversion
+
+
+def _nd(fmt):
+    """describe() of an ndarray output: (format, bytes, shape, whether it is RGBA)."""
+
+    def describe(out):
+        f = fmt(out)
+        return f, int(out.nbytes), [int(x) for x in out.shape], f.startswith("RGBA8")
+
+    return describe
+
+
+def _pil(im):
+    """describe() of a PIL image output."""
+    bands = len(im.getbands())
+    return f"PIL image, mode {im.mode}", im.width * im.height * bands, [im.height, im.width, bands], im.mode == "RGBA"
+
+
 PEERS = [
-    ("cv2.imdecode", peer_cv2, cv2_to_rgba, lambda b: True),
-    ("cv2.imdecode+cvtColor", peer_cv2_rgba, None, lambda b: True),
-    ("pillow", peer_pillow, None, lambda b: True),
-    ("numpy.lut", peer_numpy_lut, None, is_pal8_uncompressed),
+    Peer("cv2.imdecode", peer_cv2, lambda b: True, _nd(cv2_format), cv2_to_rgba,
+         ("cv2.cvtColor", cv2_to_rgba)),
+    Peer("pillow", peer_pillow, lambda b: True, _pil, lambda im: np.asarray(im.convert("RGBA")),
+         ("pillow.convert", pillow_to_rgba), lambda im: im.mode != "RGBA"),
+    Peer("numpy.lut", peer_numpy_lut, is_pal8_uncompressed, _nd(lambda a: "RGBA8 ndarray"), lambda a: a),
 ]
 
 
@@ -283,32 +330,48 @@ def error_string(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"
 
 
-def run_peer(name, fn, to_rgba, fixture, path, b, ref, budget, once=False) -> dict:
+def run_peer(name, fn, to_rgba, describe, fixture, path, arg, b, ref, budget, once=False):
+    """Times fn(arg); returns the row and the last output (None when fn raised)."""
     row = {"fixture": fixture, "file": path.name, "file_bytes": len(b), "peer": name, "error": None}
     try:
         if once:
             s = time.perf_counter_ns()
-            out = fn(b)
+            out = fn(arg)
             samples = [time.perf_counter_ns() - s]
         else:
-            samples, out = time_peer(fn, b, budget)
+            samples, out = time_peer(fn, arg, budget)
     except Exception as e:  # noqa: BLE001 - a peer that raises is a result, not a crash
         row["error"] = error_string(e)
-        return row
+        return row, None
     row.update(stats(samples))
     try:
-        rgba = to_rgba(out) if to_rgba else out
-        rgba = np.ascontiguousarray(rgba)
+        rgba = np.ascontiguousarray(to_rgba(out))
         row["width"], row["height"] = int(rgba.shape[1]), int(rgba.shape[0])
         row["rgba_bytes"] = int(rgba.shape[0]) * int(rgba.shape[1]) * 4
-        row["output_bytes"] = int(out.nbytes)
-        row["output_shape"] = [int(x) for x in out.shape]
+        fmt, nbytes, shape, is_rgba = describe(out)
+        row["output_format"], row["output_bytes"], row["output_shape"] = fmt, nbytes, shape
+        row["rgba_out"] = is_rgba
         row.update(compare(rgba, ref))
     except Exception as e:  # noqa: BLE001
         row["agrees_with_pillow"] = None
         row["max_channel_delta"] = None
         row["note"] = "could not convert output to RGBA for the check: " + error_string(e)
-    return row
+    return row, out
+
+
+def hold_allocator_steady() -> str:
+    """glibc malloc keeps freed large blocks for reuse, as the Rust side's timing does."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return "allocator at its defaults (no mallopt here)"
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mmap = mallopt(m_mmap_threshold, 32 << 20)
+    trim = mallopt(m_trim_threshold, 2**31 - 1)
+    if mmap == 1 and trim == 1:
+        return "glibc malloc held steady (mallopt M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 2 GiB)"
+    return f"glibc malloc at its defaults: mallopt refused ({mmap}, {trim})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,6 +405,7 @@ def main(argv=None) -> int:
     # the seed frame first, then the rest by name
     files.sort(key=lambda p: (p.stem != SEED_FIXTURE, p.name))
     budget = Budget(args.quick)
+    allocator = hold_allocator_steady()
     cv2.setNumThreads(1)
     try:  # a file OpenCV rejects is recorded as an error row; keep its C++ log off stderr
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -353,17 +417,26 @@ def main(argv=None) -> int:
         b = path.read_bytes()
         fixture = path.stem
         try:
-            ref = peer_pillow(b)
+            ref = pillow_reference(b)
         except Exception:  # noqa: BLE001 - recorded by the pillow row itself
             ref = None
-        for name, fn, to_rgba, applies in PEERS:
-            if not applies(b):
+        for p in PEERS:
+            if not p.applies(b):
                 continue
-            row = run_peer(name, fn, to_rgba, fixture, path, b, ref, budget)
+            row, out = run_peer(p.name, p.call, p.rgba_check, p.describe, fixture, path, b, b, ref, budget)
+            results.append(row)
+            print(_line(row), file=sys.stderr)
+            if out is None or p.conversion is None or not p.needs(out):
+                continue
+            conv_name, conv = p.conversion
+            row, _ = run_peer(conv_name, conv, np.asarray, _nd(lambda a: "RGBA8 ndarray") if conv is cv2_to_rgba else _pil,
+                              fixture, path, out, b, ref, budget)
+            row["converts"] = p.name
             results.append(row)
             print(_line(row), file=sys.stderr)
         if args.seed_loop and fixture == SEED_FIXTURE:
-            row = run_peer("python.loop", peer_python_loop, None, fixture, path, b, ref, budget, once=True)
+            row, _ = run_peer("python.loop", peer_python_loop, lambda a: a, _nd(lambda a: "RGBA8 ndarray"),
+                              fixture, path, b, b, ref, budget, once=True)
             row["anchor"] = True
             results.append(row)
             print(_line(row), file=sys.stderr)
@@ -379,6 +452,7 @@ def main(argv=None) -> int:
         "cores": os.cpu_count(),
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "quick": bool(args.quick),
+        "allocator": allocator,
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
-//! What every bench binary does after criterion: the Python peers (decode bench only) and
-//! the `reports/` summary, so that `cargo bench` alone leaves a page to open.
+//! What every bench binary shares: criterion's settings with the allocator held steady, and
+//! what comes after criterion (the fixture files, the Python peers, `reports/` and the
+//! README's results), so that `cargo bench` alone leaves a page to open.
 
 #![allow(dead_code)]
 
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode};
-use shmbmp_suite::{encode, report};
+use shmbmp_suite::{encode, report, timing};
 
 /// True when the binary runs as a benchmark (`cargo bench`), not as a test (`cargo test --benches`).
 pub fn benchmarking() -> bool {
@@ -21,9 +22,11 @@ pub fn quick() -> bool {
     std::env::args().any(|a| a == "--quick")
 }
 
-/// Criterion configured from the command line; `--quick` also skips criterion's plots
+/// Criterion configured from the command line, after holding the allocator steady for every
+/// benchmark alike ([`timing::alloc::hold_steady`]); `--quick` also skips criterion's plots
 /// (rendering them took about 3 s a benchmark here, most of a quick run) and resamples less.
 pub fn criterion() -> Criterion {
+    eprintln!("allocator: {}", timing::alloc::hold_steady());
     let c = Criterion::default().configure_from_args();
     if quick() {
         c.without_plots().nresamples(10_000)
@@ -70,6 +73,21 @@ pub fn inputs() -> report::Inputs {
     report::Inputs::in_target(&target())
 }
 
+/// Writes every benchmark fixture as `NAME.bmp` into [`fixtures_dir`] (for the bare program,
+/// the Python peers and the writer) and returns their paths, in [`encode::bench_fixtures`]
+/// order.
+pub fn write_fixture_files() -> Vec<PathBuf> {
+    let dir = fixtures_dir();
+    encode::bench_fixtures()
+        .iter()
+        .map(|f| {
+            let path = dir.join(format!("{}.bmp", f.name));
+            std::fs::write(&path, encode::encode(&f.spec)).expect("write fixture");
+            path
+        })
+        .collect()
+}
+
 /// Times cv2, Pillow, numpy and (once) the seed's Python loop on the benchmark fixtures with
 /// `benches/peers.py`, when the venv exists (`SHMBMP_PYTHON` or `.venv/bin/python`).
 pub fn run_python_peers() {
@@ -87,10 +105,7 @@ pub fn run_python_peers() {
         return;
     }
     let dir = fixtures_dir();
-    for f in encode::bench_fixtures() {
-        std::fs::write(dir.join(format!("{}.bmp", f.name)), encode::encode(&f.spec))
-            .expect("write fixture");
-    }
+    write_fixture_files();
     let mut cmd = Command::new(&python);
     cmd.arg(root().join("benches/peers.py"))
         .arg("--fixtures")
@@ -113,12 +128,27 @@ pub fn run_python_peers() {
     }
 }
 
-/// Writes `reports/index.html` and `reports/summary.md` from everything this run measured.
+/// Records what this run is (`--quick` or not, the allocator) for the report.
+pub fn write_run_facts() {
+    let facts = report::RunFacts {
+        quick: quick(),
+        allocator: timing::alloc::hold_steady().to_string(),
+    };
+    let json = serde_json::to_string_pretty(&facts).expect("serialize");
+    std::fs::write(inputs().run, json).expect("write bench-run.json");
+}
+
+/// Writes `reports/index.html` and `reports/summary.md` from everything this run measured,
+/// then the README's results section for this CPU's class ([`report::readme::rewrite`]).
 pub fn write_report() {
     match report::build_from(&inputs(), &root().join("reports")) {
         Ok(s) => {
             for p in &s.written {
                 eprintln!("report: {}", p.display());
+            }
+            match report::readme::rewrite(&root().join("README.md"), &s) {
+                Ok(what) => eprintln!("{what}"),
+                Err(e) => eprintln!("README not rewritten: {e}"),
             }
         }
         Err(e) => eprintln!("report not written: {e}"),

@@ -71,9 +71,13 @@ enum Command {
         /// A decoder name (as for `decode`), or `all`.
         #[arg(long, default_value = "all", value_parser = DecoderName { all: true })]
         decoder: String,
-        /// Timed rounds; each round runs the floor and every decoder once, interleaved.
+        /// Timed rounds; each round runs the floors and every decoder twice, interleaved.
         #[arg(long, default_value_t = 20)]
         iters: usize,
+        /// Also time each call with `shmbmp-bare` (the crate called directly, in a process of
+        /// its own) and print how far ours is from it.
+        #[arg(long)]
+        bare: bool,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -235,8 +239,9 @@ pub fn run(cli: Cli) -> CliResult {
             files: f,
             decoder,
             iters,
+            bare,
             limits,
-        } => bench::run(&f, &decoder, iters, &limits),
+        } => bench::run(&f, &decoder, iters, bare, &limits),
         Command::Report {
             criterion,
             peers,
@@ -249,6 +254,7 @@ pub fn run(cli: Cli) -> CliResult {
                 peers,
                 handoff,
                 interleaved,
+                ..default_inputs()
             };
             report::run(&inputs, &out)
         }

@@ -1,23 +1,24 @@
-//! Adapter over the `image` crate (`image::load_from_memory_with_format`, then RGBA8).
+//! Adapter over the `image` crate: `load_from_memory_with_format`, then `into_rgba8`.
 
-use super::peer::{guarded, to_rgba};
-use super::{Decoder, Dims, Error, Limits, Origin};
+use super::peer::{decode_into, guarded, Native, Peer};
+use super::{Decoder, Dims, Error, Frame, Limits, Origin};
 
-/// The `image` crate's BMP decoder, converted with `to_rgba8`.
+/// The `image` crate's BMP decoder; `into_rgba8` already yields canonical RGBA, whose
+/// buffer is taken as is.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ImageCrate;
 
-impl Decoder for ImageCrate {
+impl Peer for ImageCrate {
     fn name(&self) -> &'static str {
         "image"
     }
 
-    fn origin(&self) -> Origin {
-        Origin::Peer
+    fn api(&self) -> &'static str {
+        "image::load_from_memory_with_format(.., Bmp)?.into_rgba8()"
     }
 
-    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
-        guarded(self.name(), bmp, limits, || {
+    fn call(&self, bmp: &[u8], limits: &Limits) -> Result<Native, Error> {
+        guarded(Peer::name(self), bmp, limits, || {
             let img =
                 image::load_from_memory_with_format(bmp, image::ImageFormat::Bmp).map_err(|e| {
                     Error::Peer {
@@ -26,8 +27,30 @@ impl Decoder for ImageCrate {
                     }
                 })?;
             let rgba = img.into_rgba8();
-            let (w, h) = rgba.dimensions();
-            to_rgba(self.name(), rgba.as_raw(), 4, w, h, out)
+            let (width, height) = rgba.dimensions();
+            Ok(Native::Rgba(Frame {
+                width,
+                height,
+                rgba: rgba.into_raw(),
+            }))
         })
+    }
+}
+
+impl Decoder for ImageCrate {
+    fn name(&self) -> &'static str {
+        Peer::name(self)
+    }
+
+    fn origin(&self) -> Origin {
+        Origin::Peer
+    }
+
+    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
+        decode_into(self, bmp, limits, out)
+    }
+
+    fn peer(&self) -> Option<&dyn Peer> {
+        Some(self)
     }
 }

@@ -2,6 +2,7 @@
 //! crates, behind one [`Decoder`] trait, and the registry that lists them.
 
 mod bmp_rs;
+mod convert;
 mod image_rs;
 mod peer;
 mod zune;
@@ -11,6 +12,7 @@ use std::sync::OnceLock;
 pub use crate::error::Error;
 pub use bmp_rs::BmpCrate;
 pub use image_rs::ImageCrate;
+pub use peer::{Native, Peer};
 pub use shmbmp::decode::UnknownDecoder;
 pub use shmbmp::{Decode, Dims, Frame, Kernels, Limits, Lut, Naive};
 pub use zune::Zune;
@@ -33,7 +35,14 @@ pub trait Decoder: Send + Sync {
     fn origin(&self) -> Origin;
 
     /// Decodes `bmp` into `out` as canonical RGBA, resizing it to `width * height * 4`.
+    /// A peer calls its crate ([`Peer::call`]), then converts the crate's own output.
     fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error>;
+
+    /// The peer behind an adapter, to time its crate's own call and the conversion to
+    /// RGBA apart; `None` for ours.
+    fn peer(&self) -> Option<&dyn Peer> {
+        None
+    }
 
     /// Decodes `bmp` into a newly allocated [`Frame`].
     fn decode(&self, bmp: &[u8], limits: &Limits) -> Result<Frame, Error> {

@@ -1,11 +1,165 @@
-//! What every third-party adapter shares: the limits gate, panic catching and conversion
-//! of the peer's native pixels to canonical RGBA.
+//! What every third-party adapter shares: the [`Peer`] call as the crate's users make it,
+//! its [`Native`] output, the conversion of that output to canonical RGBA (ours, timed
+//! apart), the limits gate and panic catching.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::{Dims, Error, Limits};
+use super::convert::{bmp_to_rgba, grey_alpha_to_rgba, grey_to_rgba, rgb_to_rgba};
+use super::{Dims, Error, Frame, Limits};
 use shmbmp::format::RawHeader;
 use shmbmp::DecodeError;
+
+/// A third-party decoder called as its own users call it: [`Peer::call`] ends in the crate's
+/// own output; turning that into canonical RGBA ([`Native::write_rgba`]) is ours and is
+/// timed as a step of its own.
+pub trait Peer: Send + Sync {
+    /// The adapter's registry name (`image`, `bmp`, `zune`).
+    fn name(&self) -> &'static str;
+
+    /// The crate's API as called, in words, for reports (`bmp::from_reader`, ...).
+    fn api(&self) -> &'static str;
+
+    /// The crate's own call on `bmp`, behind the limits gate and `catch_unwind`.
+    fn call(&self, bmp: &[u8], limits: &Limits) -> Result<Native, Error>;
+}
+
+/// [`Peer::call`], then [`Native::into_rgba`]: a peer's `Decoder::decode_into`.
+pub(crate) fn decode_into(
+    peer: &dyn Peer,
+    bmp: &[u8],
+    limits: &Limits,
+    out: &mut Vec<u8>,
+) -> Result<Dims, Error> {
+    peer.call(bmp, limits)?.into_rgba(peer.name(), out)
+}
+
+/// A peer's output as its crate returns it.
+#[derive(Debug, Clone)]
+pub enum Native {
+    /// Canonical RGBA8 already (the `image` crate's `into_rgba8`): taken as is, no copy.
+    Rgba(Frame),
+    /// Top-down packed pixels of `channels` bytes: 1 grey, 2 grey and alpha, 3 RGB.
+    Packed {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// Bytes a pixel.
+        channels: usize,
+        /// `width * height * channels` bytes.
+        pixels: Vec<u8>,
+    },
+    /// The `bmp` crate's `Image`, whose pixels are reached through `get_pixel`.
+    Bmp(bmp::Image),
+}
+
+impl Native {
+    /// `pixels` as a peer returned them, `channels` bytes a pixel: RGBA (4) becomes
+    /// [`Native::Rgba`]; a length that does not match the dimensions is the peer's error.
+    pub fn packed(
+        name: &'static str,
+        width: u32,
+        height: u32,
+        channels: usize,
+        pixels: Vec<u8>,
+    ) -> Result<Native, Error> {
+        let want = (width as usize * height as usize).checked_mul(channels);
+        if !(1..=4).contains(&channels) || want != Some(pixels.len()) {
+            return Err(Error::Peer {
+                decoder: name,
+                message: format!(
+                    "returned {} bytes for {width}x{height} with {channels} channels",
+                    pixels.len()
+                ),
+            });
+        }
+        Ok(if channels == 4 {
+            Native::Rgba(Frame {
+                width,
+                height,
+                rgba: pixels,
+            })
+        } else {
+            Native::Packed {
+                width,
+                height,
+                channels,
+                pixels,
+            }
+        })
+    }
+
+    /// Width and height.
+    pub fn dims(&self) -> Dims {
+        let (width, height) = match self {
+            Native::Rgba(f) => (f.width, f.height),
+            Native::Packed { width, height, .. } => (*width, *height),
+            Native::Bmp(img) => (img.get_width(), img.get_height()),
+        };
+        Dims { width, height }
+    }
+
+    /// The output's format in words: `RGBA8`, `RGB8`, `grey8`, `grey+alpha8`, `bmp::Image`.
+    pub fn format(&self) -> &'static str {
+        match self {
+            Native::Rgba(_) => "RGBA8",
+            Native::Packed { channels: 1, .. } => "grey8",
+            Native::Packed { channels: 2, .. } => "grey+alpha8",
+            Native::Packed { .. } => "RGB8",
+            Native::Bmp(_) => "bmp::Image",
+        }
+    }
+
+    /// Whether this already is canonical RGBA, so that [`Native::into_rgba`] only moves it.
+    pub fn is_rgba(&self) -> bool {
+        matches!(self, Native::Rgba(_))
+    }
+
+    /// Writes canonical RGBA into `out` (resized to `width * height * 4`), reusing it: the
+    /// conversion step that the reports time apart from the peer's call.
+    pub fn write_rgba(&self, out: &mut Vec<u8>) -> Dims {
+        let dims = self.dims();
+        prepare_output(out, dims.width as usize * dims.height as usize * 4);
+        match self {
+            Native::Rgba(f) => out.copy_from_slice(&f.rgba),
+            Native::Packed {
+                channels, pixels, ..
+            } => match channels {
+                1 => grey_to_rgba(pixels, out),
+                2 => grey_alpha_to_rgba(pixels, out),
+                _ => rgb_to_rgba(pixels, out),
+            },
+            Native::Bmp(img) => bmp_to_rgba(img, out),
+        }
+        dims
+    }
+
+    /// Canonical RGBA in `out`: an RGBA output is moved there (its buffer replaces `out`'s),
+    /// any other is written by [`Native::write_rgba`].
+    pub fn into_rgba(self, name: &'static str, out: &mut Vec<u8>) -> Result<Dims, Error> {
+        match self {
+            Native::Rgba(f) => {
+                if f.rgba.len() != f.width as usize * f.height as usize * 4 {
+                    return Err(Error::Peer {
+                        decoder: name,
+                        message: format!(
+                            "returned {} bytes of RGBA for {}x{}",
+                            f.rgba.len(),
+                            f.width,
+                            f.height
+                        ),
+                    });
+                }
+                *out = f.rgba;
+                Ok(Dims {
+                    width: f.width,
+                    height: f.height,
+                })
+            }
+            other => Ok(other.write_rgba(out)),
+        }
+    }
+}
 
 /// Runs `decode` for the peer `name` only once our own header reading has shown the
 /// image fits `limits`; turns a panic into [`Error::Panicked`].
@@ -13,14 +167,14 @@ use shmbmp::DecodeError;
 /// Peers are never handed bytes whose dimensions we could not read or that exceed the
 /// limits: measured here, the `bmp` crate aborts the process allocating for BMP Suite's
 /// `b/reallybig.bmp`, which `catch_unwind` cannot catch.
-pub(crate) fn guarded<F>(
+pub(crate) fn guarded<T, F>(
     name: &'static str,
     bmp: &[u8],
     limits: &Limits,
     decode: F,
-) -> Result<Dims, Error>
+) -> Result<T, Error>
 where
-    F: FnOnce() -> Result<Dims, Error>,
+    F: FnOnce() -> Result<T, Error>,
 {
     let raw = RawHeader::read(bmp)?;
     let (width, height) = raw.dimensions()?;
@@ -46,44 +200,62 @@ where
     })
 }
 
-/// Copies `src`, `channels` bytes a pixel (1 = grey, 2 = grey+alpha, 3 = RGB, 4 = RGBA),
-/// into `out` as canonical RGBA.
-pub(crate) fn to_rgba(
-    name: &'static str,
-    src: &[u8],
-    channels: usize,
-    width: u32,
-    height: u32,
-    out: &mut Vec<u8>,
-) -> Result<Dims, Error> {
-    let pixels = width as usize * height as usize;
-    if !(1..=4).contains(&channels) || src.len() != pixels * channels {
-        return Err(Error::Peer {
-            decoder: name,
-            message: format!(
-                "returned {} bytes for {width}x{height} with {channels} channels",
-                src.len()
-            ),
-        });
-    }
-    prepare_output(out, pixels * 4);
-    for (d, s) in out.chunks_exact_mut(4).zip(src.chunks_exact(channels)) {
-        let rgba = match *s {
-            [v] => [v, v, v, 255],
-            [v, a] => [v, v, v, a],
-            [r, g, b] => [r, g, b, 255],
-            [r, g, b, a] => [r, g, b, a],
-            _ => unreachable!("chunks_exact yields `channels` bytes"),
-        };
-        d.copy_from_slice(&rgba);
-    }
-    Ok(Dims { width, height })
-}
-
 /// Resizes `out` to `len` bytes without touching its contents when it already has that length.
 pub(crate) fn prepare_output(out: &mut Vec<u8>, len: usize) {
     if out.len() != len {
         out.clear();
         out.resize(len, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_pixels_become_rgba_at_every_width() {
+        for width in [1u32, 7, 8, 9, 17, 33] {
+            let n = width as usize * 3;
+            let rgb: Vec<u8> = (0..n * 3).map(|i| (i * 7 % 251) as u8).collect();
+            let native = Native::packed("t", width, 3, 3, rgb.clone()).unwrap();
+            assert_eq!(native.format(), "RGB8");
+            let mut out = vec![9; 5];
+            let dims = native.write_rgba(&mut out);
+            assert_eq!((dims.width, dims.height), (width, 3));
+            let want: Vec<u8> = rgb
+                .chunks_exact(3)
+                .flat_map(|p| [p[0], p[1], p[2], 255])
+                .collect();
+            assert_eq!(out, want, "width {width}");
+        }
+        let grey = Native::packed("t", 2, 1, 1, vec![5, 6]).unwrap();
+        assert_eq!(
+            grey.write_rgba(&mut Vec::new()),
+            Dims {
+                width: 2,
+                height: 1
+            }
+        );
+        let mut out = Vec::new();
+        grey.write_rgba(&mut out);
+        assert_eq!(out, [5, 5, 5, 255, 6, 6, 6, 255]);
+        let mut out = Vec::new();
+        Native::packed("t", 1, 1, 2, vec![3, 4])
+            .unwrap()
+            .write_rgba(&mut out);
+        assert_eq!(out, [3, 3, 3, 4]);
+    }
+
+    #[test]
+    fn rgba_is_moved_not_copied_and_bad_lengths_are_the_peers_error() {
+        let rgba = vec![1, 2, 3, 4, 5, 6, 7, 8];
+        let ptr = rgba.as_ptr();
+        let native = Native::packed("t", 2, 1, 4, rgba).unwrap();
+        assert!(native.is_rgba());
+        let mut out = vec![0; 8];
+        native.into_rgba("t", &mut out).unwrap();
+        assert_eq!(out.as_ptr(), ptr, "the peer's buffer is taken as is");
+        assert!(Native::packed("t", 2, 2, 3, vec![0; 11]).is_err());
+        assert!(Native::packed("t", 1, 1, 5, vec![0; 5]).is_err());
     }
 }

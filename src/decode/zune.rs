@@ -1,18 +1,42 @@
-//! Adapter over `zune-bmp` (`BmpDecoder::decode`, grey/RGB/RGBA expanded to RGBA).
+//! Adapter over `zune-bmp`: `BmpDecoder::decode` into its native grey, RGB or RGBA bytes.
 
 use zune_bmp::BmpDecoder;
 use zune_core::bytestream::ZCursor;
 
-use super::peer::{guarded, to_rgba};
+use super::peer::{decode_into, guarded, Native, Peer};
 use super::{Decoder, Dims, Error, Limits, Origin};
 
 /// zune-bmp's decoder.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Zune;
 
-impl Decoder for Zune {
+impl Peer for Zune {
     fn name(&self) -> &'static str {
         "zune"
+    }
+
+    fn api(&self) -> &'static str {
+        "zune_bmp::BmpDecoder::new(ZCursor::new(..)).decode()"
+    }
+
+    fn call(&self, bmp: &[u8], limits: &Limits) -> Result<Native, Error> {
+        let err = |e: zune_bmp::BmpDecoderErrors| Error::Peer {
+            decoder: "zune",
+            message: format!("{e:?}"),
+        };
+        guarded(Peer::name(self), bmp, limits, || {
+            let mut dec = BmpDecoder::new(ZCursor::new(bmp));
+            let pixels = dec.decode().map_err(err)?;
+            let (w, h) = dec.dimensions().unwrap_or_default();
+            let channels = dec.colorspace().map(|c| c.num_components()).unwrap_or(0);
+            Native::packed("zune", w as u32, h as u32, channels, pixels)
+        })
+    }
+}
+
+impl Decoder for Zune {
+    fn name(&self) -> &'static str {
+        Peer::name(self)
     }
 
     fn origin(&self) -> Origin {
@@ -20,16 +44,10 @@ impl Decoder for Zune {
     }
 
     fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
-        let err = |e: zune_bmp::BmpDecoderErrors| Error::Peer {
-            decoder: "zune",
-            message: format!("{e:?}"),
-        };
-        guarded(self.name(), bmp, limits, || {
-            let mut dec = BmpDecoder::new(ZCursor::new(bmp));
-            let pixels = dec.decode().map_err(err)?;
-            let (w, h) = dec.dimensions().unwrap_or_default();
-            let channels = dec.colorspace().map(|c| c.num_components()).unwrap_or(0);
-            to_rgba(self.name(), &pixels, channels, w as u32, h as u32, out)
-        })
+        decode_into(self, bmp, limits, out)
+    }
+
+    fn peer(&self) -> Option<&dyn Peer> {
+        Some(self)
     }
 }

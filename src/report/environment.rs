@@ -42,11 +42,25 @@ pub(super) fn header(criterion_dir: &Path, opts: &Options, python: Option<Python
         .and_then(|p| fs::read_to_string(p).ok())
         .map(|text| crate_versions(&text, &["image", "bmp", "zune-bmp"]))
         .unwrap_or_default();
+    let field = |name: &str| {
+        cpuinfo
+            .lines()
+            .find(|l| l.split(':').next().map(str::trim) == Some(name))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let cpu_id = match (field("cpu family"), field("model")) {
+        (Some(f), Some(m)) if opts.cpu.is_none() => Some(format!("family {f}, model {m}")),
+        _ => None,
+    };
     Header {
         cpu,
+        cpu_id,
         cores,
         date: opts.date.clone().unwrap_or_else(today_utc),
         rustc: opts.rustc.clone(),
+        run: None,
+        allocator: None,
         kernels: kernels(),
         crates,
         python,

@@ -2,11 +2,12 @@
 
 use std::fmt::Write as _;
 
+use super::agreement::summary_line;
 use super::text::{
-    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cells, opt, HANDOFF_INTRO,
-    HOW_TO_READ, INTERLEAVED_INTRO,
+    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, AGREEMENT_INTRO,
+    CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
 };
-use super::{Check, FixtureTable, Row, RowKind, Summary};
+use super::{Check, FixtureTable, Row, RowKind, Summary, SEED_FIXTURE};
 
 /// `s` escaped for HTML text and attribute values.
 pub(super) fn esc(s: &str) -> String {
@@ -28,7 +29,8 @@ fn kind_class(k: RowKind) -> &'static str {
     match k {
         RowKind::Ours => "ours",
         RowKind::RustCrate => "crate",
-        RowKind::Floor => "floor",
+        RowKind::Conversion | RowKind::PythonConversion => "conv",
+        RowKind::Floor | RowKind::WriteFloor => "floor",
         RowKind::RustOther => "rust",
         RowKind::Python => "py",
         RowKind::PythonAnchor => "anchor",
@@ -36,7 +38,7 @@ fn kind_class(k: RowKind) -> &'static str {
 }
 
 const CSS: &str = "
-body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#1d1d1f;background:#fff}
+body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1340px;padding:0 1em;color:#1d1d1f;background:#fff}
 h1{font-size:1.6em;margin-bottom:.3em}h2{font-size:1.25em;margin:1.8em 0 .4em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 dl.env{display:grid;grid-template-columns:max-content auto;gap:.15em 1em;margin:0 0 1em}dl.env dt{font-weight:600;color:#555}dl.env dd{margin:0}
 .headline{font-size:1.1em;background:#eef6ee;border-left:4px solid #2e7d32;padding:.6em .9em;margin:1em 0}
@@ -44,14 +46,14 @@ dl.env{display:grid;grid-template-columns:max-content auto;gap:.15em 1em;margin:
 table{border-collapse:collapse;width:100%;margin:.5em 0 1em;font-size:.92em}
 th,td{padding:.3em .6em;border-bottom:1px solid #e6e6e6;text-align:left;vertical-align:top}
 th{background:#f6f6f6;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.note{color:#666;font-size:.9em}td.c{white-space:nowrap}tr.err td{color:#a00}
+td.note{color:#666;font-size:.9em}code{font-size:.92em;background:#f3f3f3;padding:0 .2em;border-radius:3px}td.c{white-space:nowrap}tr.err td{color:#a00}
 .tag{display:inline-block;padding:0 .45em;border-radius:.7em;font-size:.85em;white-space:nowrap}
-.tag.ours{background:#d7ecff}.tag.crate{background:#e8e0f8}.tag.floor{background:#e5e5e5}.tag.rust{background:#d7ecff}.tag.py{background:#fff0c2}.tag.anchor{background:#ffd6d1}
+.tag.ours{background:#d7ecff}.tag.crate{background:#e8e0f8}.tag.conv{background:#e0f2e9}.tag.floor{background:#e5e5e5}.tag.rust{background:#d7ecff}.tag.py{background:#fff0c2}.tag.anchor{background:#ffd6d1}
 .ok{color:#2e7d32}.bad{color:#b00020;font-weight:600}
-svg .ours{fill:#1e73be}svg .crate{fill:#7b5cc4}svg .floor{fill:#9e9e9e}svg .rust{fill:#1e73be}svg .py{fill:#e0a100}svg .anchor{fill:#d84315}
+svg .ours{fill:#1e73be}svg .crate{fill:#7b5cc4}svg .conv{fill:#4caf80}svg .floor{fill:#9e9e9e}svg .rust{fill:#1e73be}svg .py{fill:#e0a100}svg .anchor{fill:#d84315}
 svg text{font:12px system-ui,sans-serif;fill:#222}svg text.v{fill:#444}
 .legend span{margin-right:1em;font-size:.85em}.legend i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-1px;border-radius:2px}
-.legend i.ours,.legend i.rust{background:#1e73be}.legend i.crate{background:#7b5cc4}.legend i.floor{background:#9e9e9e}.legend i.py{background:#e0a100}.legend i.anchor{background:#d84315}.legend i.notrgba{background:#e0a100;opacity:.4}
+.legend i.ours,.legend i.rust{background:#1e73be}.legend i.crate{background:#7b5cc4}.legend i.conv{background:#4caf80}.legend i.floor{background:#9e9e9e}.legend i.py{background:#e0a100}.legend i.anchor{background:#d84315}.legend i.notrgba{background:#e0a100;opacity:.4}
 svg rect.notrgba{opacity:.4}
 a{color:#0b57d0}
 ";
@@ -110,35 +112,144 @@ fn bar_chart(t: &FixtureTable) -> String {
     o
 }
 
-/// The `index.html` text: one self-contained page, inline CSS and SVG, no scripts.
+/// `s` escaped for HTML, with its `code` spans (backticks, as in the Markdown wording
+/// shared with `summary.md`) turned into `<code>` elements: no raw Markdown in the page.
+pub(super) fn prose(s: &str) -> String {
+    let mut o = String::new();
+    for (i, part) in esc(s).split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(o, "<code>{part}</code>");
+        } else {
+            o.push_str(part);
+        }
+    }
+    o
+}
+
+fn check_cell(c: &Check) -> String {
+    match c {
+        Check::AgreesWithPillow => format!("<span class=\"ok\">{}</span>", esc(&check_text(c))),
+        Check::DiffersFromPillow { .. } => {
+            format!("<span class=\"bad\">{}</span>", esc(&check_text(c)))
+        }
+        c => esc(&check_text(c)),
+    }
+}
+
+fn fixture_table(o: &mut String, t: &FixtureTable) {
+    let _ = write!(o, "<h2 id=\"fx-{0}\">{0}", esc(&t.fixture));
+    if let Some((w, h)) = t.dims {
+        let _ = write!(o, " <small>({w}×{h})</small>");
+    }
+    o.push_str("</h2>\n");
+    if let Some(n) = t.rgba_bytes {
+        let _ = writeln!(o, "<p class=\"howto\">RGBA output: {n} bytes.</p>");
+    }
+    o.push_str(&bar_chart(t));
+    o.push_str("\n<table><thead><tr><th>decoder</th><th>source</th><th class=\"n\">median</th><th class=\"n\">GB/s</th><th class=\"n\">× memcpy</th><th class=\"n\">× write</th><th class=\"n\">× lut</th><th class=\"n\">interleaved × memcpy<br>in turn / repeated</th><th>pixels</th><th>spread / note</th></tr></thead><tbody>\n");
+    for r in &t.rows {
+        let mut note: Vec<String> = Vec::new();
+        if let Some(e) = &r.error {
+            note.push(format!("error: {}", esc(e)));
+        }
+        if let Some(sp) = &r.spread {
+            note.push(esc(sp));
+        }
+        if let Some(n) = &r.note {
+            note.push(prose(n));
+        }
+        let _ = writeln!(
+            o,
+            "<tr{}><td>{}</td><td><span class=\"tag {}\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"c\">{}</td><td class=\"note\">{}</td></tr>",
+            if r.error.is_some() { " class=\"err\"" } else { "" },
+            esc(&r.decoder),
+            kind_class(r.kind),
+            r.kind.label(),
+            opt(r.median_ns, fmt_ns),
+            opt(r.gb_per_s, fmt_gbps),
+            opt(r.vs_floor, fmt_ratio),
+            opt(r.vs_fill, fmt_ratio),
+            opt(r.vs_lut, fmt_ratio),
+            interleaved_cell(r.interleaved),
+            check_cell(&r.check),
+            note.join(" · "),
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
+
+fn agreement_section(o: &mut String, s: &Summary) {
+    let _ = writeln!(
+        o,
+        "<h2 id=\"agreement\">Do the figures agree?</h2>\n<p>{}</p>\n<p>{}</p>",
+        prose(AGREEMENT_INTRO),
+        prose(&summary_line(&s.agreement))
+    );
+    let seed: Vec<_> = s
+        .agreement
+        .iter()
+        .filter(|a| a.fixture == SEED_FIXTURE)
+        .collect();
+    if seed.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "<p>The seed frame, call by call:</p>");
+    o.push_str("<table><thead><tr><th>call</th><th class=\"n\">criterion</th><th class=\"n\">bare call</th><th class=\"n\">× memcpy: criterion / in turn / repeated</th><th>verdict</th></tr></thead><tbody>\n");
+    for a in seed {
+        let xs = [a.criterion_x, a.turn_x, a.repeat_x]
+            .map(|x| opt(x, fmt_ratio))
+            .join(" / ");
+        let _ = writeln!(
+            o,
+            "<tr{}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{xs}</td><td class=\"note\">{}</td></tr>",
+            if a.failed() { " class=\"err\"" } else { "" },
+            esc(&a.decoder),
+            fmt_ns(a.criterion_ns),
+            opt(a.bare_ns, fmt_ns),
+            esc(&a.verdict()),
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
+
+/// The `index.html` text: one self-contained page, inline CSS and SVG, no scripts, links
+/// only to its own anchors and to `summary.md` beside it.
 pub fn render_html(s: &Summary) -> String {
     let mut o = String::new();
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>shmbmp benchmark report</title><style>");
     o.push_str(CSS);
     o.push_str("</style></head><body>\n<h1>shmbmp benchmark report</h1>\n<dl class=\"env\">");
     for (k, v) in header_lines(&s.header) {
-        let _ = write!(o, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
+        let _ = write!(o, "<dt>{}</dt><dd>{}</dd>", esc(&k), prose(&v));
     }
     o.push_str("</dl>\n");
     if let Some(h) = &s.headline {
-        let _ = writeln!(
-            o,
-            "<p class=\"headline\">{}</p>",
-            esc(h).replace("`lut`", "<code>lut</code>")
-        );
+        let _ = writeln!(o, "<p class=\"headline\">{}</p>", prose(h));
     }
     if let Some(n) = &s.floor_note {
         let _ = writeln!(o, "<p class=\"howto\">{}</p>", esc(n));
     }
-    let _ = writeln!(o, "<p class=\"howto\">{}</p>", esc(HOW_TO_READ));
+    let _ = writeln!(o, "<p class=\"howto\">{}</p>", prose(HOW_TO_READ));
+    if !s.interleaved.is_empty() {
+        let _ = writeln!(o, "<p class=\"howto\">{}</p>", prose(INTERLEAVED_INTRO));
+    }
+    let _ = writeln!(
+        o,
+        "<p class=\"howto\">{} The same tables as Markdown: <a href=\"summary.md\">summary.md</a>.</p>",
+        prose(CRITERION_PAGES)
+    );
     o.push_str("<p class=\"legend\">");
     for (class, label) in [
         ("ours", "shmbmp (Rust)"),
-        ("crate", "Rust crates"),
-        ("floor", "memcpy floor"),
+        ("crate", "Rust crates, their own output"),
+        ("conv", "conversions to RGBA"),
+        ("floor", "floors"),
         ("py", "Python peers"),
         ("anchor", "pure-Python loop"),
-        ("notrgba", "stops before RGBA (conversion not timed)"),
+        (
+            "notrgba",
+            "stops before RGBA (its conversion is its own row)",
+        ),
     ] {
         let _ = write!(o, "<span><i class=\"{class}\"></i>{label}</span>");
     }
@@ -151,8 +262,11 @@ pub fn render_html(s: &Summary) -> String {
             .map(|t| format!("<a href=\"#fx-{0}\">{0}</a>", esc(&t.fixture)))
             .collect();
         o.push_str(&links.join(" · "));
-        if !s.interleaved.is_empty() {
-            o.push_str(" · <a href=\"#interleaved\">interleaved ratios</a>");
+        if !s.agreement.is_empty() {
+            o.push_str(" · <a href=\"#agreement\">do the figures agree?</a>");
+        }
+        if !s.handoff.is_empty() {
+            o.push_str(" · <a href=\"#handoff\">shared-memory handoff</a>");
         }
         if !s.other.is_empty() {
             o.push_str(" · <a href=\"#other\">other benchmarks</a>");
@@ -160,85 +274,15 @@ pub fn render_html(s: &Summary) -> String {
         o.push_str("</p>\n");
     }
     for t in &s.fixtures {
-        let _ = write!(o, "<h2 id=\"fx-{0}\">{0}", esc(&t.fixture));
-        if let Some((w, h)) = t.dims {
-            let _ = write!(o, " <small>({w}×{h})</small>");
-        }
-        o.push_str("</h2>\n<p class=\"howto\">");
-        if let Some(n) = t.rgba_bytes {
-            let _ = write!(o, "RGBA output: {n} bytes. ");
-        }
-        match &t.group_link {
-            Some(l) => {
-                let _ = write!(o, "<a href=\"{}\">criterion's group report</a>", esc(l));
-            }
-            None => o.push_str("no criterion group page"),
-        }
-        o.push_str("</p>\n");
-        o.push_str(&bar_chart(t));
-        o.push_str("\n<table><thead><tr><th>decoder</th><th>source</th><th class=\"n\">median</th><th class=\"n\">GB/s</th><th class=\"n\">× floor</th><th class=\"n\">× lut</th><th>pixels</th><th>spread / note</th></tr></thead><tbody>\n");
-        for r in &t.rows {
-            let name = match &r.link {
-                Some(l) => format!("<a href=\"{}\">{}</a>", esc(l), esc(&r.decoder)),
-                None => esc(&r.decoder),
-            };
-            let check = match &r.check {
-                Check::AgreesWithPillow => {
-                    format!("<span class=\"ok\">{}</span>", esc(&check_text(&r.check)))
-                }
-                Check::DiffersFromPillow { .. } => {
-                    format!("<span class=\"bad\">{}</span>", esc(&check_text(&r.check)))
-                }
-                c => esc(&check_text(c)),
-            };
-            let note = match (&r.median_ns, &r.note, &r.spread) {
-                (None, Some(e), _) => format!("error: {}", esc(e)),
-                (_, Some(n), Some(sp)) => format!("{} · {}", esc(sp), esc(n)),
-                (_, Some(n), None) => esc(n),
-                (_, None, Some(sp)) => esc(sp),
-                (_, None, None) => String::new(),
-            };
-            let _ = writeln!(
-                o,
-                "<tr{}><td>{name}</td><td><span class=\"tag {}\">{}</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"c\">{check}</td><td class=\"note\">{note}</td></tr>",
-                if r.median_ns.is_none() { " class=\"err\"" } else { "" },
-                kind_class(r.kind),
-                r.kind.label(),
-                opt(r.median_ns, fmt_ns),
-                opt(r.gb_per_s, fmt_gbps),
-                opt(r.vs_floor, fmt_ratio),
-                opt(r.vs_lut, fmt_ratio),
-            );
-        }
-        o.push_str("</tbody></table>\n");
+        fixture_table(&mut o, t);
     }
-    if !s.interleaved.is_empty() {
-        let (header, rows) = interleaved_cells(&s.interleaved);
-        let _ = write!(
-            o,
-            "<h2 id=\"interleaved\">Interleaved ratios to the floor</h2>\n<p>{}</p>\n<table><thead><tr>",
-            esc(INTERLEAVED_INTRO)
-        );
-        // The first column names the fixture; the others are numbers.
-        let cells = |o: &mut String, tag: &str, cells: &[String]| {
-            for (i, c) in cells.iter().enumerate() {
-                let class = if i == 0 { "" } else { " class=\"n\"" };
-                let _ = write!(o, "<{tag}{class}>{}</{tag}>", esc(c));
-            }
-        };
-        cells(&mut o, "th", &header);
-        o.push_str("</tr></thead><tbody>\n");
-        for row in rows {
-            o.push_str("<tr>");
-            cells(&mut o, "td", &row);
-            o.push_str("</tr>\n");
-        }
-        o.push_str("</tbody></table>\n");
+    if !s.agreement.is_empty() {
+        agreement_section(&mut o, s);
     }
     if !s.handoff.is_empty() {
         let intro = HANDOFF_INTRO.trim_start_matches("## Shared-memory handoff\n\n");
         o.push_str("<h2 id=\"handoff\">Shared-memory handoff</h2>\n<p>");
-        o.push_str(&esc(intro));
+        o.push_str(&prose(intro));
         o.push_str("</p>\n<table><thead><tr><th>writer</th><th class=\"n\">published/s</th><th class=\"n\">decoded/s</th><th class=\"n\">p50</th><th class=\"n\">p99</th><th class=\"n\">max</th><th class=\"n\">skipped</th><th class=\"n\">torn attempts (accepted: 0)</th></tr></thead><tbody>\n");
         for r in &s.handoff {
             let _ = writeln!(
@@ -254,9 +298,8 @@ pub fn render_html(s: &Summary) -> String {
         for r in &s.other {
             let _ = writeln!(
                 o,
-                "<tr><td>{}</td><td><a href=\"{}\">{}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 esc(&r.group),
-                esc(&r.link),
                 esc(&r.bench),
                 fmt_ns(r.median_ns),
                 opt(r.throughput_bytes.map(|b| b as f64 / r.median_ns), fmt_gbps),

@@ -2,13 +2,14 @@
 
 use std::fmt::Write as _;
 
+use super::agreement::summary_line;
 use super::text::{
-    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cells, opt, HANDOFF_INTRO,
-    HOW_TO_READ, INTERLEAVED_INTRO,
+    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, AGREEMENT_INTRO,
+    CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
 };
-use super::Summary;
+use super::{Summary, SEED_FIXTURE};
 
-fn md_cell(s: &str) -> String {
+pub(super) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
@@ -27,6 +28,10 @@ pub fn render_markdown(s: &Summary) -> String {
         let _ = writeln!(o, "{n}\n");
     }
     let _ = writeln!(o, "{HOW_TO_READ}\n");
+    if !s.interleaved.is_empty() {
+        let _ = writeln!(o, "{INTERLEAVED_INTRO}\n");
+    }
+    let _ = writeln!(o, "{CRITERION_PAGES}\n");
     for t in &s.fixtures {
         let _ = write!(o, "## {}", t.fixture);
         if let Some((w, h)) = t.dims {
@@ -36,49 +41,62 @@ pub fn render_markdown(s: &Summary) -> String {
         if let Some(n) = t.rgba_bytes {
             let _ = writeln!(o, "RGBA output: {n} bytes.\n");
         }
-        o.push_str("| decoder | source | median | GB/s | × floor | × lut | pixels | spread |\n");
-        o.push_str("|---|---|--:|--:|--:|--:|---|---|\n");
+        o.push_str("| decoder | source | median | GB/s | × memcpy | × write | × lut | interleaved × memcpy, in turn / repeated | pixels | spread / note |\n");
+        o.push_str("|---|---|--:|--:|--:|--:|--:|--:|---|---|\n");
         for r in &t.rows {
-            let name = match &r.link {
-                Some(l) => format!("[{}]({l})", md_cell(&r.decoder)),
-                None => md_cell(&r.decoder),
-            };
-            let median = match (&r.median_ns, &r.note) {
+            let median = match (&r.median_ns, &r.error) {
                 (Some(m), _) => fmt_ns(*m),
                 (None, Some(e)) => format!("error: {}", md_cell(e)),
                 (None, None) => "—".to_string(),
             };
+            let note: Vec<&str> = [r.spread.as_deref(), r.note.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
             let _ = writeln!(
                 o,
-                "| {name} | {} | {median} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {median} | {} | {} | {} | {} | {} | {} | {} |",
+                md_cell(&r.decoder),
                 r.kind.label(),
                 opt(r.gb_per_s, fmt_gbps),
                 opt(r.vs_floor, fmt_ratio),
+                opt(r.vs_fill, fmt_ratio),
                 opt(r.vs_lut, fmt_ratio),
+                interleaved_cell(r.interleaved),
                 check_text(&r.check),
-                md_cell(&match (&r.median_ns, &r.spread, &r.note) {
-                    (Some(_), Some(sp), Some(n)) => format!("{sp} · {n}"),
-                    (Some(_), None, Some(n)) => n.clone(),
-                    (_, Some(sp), _) => sp.clone(),
-                    _ => String::new(),
-                }),
+                md_cell(&note.join(" · ")),
             );
         }
         o.push('\n');
     }
-    if !s.interleaved.is_empty() {
-        let (header, rows) = interleaved_cells(&s.interleaved);
+    if !s.agreement.is_empty() {
         let _ = writeln!(
             o,
-            "## Interleaved ratios to the floor\n\n{INTERLEAVED_INTRO}\n"
+            "## Do the figures agree?\n\n{AGREEMENT_INTRO}\n\n{}\n",
+            summary_line(&s.agreement)
         );
-        let _ = writeln!(o, "| {} |", header.join(" | "));
-        let _ = writeln!(o, "|---|{}", "--:|".repeat(header.len() - 1));
-        for row in rows {
-            let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
-            let _ = writeln!(o, "| {} |", cells.join(" | "));
+        let seed: Vec<_> = s
+            .agreement
+            .iter()
+            .filter(|a| a.fixture == SEED_FIXTURE)
+            .collect();
+        if !seed.is_empty() {
+            o.push_str("| call (seed frame) | criterion | bare call | × memcpy: criterion / in turn / repeated | verdict |\n|---|--:|--:|--:|---|\n");
+            for a in seed {
+                let xs = [a.criterion_x, a.turn_x, a.repeat_x]
+                    .map(|x| opt(x, fmt_ratio))
+                    .join(" / ");
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {xs} | {} |",
+                    md_cell(&a.decoder),
+                    fmt_ns(a.criterion_ns),
+                    opt(a.bare_ns, fmt_ns),
+                    md_cell(&a.verdict()),
+                );
+            }
+            o.push('\n');
         }
-        o.push('\n');
     }
     if !s.handoff.is_empty() {
         o.push_str(HANDOFF_INTRO);
@@ -106,10 +124,9 @@ pub fn render_markdown(s: &Summary) -> String {
         for r in &s.other {
             let _ = writeln!(
                 o,
-                "| {} | [{}]({}) | {} | {} |",
+                "| {} | {} | {} | {} |",
                 md_cell(&r.group),
                 md_cell(&r.bench),
-                r.link,
                 fmt_ns(r.median_ns),
                 opt(r.throughput_bytes.map(|b| b as f64 / r.median_ns), fmt_gbps),
             );

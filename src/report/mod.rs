@@ -1,5 +1,10 @@
-//! Builds `reports/` (an offline `index.html` and a `summary.md`) from criterion's output and
-//! the Python peers' JSON written by `benches/peers.py`.
+//! Builds `reports/` (an offline `index.html` and a `summary.md`) from criterion's output,
+//! the JSON files the benches write beside it (interleaved timings, the bare program, the
+//! Python peers of `benches/peers.py`, the run's facts), and the README's results for this
+//! CPU class ([`readme`]).
+//!
+//! The pages link only to each other and to anchors within them, never into `target/`, so
+//! every link works in a fresh clone; criterion's own pages stay in `target/criterion/`.
 //!
 //! # Where criterion 0.8 puts things
 //! Every benchmark has a directory `target/criterion/<directory_name>/` holding `new/` (the last
@@ -14,23 +19,26 @@
 //! `new/estimates.json` (`median.point_estimate`, nanoseconds).
 //!
 //! # Conventions read here
-//! Group `decode/<fixture>` holds one benchmark per registry decoder (`naive`, `lut`, `lut_mt`,
-//! `image`, `bmp`, `zune`), a `<name>_into` benchmark for each of ours, plus `floor` (a memcpy
-//! of the RGBA output size), each with `Throughput::Bytes(rgba_len)`. Other groups are listed
-//! in one generic table.
+//! Group `decode/<fixture>` holds one benchmark per registry decoder (`naive`, `lut`, `lut_mt`:
+//! allocating their output; `image`, `bmp`, `zune`: the crate's own call into its own output),
+//! a `<name>_into` benchmark for each of ours, a `<peer>_to_rgba` benchmark for each peer whose
+//! output is not RGBA (the conversion alone), plus `floor` (a memcpy of the RGBA output size)
+//! and `fill` (writing it once), each with `Throughput::Bytes(rgba_len)`. Other groups are
+//! listed in one generic table.
 //!
 //! # Steps
 //! [`build`] reads criterion's tree (`criterion`) and the peers' JSON (`peers`), computes the
-//! tables (`summary`, with the run's facts from `environment`) and renders them (`markdown`,
-//! `html`, sharing the wording of `text`).
+//! tables (`summary`, with the run's facts from `environment`, the checks of `agreement`) and
+//! renders them (`markdown`, `html`, sharing the wording of `text`).
 
+mod agreement;
 mod criterion;
 mod environment;
 mod error;
 mod html;
-mod links;
 mod markdown;
 mod peers;
+pub mod readme;
 mod summary;
 #[cfg(test)]
 mod tests;
@@ -39,16 +47,18 @@ mod text;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+pub use agreement::Agreement;
 pub use environment::rustc_version;
 pub use error::ReportError;
 pub use html::render_html;
 pub use markdown::render_markdown;
 pub use text::fmt_ns;
 
+use crate::timing::bare::BareRun;
+use crate::timing::Interleaved;
 use criterion::read_criterion;
-use links::relative_path;
 use peers::read_peers;
 use summary::summarize;
 
@@ -78,6 +88,30 @@ pub struct Options {
     pub handoff_json: Option<PathBuf>,
     /// The interleaved floor-and-decoders timings written by `benches/decode.rs`, if any.
     pub interleaved_json: Option<PathBuf>,
+    /// The bare program's timings written by `benches/decode.rs`, if any.
+    pub bare_json: Option<PathBuf>,
+    /// The run's facts ([`RunFacts`]) written by `benches/decode.rs`, if any.
+    pub run_json: Option<PathBuf>,
+}
+
+/// What a bench run records about itself for the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunFacts {
+    /// `cargo bench -- --quick` (few samples) rather than the full `cargo bench`.
+    pub quick: bool,
+    /// What was done to the allocator ([`crate::timing::alloc::hold_steady`]).
+    pub allocator: String,
+}
+
+impl RunFacts {
+    /// The command that made this run.
+    pub fn command(&self) -> &'static str {
+        if self.quick {
+            "cargo bench -- --quick"
+        } else {
+            "cargo bench"
+        }
+    }
 }
 
 /// One cross-process handoff run: a writer process publishing the seed frame, this process
@@ -113,12 +147,19 @@ pub struct HandoffRow {
 pub struct Header {
     /// CPU model.
     pub cpu: String,
+    /// CPU family and model numbers (`family 25, model 1`), when known.
+    pub cpu_id: Option<String>,
     /// Logical cores.
     pub cores: usize,
     /// Date of the report (UTC).
     pub date: String,
     /// `rustc -V`, when given.
     pub rustc: Option<String>,
+    /// The run's facts, when recorded.
+    pub run: Option<RunFacts>,
+    /// What was done to the allocator, when the run's facts are missing but the interleaved
+    /// timings say.
+    pub allocator: Option<String>,
     /// The SIMD kernels `lut` runs on this machine ([`crate::Kernels::detect`]) and every
     /// level the CPU offers, e.g. `avx512vbmi (CPU offers scalar, avx2, avx512vbmi)`.
     pub kernels: String,
@@ -142,6 +183,8 @@ pub struct PythonEnv {
     pub date: Option<String>,
     /// Whether `--quick` (few repetitions) was used.
     pub quick: bool,
+    /// What `peers.py` did to the allocator, when it says.
+    pub allocator: Option<String>,
 }
 
 /// Where a row's number comes from.
@@ -150,14 +193,20 @@ pub enum RowKind {
     /// One of shmbmp's own strategies (registry origin [`Origin::Ours`](crate::Origin::Ours)):
     /// `naive`, `lut`, `lut_mt`, `lut_scalar`, and their `_into` benchmarks.
     Ours,
-    /// A Rust crate behind an adapter (`image`, `bmp`, `zune`).
+    /// A Rust crate's own call into its own output (`image`, `bmp`, `zune`).
     RustCrate,
+    /// Our conversion of a Rust crate's output to RGBA, alone (`zune_to_rgba`).
+    Conversion,
     /// The memcpy floor.
     Floor,
+    /// The write floor: filling the output once.
+    WriteFloor,
     /// Any other Rust benchmark in a decode group.
     RustOther,
     /// A Python peer from `peers.py`.
     Python,
+    /// A Python library's conversion of a peer's output to RGBA, alone (`cv2.cvtColor`).
+    PythonConversion,
     /// The pure-Python byte-at-a-time loop, run once (the historical anchor).
     PythonAnchor,
 }
@@ -168,16 +217,27 @@ impl RowKind {
         match self {
             RowKind::Ours => "Rust, shmbmp",
             RowKind::RustCrate => "Rust crate",
+            RowKind::Conversion => "to RGBA, ours",
             RowKind::Floor => "memcpy floor",
+            RowKind::WriteFloor => "write floor",
             RowKind::RustOther => "Rust",
             RowKind::Python => "Python peer",
+            RowKind::PythonConversion => "to RGBA, Python",
             RowKind::PythonAnchor => "Python anchor (1 run)",
         }
     }
 
     /// Whether the row was measured by criterion.
     pub fn is_rust(self) -> bool {
-        !matches!(self, RowKind::Python | RowKind::PythonAnchor)
+        !matches!(
+            self,
+            RowKind::Python | RowKind::PythonConversion | RowKind::PythonAnchor
+        )
+    }
+
+    /// Whether the row times only a conversion to RGBA of another row's output.
+    pub fn is_conversion(self) -> bool {
+        matches!(self, RowKind::Conversion | RowKind::PythonConversion)
     }
 }
 
@@ -204,24 +264,40 @@ pub struct Row {
     pub decoder: String,
     /// Where the number comes from.
     pub kind: RowKind,
-    /// Median time of one decode, nanoseconds; `None` when the peer failed.
+    /// Median time of one decode, nanoseconds; `None` when it failed or was not timed by
+    /// criterion (a kernel level timed interleaved only).
     pub median_ns: Option<f64>,
     /// RGBA output bytes per second / 1e9.
     pub gb_per_s: Option<f64>,
-    /// Median ÷ the `floor` median of the same fixture.
+    /// Median ÷ the `floor` (memcpy) median of the same fixture.
     pub vs_floor: Option<f64>,
+    /// Median ÷ the `fill` (write floor) median of the same fixture.
+    pub vs_fill: Option<f64>,
     /// Median ÷ the `lut` median of the same fixture (below 1: faster than `lut`).
     pub vs_lut: Option<f64>,
     /// Spread: criterion's 95% interval of the median, or the Python min..p90.
     pub spread: Option<String>,
-    /// Link to criterion's page for this benchmark, relative to the output directory.
-    pub link: Option<String>,
+    /// The same job timed interleaved, as ratios to the interleaved memcpy floor.
+    pub interleaved: Option<InterleavedRatio>,
+    /// For a conversion row: the row whose output it converts.
+    pub converts: Option<String>,
     /// The pixel check.
     pub check: Check,
     /// Whether the timed work ends in RGBA (false for `cv2.imdecode` alone, which yields BGR).
     pub rgba_out: bool,
-    /// An error message, or another remark.
+    /// Why it has no time.
+    pub error: Option<String>,
+    /// A remark.
     pub note: Option<String>,
+}
+
+/// A job's interleaved medians as ratios to the interleaved memcpy floor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InterleavedRatio {
+    /// In turn ÷ the floor in turn.
+    pub turn: f64,
+    /// Repeated ÷ the floor repeated, when recorded.
+    pub repeat: Option<f64>,
 }
 
 /// The table of one fixture (`decode/<fixture>`).
@@ -231,10 +307,8 @@ pub struct FixtureTable {
     pub fixture: String,
     /// Bytes of RGBA output (from criterion's throughput, else from the peers).
     pub rgba_bytes: Option<u64>,
-    /// Width × height, when the peers reported it.
+    /// Width × height, when the peers or the interleaved pass reported it.
     pub dims: Option<(u64, u64)>,
-    /// Link to criterion's group page, relative to the output directory, when it exists.
-    pub group_link: Option<String>,
     /// Rows, fastest first; rows without a time last.
     pub rows: Vec<Row>,
 }
@@ -257,8 +331,6 @@ pub struct OtherRow {
     pub median_ns: f64,
     /// Bytes per iteration, when the benchmark declared it.
     pub throughput_bytes: Option<u64>,
-    /// Link to criterion's page, relative to the output directory.
-    pub link: String,
 }
 
 /// Everything the report shows, as computed numbers.
@@ -277,7 +349,11 @@ pub struct Summary {
     /// Cross-process shared-memory handoff runs (empty when not measured).
     pub handoff: Vec<HandoffRow>,
     /// Interleaved floor-and-decoders timings per fixture (empty when not measured).
-    pub interleaved: Vec<crate::timing::Interleaved>,
+    pub interleaved: Vec<Interleaved>,
+    /// The bare program's timings per fixture (empty when not measured).
+    pub bare: Vec<BareRun>,
+    /// The agreement checks: criterion, interleaved and bare figures of the same call.
+    pub agreement: Vec<Agreement>,
     /// The files written.
     pub written: Vec<PathBuf>,
 }
@@ -293,6 +369,10 @@ pub struct Inputs {
     pub handoff: PathBuf,
     /// The interleaved floor-and-decoders timings (`benches/decode.rs`).
     pub interleaved: PathBuf,
+    /// The bare program's timings (`benches/decode.rs`).
+    pub bare: PathBuf,
+    /// The run's facts (`benches/decode.rs`).
+    pub run: PathBuf,
 }
 
 impl Inputs {
@@ -303,6 +383,8 @@ impl Inputs {
             peers: target.join("peers.json"),
             handoff: target.join("shm-handoff.json"),
             interleaved: target.join("interleaved.json"),
+            bare: target.join("bare.json"),
+            run: target.join("bench-run.json"),
         }
     }
 }
@@ -315,6 +397,8 @@ pub fn build_from(inputs: &Inputs, out_dir: &Path) -> Result<Summary, ReportErro
         rustc: rustc_version(),
         handoff_json: existing(&inputs.handoff),
         interleaved_json: existing(&inputs.interleaved),
+        bare_json: existing(&inputs.bare),
+        run_json: existing(&inputs.run),
         ..Default::default()
     };
     build_with(
@@ -348,13 +432,22 @@ pub fn build_with(
         path: out_dir.to_path_buf(),
         source,
     })?;
-    let link_base = relative_path(out_dir, criterion_dir);
-    let mut summary = summarize(criterion_dir, &link_base, &benches, peers.as_ref(), opts);
+    let interleaved: Vec<Interleaved> = read_optional(&opts.interleaved_json)?.unwrap_or_default();
+    let bare: Vec<BareRun> = read_optional(&opts.bare_json)?.unwrap_or_default();
+    let run: Option<RunFacts> = read_optional(&opts.run_json)?;
+    let mut summary = summarize(
+        criterion_dir,
+        &benches,
+        peers.as_ref(),
+        &interleaved,
+        opts,
+        run,
+    );
+    summary.agreement = agreement::check(&summary.fixtures, &interleaved, &bare);
+    summary.interleaved = interleaved;
+    summary.bare = bare;
     if let Some(path) = &opts.handoff_json {
         summary.handoff = read_json(path)?;
-    }
-    if let Some(path) = &opts.interleaved_json {
-        summary.interleaved = read_json(path)?;
     }
 
     let html_path = out_dir.join("index.html");
@@ -370,6 +463,13 @@ pub fn build_with(
     }
     summary.written = vec![html_path, md_path];
     Ok(summary)
+}
+
+/// [`read_json`] of `path`, when there is one.
+fn read_optional<T: for<'de> Deserialize<'de>>(
+    path: &Option<PathBuf>,
+) -> Result<Option<T>, ReportError> {
+    path.as_deref().map(read_json).transpose()
 }
 
 /// The JSON file at `path`, read and parsed, or an error naming it.

@@ -19,6 +19,9 @@ pub(super) struct PeersJson {
     pub(super) date: Option<String>,
     #[serde(default)]
     pub(super) quick: bool,
+    /// What `peers.py` did to the allocator.
+    #[serde(default)]
+    pub(super) allocator: Option<String>,
     pub(super) results: Vec<PeerResult>,
 }
 
@@ -51,6 +54,15 @@ pub(super) struct PeerResult {
     pub(super) output_bytes: Option<u64>,
     #[serde(default)]
     pub(super) output_shape: Option<Vec<u64>>,
+    /// The native output's format in words (`BGR8 ndarray`, `PIL mode P`).
+    #[serde(default)]
+    pub(super) output_format: Option<String>,
+    /// Whether the output is canonical RGBA.
+    #[serde(default)]
+    pub(super) rgba_out: Option<bool>,
+    /// For a conversion row: the peer whose output it converts.
+    #[serde(default)]
+    pub(super) converts: Option<String>,
     #[serde(default)]
     pub(super) anchor: bool,
     #[serde(default)]

@@ -82,30 +82,18 @@ const RGBA: u64 = 1600 * 1200 * 4;
 fn fake_tree(root: &Path) -> PathBuf {
     let crit = root.join("target/criterion");
     // bench_function("lut") style and BenchmarkId::from_parameter("floor") style
-    fake_bench(
-        &crit,
-        "decode/seed",
-        Some("lut"),
-        None,
-        1_000_000.0,
-        Some(RGBA),
-    );
-    fake_bench(
-        &crit,
-        "decode/seed",
-        None,
-        Some("floor"),
-        250_000.0,
-        Some(RGBA),
-    );
-    fake_bench(
-        &crit,
-        "decode/seed",
-        Some("naive"),
-        None,
-        4_000_000.0,
-        Some(RGBA),
-    );
+    for (function, value, median) in [
+        (Some("lut"), None, 1_000_000.0),
+        (Some("lut_into"), None, 800_000.0),
+        (None, Some("floor"), 250_000.0),
+        (Some("fill"), None, 100_000.0),
+        (Some("naive"), None, 4_000_000.0),
+        (Some("zune"), None, 3_000_000.0),
+        (Some("zune_to_rgba"), None, 500_000.0),
+        (Some("image"), None, 6_000_000.0),
+    ] {
+        fake_bench(&crit, "decode/seed", function, value, median, Some(RGBA));
+    }
     fake_bench(&crit, "decode/pal1", Some("lut"), None, 500.0, Some(1000));
     fake_bench(
         &crit,
@@ -126,14 +114,14 @@ fn fake_tree(root: &Path) -> PathBuf {
     crit
 }
 
-const PEERS: &str = r#"{"schema":1,"python":"3.11.7","versions":{"numpy":"2.0.0","opencv":"4.10.0","pillow":"11.0.0"},
-      "cpu":"Test CPU","cores":2,"date":"2026-01-02T03:04:05Z","quick":true,"results":[
+const PEERS: &str = r#"{"schema":2,"python":"3.11.7","versions":{"numpy":"2.0.0","opencv":"4.10.0","pillow":"11.0.0"},
+      "cpu":"Test CPU","cores":2,"date":"2026-01-02T03:04:05Z","quick":true,"allocator":"glibc malloc held steady (test)","results":[
       {"fixture":"seed","file":"seed.bmp","peer":"cv2.imdecode","iterations":20,"median_ns":500000,"min_ns":400000,"p90_ns":600000,
-       "width":1600,"height":1200,"rgba_bytes":7680000,"output_bytes":5760000,"output_shape":[1200,1600,3],
+       "width":1600,"height":1200,"rgba_bytes":7680000,"output_bytes":5760000,"output_shape":[1200,1600,3],"output_format":"BGR8 ndarray","rgba_out":false,
        "agrees_with_pillow":true,"max_channel_delta":0,"error":null},
-      {"fixture":"seed","file":"seed.bmp","peer":"cv2.imdecode+cvtColor","output_bytes":7680000,"iterations":20,"median_ns":2000000,"min_ns":1900000,"p90_ns":2500000,
+      {"fixture":"seed","file":"seed.bmp","peer":"cv2.cvtColor","converts":"cv2.imdecode","rgba_out":true,"output_bytes":7680000,"iterations":20,"median_ns":1500000,"min_ns":1400000,"p90_ns":1600000,
        "width":1600,"height":1200,"rgba_bytes":7680000,"agrees_with_pillow":true,"max_channel_delta":0,"error":null},
-      {"fixture":"seed","file":"seed.bmp","peer":"pillow","iterations":20,"median_ns":10000000,"min_ns":9000000,"p90_ns":12000000,
+      {"fixture":"seed","file":"seed.bmp","peer":"pillow","iterations":20,"median_ns":10000000,"min_ns":9000000,"p90_ns":12000000,"rgba_out":true,
        "width":1600,"height":1200,"rgba_bytes":7680000,"agrees_with_pillow":true,"max_channel_delta":0,"error":null},
       {"fixture":"seed","file":"seed.bmp","peer":"python.loop","iterations":1,"median_ns":700000000,"min_ns":700000000,"p90_ns":700000000,
        "width":1600,"height":1200,"rgba_bytes":7680000,"agrees_with_pillow":true,"max_channel_delta":0,"error":null,"anchor":true},
@@ -154,6 +142,8 @@ fn opts() -> Options {
         cores: Some(2),
         handoff_json: None,
         interleaved_json: None,
+        bare_json: None,
+        run_json: None,
     }
 }
 
@@ -162,7 +152,7 @@ fn close(a: Option<f64>, b: f64) -> bool {
 }
 
 #[test]
-fn tables_ratios_order_and_links() {
+fn tables_ratios_order_and_conversions() {
     let tmp = TempDir::new("tables");
     let crit = fake_tree(&tmp.0);
     let peers = tmp.0.join("peers.json");
@@ -184,11 +174,16 @@ fn tables_ratios_order_and_links() {
     assert_eq!(
         order,
         [
+            "fill",
             "floor",
+            "zune_to_rgba",
             "cv2.imdecode",
+            "lut_into",
             "lut",
-            "cv2.imdecode+cvtColor",
+            "cv2.cvtColor",
+            "zune",
             "naive",
+            "image",
             "pillow",
             "python.loop"
         ]
@@ -196,13 +191,34 @@ fn tables_ratios_order_and_links() {
     let lut = seed.row("lut").unwrap();
     assert_eq!(lut.kind, RowKind::Ours);
     assert!(close(lut.vs_floor, 4.0));
+    assert!(close(lut.vs_fill, 10.0));
     assert!(close(lut.vs_lut, 1.0));
     assert!(close(lut.gb_per_s, 7.68));
     let floor = seed.row("floor").unwrap();
     assert_eq!(floor.kind, RowKind::Floor);
     assert!(close(floor.vs_floor, 1.0));
     assert!(close(floor.vs_lut, 0.25));
+    assert_eq!(seed.row("fill").unwrap().kind, RowKind::WriteFloor);
     assert!(close(seed.row("naive").unwrap().vs_lut, 4.0));
+
+    let zune = seed.row("zune").unwrap();
+    assert_eq!(zune.kind, RowKind::RustCrate);
+    assert!(
+        !zune.rgba_out,
+        "zune has a conversion row, so its output is not RGBA"
+    );
+    assert!(
+        zune.note.as_deref().unwrap().contains("zune_to_rgba"),
+        "{zune:?}"
+    );
+    let conv = seed.row("zune_to_rgba").unwrap();
+    assert_eq!(conv.kind, RowKind::Conversion);
+    assert_eq!(conv.converts.as_deref(), Some("zune"));
+    assert!(
+        seed.row("image").unwrap().rgba_out,
+        "image has no conversion row"
+    );
+
     let pil = seed.row("pillow").unwrap();
     assert_eq!(pil.kind, RowKind::Python);
     assert!(close(pil.vs_lut, 10.0));
@@ -213,6 +229,25 @@ fn tables_ratios_order_and_links() {
     assert_eq!(anchor.kind, RowKind::PythonAnchor);
     assert!(close(anchor.vs_lut, 700.0));
     assert_eq!(anchor.spread.as_deref(), Some("1 run"));
+    let cvt = seed.row("cv2.cvtColor").unwrap();
+    assert_eq!(cvt.kind, RowKind::PythonConversion);
+    assert_eq!(cvt.converts.as_deref(), Some("cv2.imdecode"));
+
+    let to_rgba: Vec<(String, f64)> = seed
+        .to_rgba()
+        .iter()
+        .map(|p| (p.label(), p.total_ns))
+        .collect();
+    assert_eq!(
+        to_rgba,
+        [
+            ("cv2.imdecode + cv2.cvtColor".to_string(), 2_000_000.0),
+            ("zune + zune_to_rgba".to_string(), 3_500_000.0),
+            ("image".to_string(), 6_000_000.0),
+            ("pillow".to_string(), 10_000_000.0),
+            ("python.loop".to_string(), 700_000_000.0),
+        ]
+    );
 
     let pal1 = s.fixtures.iter().find(|t| t.fixture == "pal1").unwrap();
     assert!(
@@ -237,7 +272,7 @@ fn tables_ratios_order_and_links() {
     );
     let broken = pal1.row("pillow").unwrap();
     assert_eq!(broken.median_ns, None);
-    assert_eq!(broken.note.as_deref(), Some("OSError: broken"));
+    assert_eq!(broken.error.as_deref(), Some("OSError: broken"));
     assert_eq!(pal1.rows.last().unwrap().decoder, "pillow", "failures last");
 
     let only = s.fixtures.iter().find(|t| t.fixture == "only_py").unwrap();
@@ -246,18 +281,6 @@ fn tables_ratios_order_and_links() {
     assert_eq!(s.other.len(), 1);
     assert_eq!(s.other[0].group, "shm/handoff");
     assert_eq!(s.other[0].bench, "write/1600x1200");
-    assert_eq!(
-        s.other[0].link,
-        "../target/criterion/shm_handoff/write/1600x1200/report/index.html"
-    );
-    assert_eq!(
-        lut.link.as_deref(),
-        Some("../target/criterion/decode_seed/lut/report/index.html")
-    );
-    assert_eq!(
-        seed.group_link.as_deref(),
-        Some("../target/criterion/decode_seed/report/index.html")
-    );
 
     let bgr = seed.row("cv2.imdecode").unwrap();
     assert!(!bgr.rgba_out);
@@ -265,17 +288,18 @@ fn tables_ratios_order_and_links() {
         .note
         .as_deref()
         .unwrap()
-        .contains("[1200, 1600, 3], not RGBA"));
-    assert!(seed.row("cv2.imdecode+cvtColor").unwrap().rgba_out);
+        .contains("BGR8 ndarray, not RGBA"));
     let h = s.headline.as_deref().unwrap();
+    assert!(h.contains("`lut_into` decodes it in 800 µs"), "{h}");
     assert!(
-        !h.contains("slower"),
-        "BGR-only peers stay out of the headline: {h}"
+        h.contains("3.20× the memcpy floor, 8.00× the write floor"),
+        "{h}"
     );
-    assert!(h.contains("1.00 ms"), "{h}");
-    assert!(h.contains("4.00× the time of the memcpy floor"), "{h}");
+    assert!(
+        h.contains("2.00× faster than cv2.imdecode + cv2.cvtColor (2.00 ms)"),
+        "the fastest peer to RGBA pays its conversion: {h}"
+    );
     assert!(h.contains("700× faster than python.loop"), "{h}");
-    assert!(h.contains("2.00× faster than cv2.imdecode+cvtColor"), "{h}");
 
     let html = fs::read_to_string(out.join("index.html")).unwrap();
     let md = fs::read_to_string(out.join("summary.md")).unwrap();
@@ -287,7 +311,11 @@ fn tables_ratios_order_and_links() {
         assert!(text.contains("rustc 1.88.0 (test)"));
         assert!(text.contains("Python 3.11.7"));
         assert!(text.contains("opencv 4.10.0"));
-        assert!(text.contains("../target/criterion/decode_seed/lut/report/index.html"));
+        assert!(text.contains("glibc malloc held steady (test)"));
+        assert!(
+            !text.contains("target/criterion/decode"),
+            "no links into target/"
+        );
     }
     assert!(html.find("id=\"fx-seed\"").unwrap() < html.find("id=\"fx-pal1\"").unwrap());
     assert!(!html.contains("<script"), "no JavaScript");
@@ -296,11 +324,69 @@ fn tables_ratios_order_and_links() {
         "works offline"
     );
     assert!(html.contains("<svg"));
-    assert!(md.contains("| [lut](../target/criterion/decode_seed/lut/report/index.html) | Rust, shmbmp | 1.00 ms | 7.68 | 4.00× | 1.00× |"), "{md}");
+    assert!(
+        html.contains("<code>lut_into</code>"),
+        "code spans become <code>"
+    );
+    assert!(
+        md.contains("| lut | Rust, shmbmp | 1.00 ms | 7.68 | 4.00× | 10.0× | 1.00× | — |"),
+        "{md}"
+    );
     assert!(
         md.contains("| pillow | Python peer | error: OSError: broken |"),
         "{md}"
     );
+    assert_links_resolve(&out);
+}
+
+/// Every `href` of `dir/index.html` resolves: an anchor to an `id` of the page, or a file
+/// relative to `dir` that exists; the page shows no raw Markdown.
+fn assert_links_resolve(dir: &Path) {
+    let html = fs::read_to_string(dir.join("index.html")).unwrap();
+    let mut hrefs = 0;
+    for part in html.split("href=\"").skip(1) {
+        let href = &part[..part.find('"').unwrap()];
+        hrefs += 1;
+        match href.strip_prefix('#') {
+            Some(id) => assert!(
+                html.contains(&format!("id=\"{id}\"")),
+                "{}: #{id} names no element",
+                dir.display()
+            ),
+            None => {
+                assert!(
+                    !href.contains("://") && !href.starts_with('/'),
+                    "{}: {href} leaves the folder",
+                    dir.display()
+                );
+                let path = href.split('#').next().unwrap();
+                assert!(
+                    dir.join(path).is_file(),
+                    "{}: {href} does not exist",
+                    dir.display()
+                );
+            }
+        }
+    }
+    assert!(hrefs > 0, "{}: no links at all?", dir.display());
+    let text = html.replace("<code>", "").replace("</code>", "");
+    assert!(
+        !text.contains('`'),
+        "{}: a backtick shows in the page",
+        dir.display()
+    );
+    assert!(
+        !text.contains("**"),
+        "{}: Markdown bold shows in the page",
+        dir.display()
+    );
+}
+
+/// The committed report (what a fresh clone shows before any bench) has no broken link and
+/// no raw Markdown either.
+#[test]
+fn the_committed_report_links_only_to_what_a_clone_has() {
+    assert_links_resolve(&Path::new(env!("CARGO_MANIFEST_DIR")).join("reports"));
 }
 
 #[test]
@@ -312,7 +398,7 @@ fn missing_peers_are_said_plainly() {
     assert!(s.header.python.is_none());
     assert!(s.fixtures[0].rows.iter().all(|r| r.kind.is_rust()));
     let h = s.headline.unwrap();
-    assert!(!h.contains("faster than"), "{h}");
+    assert!(!h.contains("cv2"), "{h}");
     for f in ["index.html", "summary.md"] {
         let text = fs::read_to_string(out.join(f)).unwrap();
         assert!(
@@ -326,6 +412,7 @@ fn missing_peers_are_said_plainly() {
         };
         assert!(text.contains(&setup), "{f}");
     }
+    assert_links_resolve(&out);
 }
 
 #[test]
@@ -382,7 +469,7 @@ fn empty_or_missing_criterion_dir_is_an_error() {
 }
 
 #[test]
-fn sanitised_names_and_odd_ids_link_correctly() {
+fn odd_benchmark_ids_are_rows_too() {
     let tmp = TempDir::new("odd");
     let crit = tmp.0.join("crit");
     fake_bench(
@@ -398,61 +485,114 @@ fn sanitised_names_and_odd_ids_link_correctly() {
     let t = &s.fixtures[0];
     assert_eq!(t.fixture, "x");
     let z = t.row("zune/a b?c").unwrap();
-    assert_eq!(
-        z.link.as_deref(),
-        Some("../../crit/decode_x/zune/a%20b_c/report/index.html")
-    );
+    assert_eq!(z.kind, RowKind::RustOther);
     assert!(close(z.vs_lut, 2.0));
-    assert_eq!(
-        t.group_link.as_deref(),
-        Some("../../crit/decode_x/report/index.html")
-    );
+    assert_links_resolve(&tmp.0.join("out/deeper"));
 }
 
-#[test]
-fn interleaved_ratios_get_their_own_table() {
+fn interleaved_seed() -> crate::timing::Interleaved {
     use crate::timing::{DecoderTime, Interleaved};
-    let tmp = TempDir::new("interleaved");
-    let crit = fake_tree(&tmp.0);
-    let time = |decoder: &str, median_ns: Option<f64>| DecoderTime {
+    let time = |decoder: &str, median_ns: Option<f64>, native: Option<&str>| DecoderTime {
         decoder: decoder.to_string(),
         median_ns,
+        repeat_ns: median_ns.map(|m| m * 0.5),
+        native: native.map(str::to_string),
+        to_rgba_ns: native.filter(|n| *n != "RGBA8").map(|_| 500_000.0),
+        to_rgba_repeat_ns: native.filter(|n| *n != "RGBA8").map(|_| 250_000.0),
         error: median_ns.is_none().then(|| "refused".to_string()),
     };
-    let runs = vec![Interleaved {
+    Interleaved {
         name: "seed".into(),
         width: 1600,
         height: 1200,
         rgba_bytes: RGBA,
         rounds: 25,
         floor_ns: 400_000.0,
-        decoders: vec![time("lut", Some(524_000.0)), time("bmp", None)],
-    }];
+        floor_repeat_ns: Some(200_000.0),
+        fill_ns: Some(100_000.0),
+        fill_repeat_ns: Some(50_000.0),
+        allocator: Some("held (test)".into()),
+        decoders: vec![
+            time("lut", Some(1_300_000.0), None),
+            time("lut_scalar", Some(2_000_000.0), None),
+            time("zune", Some(3_000_000.0), Some("RGB8")),
+            time("bmp", None, Some("bmp::Image")),
+        ],
+    }
+}
+
+#[test]
+fn interleaved_ratios_join_the_fixture_rows_and_the_checks() {
+    use crate::timing::bare::{BareRun, BareTime};
+    let tmp = TempDir::new("interleaved");
+    let crit = fake_tree(&tmp.0);
+    let runs = vec![interleaved_seed()];
     let json = tmp.0.join("interleaved.json");
     fs::write(&json, serde_json::to_string(&runs).unwrap()).unwrap();
+    let bare = vec![BareRun {
+        name: "seed".into(),
+        rounds: 10,
+        times: ["lut_into", "zune", "image"]
+            .iter()
+            .zip([800_000.0, 1_000_000.0, 6_000_000.0])
+            .map(|(c, ns)| BareTime {
+                call: c.to_string(),
+                median_ns: Some(ns),
+                error: None,
+            })
+            .collect(),
+    }];
+    let bare_json = tmp.0.join("bare.json");
+    fs::write(&bare_json, serde_json::to_string(&bare).unwrap()).unwrap();
     let out = tmp.0.join("reports");
     let o = Options {
         interleaved_json: Some(json),
+        bare_json: Some(bare_json),
         ..opts()
     };
     let s = build_with(&crit, None, &out, &o).unwrap();
     assert_eq!(s.interleaved, runs);
+    let seed = &s.fixtures[0];
+    let ratio = |name: &str| seed.row(name).unwrap().interleaved.unwrap();
+    assert!(close(Some(ratio("lut_into").turn), 3.25));
+    assert!(close(ratio("lut_into").repeat, 3.25));
+    assert!(close(Some(ratio("fill").turn), 0.25));
+    assert!(close(Some(ratio("zune").turn), 7.5));
+    assert!(close(Some(ratio("zune_to_rgba").turn), 1.25));
+    let scalar = seed.row("lut_scalar_into").unwrap();
+    assert_eq!((scalar.kind, scalar.median_ns), (RowKind::Ours, None));
+    assert!(close(Some(scalar.interleaved.unwrap().turn), 5.0));
+    assert!(seed.row("bmp").is_none(), "a refused decoder gets no row");
+
+    let check = |d: &str| s.agreement.iter().find(|a| a.decoder == d).unwrap();
+    let lut = check("lut_into");
+    assert!(close(lut.criterion_vs_bare(), 1.0));
+    assert!(close(lut.interleaved_vs_bare(), 650_000.0 / 800_000.0));
+    assert_eq!(lut.bare_ok(), Some(true));
+    let zune = check("zune");
+    assert!(close(zune.criterion_vs_bare(), 3.0));
+    assert!(
+        zune.failed() && zune.verdict().contains("OUTSIDE 1.3×"),
+        "{}",
+        zune.verdict()
+    );
+    assert!(
+        check("image").interleaved_ok().is_none(),
+        "image was not interleaved"
+    );
+
     let md = fs::read_to_string(out.join("summary.md")).unwrap();
-    assert!(md.contains("## Interleaved ratios to the floor"), "{md}");
-    assert!(
-        md.contains("| fixture | floor | lut × floor | bmp × floor |"),
-        "{md}"
-    );
-    assert!(
-        md.contains("| seed (1600×1200, 25 rounds) | 400 µs | 1.31× | — |"),
-        "{md}"
-    );
+    assert!(md.contains("## Do the figures agree?"), "{md}");
+    assert!(md.contains("| lut_into | Rust, shmbmp | 800 µs |"), "{md}");
+    assert!(md.contains("| 3.25× / 3.25× |"), "{md}");
+    assert!(md.contains("zune on seed (3.00× bare"), "{md}");
     let html = fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(html.contains("id=\"interleaved\""));
+    assert!(html.contains("id=\"agreement\""));
     assert!(
-        html.contains("<td class=\"n\">1.31×</td><td class=\"n\">—</td>"),
+        html.contains("<td class=\"n\">3.25× / 3.25×</td>"),
         "{html}"
     );
+    assert_links_resolve(&out);
 }
 
 #[test]
@@ -462,6 +602,12 @@ fn build_from_uses_the_json_files_that_exist() {
     let inputs = Inputs::in_target(&tmp.0.join("target"));
     assert_eq!(inputs.criterion, crit);
     fs::write(&inputs.interleaved, "[]").unwrap();
+    fs::write(&inputs.bare, "[]").unwrap();
+    let facts = RunFacts {
+        quick: true,
+        allocator: "held (test)".into(),
+    };
+    fs::write(&inputs.run, serde_json::to_string(&facts).unwrap()).unwrap();
     let row = HandoffRow {
         mode: "60 frames/s".into(),
         seconds: 1.0,
@@ -480,7 +626,8 @@ fn build_from_uses_the_json_files_that_exist() {
     let s = build_from(&inputs, &out).unwrap();
     assert!(s.header.python.is_none(), "no peers.json: no Python peers");
     assert_eq!(s.handoff.len(), 1);
-    assert!(s.interleaved.is_empty());
+    assert!(s.interleaved.is_empty() && s.bare.is_empty());
+    assert_eq!(s.header.run, Some(facts));
     fs::remove_file(&inputs.handoff).unwrap();
     fs::write(&inputs.peers, "not json").unwrap();
     assert!(

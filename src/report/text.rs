@@ -2,41 +2,30 @@
 
 use std::fmt::Write as _;
 
-use super::{Check, Header, PEERS_SETUP};
+use super::{Check, Header, InterleavedRatio, PEERS_SETUP};
+
+/// An interleaved job's ratio to the floor, in turn / repeated: `1.02× / 0.70×`.
+pub(super) fn interleaved_cell(r: Option<InterleavedRatio>) -> String {
+    match r {
+        None => "—".to_string(),
+        Some(r) => match r.repeat {
+            Some(rep) => format!("{} / {}", fmt_ratio(r.turn), fmt_ratio(rep)),
+            None => fmt_ratio(r.turn),
+        },
+    }
+}
+
+/// Where criterion's own pages are: never linked, since `target/` is not in the repository.
+pub(super) const CRITERION_PAGES: &str = "Criterion's own pages for this run (distributions, plots) are under target/criterion/ on the machine that ran it, starting at target/criterion/report/index.html; a full `cargo bench` writes them, `cargo bench -- --quick` skips the plots. These pages link to nothing outside reports/.";
 
 /// What the handoff table measures.
 pub(super) const HANDOFF_INTRO: &str = "## Shared-memory handoff\n\nA `shmbmp write` process publishes the 1600×1200 8-bit seed frame into a 3-slot framed region; this process takes each newest frame out whole (seqlock-validated copy) and decodes it with `lut` into reused buffers. Latency runs from the writer's `written_ns` to the end of the decode. Compare with the in-process `shm/seed` and `decode/seed` rows.";
 
-/// What the interleaved table measures.
-pub(super) const INTERLEAVED_INTRO: &str = "The same run, measured a second way: for each fixture the floor and every decoder's `decode_into` run round by round, one of each per round, and each cell is that decoder's median ÷ the floor's median. Host drift slows every column of a row alike, so these ratios hold where the criterion tables above, measured one benchmark after another, can move with the machine. Caches are colder here than in criterion's tight loops (each job runs after the others), which favours decoders that read less than the floor: its memcpy reads the whole output size, an 8-bit decode a quarter of it. Multi-threaded decoders also pay their thread start-up on cold caches here.";
+/// What the interleaved columns measure.
+pub(super) const INTERLEAVED_INTRO: &str = "The interleaved column is the same run measured a second way: for each fixture the two floors and every job (ours `decode_into` a reused buffer, a peer's own call, a conversion) run round by round, twice a round, and each figure is that job's median ÷ the memcpy floor's. Host drift slows every job of a round alike, so these ratios hold where criterion's, measured one benchmark after another, can move with the machine. The first run of a round (in turn) finds the caches as the other jobs left them, which favours decoders that read less than the floor (its memcpy reads the whole output size, an 8-bit decode a quarter of it) and costs multi-threaded decoders their start-up; the second (repeated) runs right after itself, as in criterion's loop.";
 
-/// The interleaved table as a header and rows of cells: fixture, floor, then one
-/// `× floor` column per decoder (in the first fixture's order), `—` where a decoder failed.
-pub(super) fn interleaved_cells(
-    runs: &[crate::timing::Interleaved],
-) -> (Vec<String>, Vec<Vec<String>>) {
-    let decoders: Vec<&str> = runs
-        .first()
-        .map(|r| r.decoders.iter().map(|d| d.decoder.as_str()).collect())
-        .unwrap_or_default();
-    let mut header = vec!["fixture".to_string(), "floor".to_string()];
-    header.extend(decoders.iter().map(|d| format!("{d} × floor")));
-    let rows = runs
-        .iter()
-        .map(|r| {
-            let mut row = vec![
-                format!("{} ({}×{}, {} rounds)", r.name, r.width, r.height, r.rounds),
-                fmt_ns(r.floor_ns),
-            ];
-            row.extend(decoders.iter().map(|d| {
-                r.median_ns(d)
-                    .map_or_else(|| "—".to_string(), |m| fmt_ratio(m / r.floor_ns))
-            }));
-            row
-        })
-        .collect();
-    (header, rows)
-}
+/// What the agreement section checks.
+pub(super) const AGREEMENT_INTRO: &str = "The same call measured three ways in this run should give the same figure. `shmbmp-bare` (src/bin/shmbmp-bare.rs) calls each crate directly in a plain loop, in a process of its own with the allocator at its defaults, as a user's minimal program would: criterion's median and the interleaved repeated median should be within 1.3× of it either way, or our harness adds work (or skips some). Criterion's and the interleaved ratios to the memcpy floor should agree within 1.5×; where they do not, the interleaved job repeated right after itself shows whether cache state explains it. Criterion's figure is the median of sample means (each sample many runs back to back), the bare and interleaved ones medians of single runs: on a loaded machine a run that loses its core to another process lifts a whole sample's mean but not a median of single runs, so there criterion ÷ bare rises with the load while the interleaved ratio stays. `shmbmp bench FILE --bare` runs the same check on any file.";
 
 /// 3 significant figures with a unit: `97.6 ns`, `1.23 µs`, `4.56 ms`, `0.745 s` → `745 ms`.
 pub fn fmt_ns(ns: f64) -> String {
@@ -65,15 +54,6 @@ fn sig3(v: f64) -> String {
 /// `x` as a ratio: `4.00×`.
 pub(super) fn fmt_ratio(x: f64) -> String {
     format!("{}×", sig3(x))
-}
-
-/// A time ratio `x` (theirs ÷ ours) as `N× faster` or `N× slower`.
-pub(super) fn fmt_speedup(x: f64) -> String {
-    if x >= 1.0 {
-        format!("{} faster", fmt_ratio(x))
-    } else {
-        format!("{} slower", fmt_ratio(1.0 / x))
-    }
 }
 
 /// GB/s, with more decimals for small values.
@@ -107,7 +87,10 @@ pub(super) fn header_lines(h: &Header) -> Vec<(String, String)> {
         ("Date".to_string(), format!("{} (UTC)", h.date)),
         (
             "CPU".to_string(),
-            format!("{}, {} logical cores", h.cpu, h.cores),
+            match &h.cpu_id {
+                Some(id) => format!("{} ({id}), {} logical cores", h.cpu, h.cores),
+                None => format!("{}, {} logical cores", h.cpu, h.cores),
+            },
         ),
         (
             "rustc".to_string(),
@@ -116,6 +99,22 @@ pub(super) fn header_lines(h: &Header) -> Vec<(String, String)> {
                 .unwrap_or_else(|| "not recorded".to_string()),
         ),
         ("lut kernels".to_string(), h.kernels.clone()),
+        (
+            "Run".to_string(),
+            match &h.run {
+                Some(r) if r.quick => format!("`{}`: few samples, figures move more", r.command()),
+                Some(r) => format!("`{}`", r.command()),
+                None => "not recorded".to_string(),
+            },
+        ),
+        (
+            "Allocator".to_string(),
+            h.run
+                .as_ref()
+                .map(|r| r.allocator.clone())
+                .or_else(|| h.allocator.clone())
+                .unwrap_or_else(|| "not recorded".to_string()),
+        ),
         (
             "Rust peer crates".to_string(),
             if h.crates.is_empty() {
@@ -141,6 +140,9 @@ pub(super) fn header_lines(h: &Header) -> Vec<(String, String)> {
             if p.quick {
                 s.push_str(" with --quick (few repetitions)");
             }
+            if let Some(a) = &p.allocator {
+                let _ = write!(s, "; {a}");
+            }
             if let Some(c) = &p.cpu {
                 if c != &h.cpu {
                     let _ = write!(s, " on {c}");
@@ -157,7 +159,7 @@ pub(super) fn header_lines(h: &Header) -> Vec<(String, String)> {
 }
 
 /// How to read the fixture tables.
-pub(super) const HOW_TO_READ: &str = "Median time of one decode from the BMP bytes in memory to RGBA8 (Rust: criterion's median estimate; Python: median of time.perf_counter_ns runs, one thread). GB/s = RGBA output bytes ÷ median time. × floor and × lut = this row's time ÷ that row's time in the same fixture (below 1 is faster). Rows are sorted fastest first.";
+pub(super) const HOW_TO_READ: &str = "Median time of one call from the BMP bytes in memory (Rust: criterion's median estimate; Python: median of time.perf_counter_ns runs, one thread). Ours end in canonical RGBA8: `lut` allocates its output, `lut_into` writes into a reused buffer. A peer is timed as its users call it, into its own output (`image`: RGBA8 from `into_rgba8`; `zune`: RGB8; `bmp`: its `Image`; cv2: BGR; Pillow: its own mode); where that is not RGBA, the conversion to RGBA is a row of its own (`zune_to_rgba`, ours; `cv2.cvtColor`, Python's), and a user who needs RGBA pays both. Two floors: a memcpy of the output size (`floor`: read and write) and filling the output once (`fill`: the least any decoder must do). The allocator is held steady for every decoder alike (see Allocator above): no figure includes fresh pages from the kernel, which only a process's first frames pay. GB/s = RGBA output bytes ÷ median time. × memcpy, × write and × lut = this row's time ÷ that row's time in the same fixture (below 1 is faster). Rows are sorted fastest first.";
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,165 @@
+//! The bare-call check: each peer crate (and `lut`) timed by `shmbmp-bare`, a minimal
+//! program of its own (`src/bin/shmbmp-bare.rs`) that calls the crate directly in a plain
+//! loop, in its own process, with the allocator at its defaults. The suite's figures for the
+//! same call, measured in the same run, should be within [`BARE_LIMIT`] of it; a harness
+//! that adds work (a copy, an unsteady allocator) shows up as a ratio above it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use super::Interleaved;
+
+/// How far the suite's median may stray from the bare program's, either way, before it is
+/// flagged.
+pub const BARE_LIMIT: f64 = 1.3;
+
+/// The calls `shmbmp-bare` knows, by the suite's criterion names: the three peers' own
+/// calls, `lut` (allocating its output) and `lut_into` (into a reused buffer).
+pub const BARE_CALLS: [&str; 5] = ["lut", "lut_into", "image", "bmp", "zune"];
+
+/// The bare program's median for one call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BareTime {
+    /// The call, by its criterion name (see [`BARE_CALLS`]).
+    pub call: String,
+    /// Median of the timed runs, nanoseconds; `None` when the call failed.
+    pub median_ns: Option<f64>,
+    /// The call's error, when it failed.
+    pub error: Option<String>,
+}
+
+/// The bare program's results on one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BareRun {
+    /// Fixture or file name.
+    pub name: String,
+    /// Timed runs of each call.
+    pub rounds: usize,
+    /// One result per call asked for.
+    pub times: Vec<BareTime>,
+}
+
+impl BareRun {
+    /// The median of `call`, if it was timed.
+    pub fn median_ns(&self, call: &str) -> Option<f64> {
+        self.times
+            .iter()
+            .find(|t| t.call == call)
+            .and_then(|t| t.median_ns)
+    }
+}
+
+/// The bare call that corresponds to `decoder` as the interleaved pass times it: a peer's
+/// own call, or `lut` into a reused buffer (`lut_into`).
+pub fn bare_call_of_interleaved(decoder: &str) -> Option<&'static str> {
+    match decoder {
+        "lut" => Some("lut_into"),
+        d => BARE_CALLS.iter().copied().find(|c| *c == d && *c != "lut"),
+    }
+}
+
+/// `shmbmp-bare` beside the running executable (where `cargo build` and `cargo install`
+/// put it), or the reason it cannot be found.
+pub fn program_beside_current_exe() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let bare = exe.with_file_name(format!("shmbmp-bare{}", std::env::consts::EXE_SUFFIX));
+    if bare.is_file() {
+        Ok(bare)
+    } else {
+        Err(format!(
+            "{} not found: build it with `cargo build --release --bins` (or install both \
+             programs with `cargo install --path . --locked`)",
+            bare.display()
+        ))
+    }
+}
+
+/// Runs `program` (`shmbmp-bare`) on `file` for `calls`, `rounds` timed runs each.
+pub fn run(
+    program: &Path,
+    name: &str,
+    file: &Path,
+    rounds: usize,
+    calls: &[&str],
+) -> Result<BareRun, String> {
+    let out = Command::new(program)
+        .arg(file)
+        .arg(rounds.max(1).to_string())
+        .args(calls)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} failed ({}): {}",
+            program.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let times = parse(&String::from_utf8_lossy(&out.stdout))?;
+    Ok(BareRun {
+        name: name.to_string(),
+        rounds: rounds.max(1),
+        times,
+    })
+}
+
+/// `NAME MEDIAN_NS` and `NAME error MESSAGE` lines, as `shmbmp-bare` prints them.
+fn parse(text: &str) -> Result<Vec<BareTime>, String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let (call, rest) = line
+                .split_once(' ')
+                .ok_or_else(|| format!("unexpected line from shmbmp-bare: {line:?}"))?;
+            let (median_ns, error) = match rest.strip_prefix("error ") {
+                Some(e) => (None, Some(e.to_string())),
+                None => {
+                    let ns: f64 = rest
+                        .parse()
+                        .map_err(|_| format!("unexpected line from shmbmp-bare: {line:?}"))?;
+                    (Some(ns), None)
+                }
+            };
+            Ok(BareTime {
+                call: call.to_string(),
+                median_ns,
+                error,
+            })
+        })
+        .collect()
+}
+
+/// The calls to ask the bare program for on a file the interleaved pass `t` timed: the
+/// bare counterpart of every decoder that decoded it.
+pub fn calls_for(t: &Interleaved) -> Vec<&'static str> {
+    t.decoders
+        .iter()
+        .filter(|d| d.median_ns.is_some())
+        .filter_map(|d| bare_call_of_interleaved(&d.decoder))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_parse_into_times_and_errors() {
+        let got = parse("image 3200000\nbmp error bad header here\n\n").unwrap();
+        assert_eq!(got[0].median_ns, Some(3.2e6));
+        assert_eq!(got[1].error.as_deref(), Some("bad header here"));
+        assert!(parse("image fast").is_err());
+        assert!(parse("nothing").is_err());
+    }
+
+    #[test]
+    fn interleaved_names_map_to_bare_calls() {
+        assert_eq!(bare_call_of_interleaved("lut"), Some("lut_into"));
+        assert_eq!(bare_call_of_interleaved("zune"), Some("zune"));
+        assert_eq!(bare_call_of_interleaved("lut_mt"), None);
+        assert_eq!(bare_call_of_interleaved("naive"), None);
+    }
+}

@@ -1,0 +1,323 @@
+//! Drift-proof timing: the floors and every decoder run round by round, one of each per
+//! round, so a machine whose speed moves during the run (a shared virtual machine whose
+//! neighbours come and go) slows them all alike and the ratios between them hold.
+//!
+//! Used by `shmbmp bench` and by `cargo bench` (the interleaved columns in `reports/`).
+//!
+//! Every job runs twice a round: the first run finds the caches as the other jobs left them
+//! ("in turn"), the second runs right after itself ("repeated", as in criterion's loop). The
+//! in-turn figures favour decoders that read less than the memcpy floor does (it reads its
+//! whole output size, an 8-bit decode a quarter of that); the repeated ones are what
+//! criterion's figures should agree with.
+//!
+//! Peers are timed as their users call them ([`Peer::call`], ending in the crate's own
+//! output), and the conversion of that output to canonical RGBA as a job of its own.
+//! Every path holds the allocator steady first ([`alloc::hold_steady`]).
+
+pub mod alloc;
+pub mod bare;
+mod text;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::decode::{kernel_levels, Native, Peer};
+use crate::{registry, Decoder, Error, Kernels, Layout, Limits};
+
+/// The memcpy floor: copy `src` into `dst`, as the least a decoder reading its whole output
+/// size would do.
+pub fn memcpy_floor(src: &[u8], dst: &mut [u8]) {
+    dst.copy_from_slice(black_box(src));
+    black_box(dst);
+}
+
+/// The write floor: fill `dst` once, the least any decoder must do (every output byte
+/// written once, nothing read).
+pub fn write_floor(dst: &mut [u8]) {
+    dst.fill(black_box(0x5a));
+    black_box(dst);
+}
+
+/// The decoders a full timing compares: the registry, then `lut` on each kernel level below
+/// the one it picks on this CPU (`lut_scalar`, `lut_avx2`), to show what each level buys.
+pub fn compared_decoders() -> Vec<&'static dyn Decoder> {
+    let picked = Kernels::detect().lut_name();
+    let lower = kernel_levels().take_while(|d| d.name() != picked);
+    registry().iter().copied().chain(lower).collect()
+}
+
+/// A job's two medians, nanoseconds: in its turn, and repeated right after itself.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Medians {
+    /// First run of each round, after every other job's.
+    pub turn_ns: f64,
+    /// Second run of each round, right after the first.
+    pub repeat_ns: f64,
+}
+
+/// Medians of each of `jobs` after one warm-up run of each; the timed runs are `rounds`
+/// rounds in which every job, in order, runs twice in a row (see [`Medians`]).
+pub fn interleaved_medians(rounds: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<Medians> {
+    let rounds = rounds.max(1);
+    let mut times = vec![[Vec::with_capacity(rounds), Vec::with_capacity(rounds)]; jobs.len()];
+    for job in jobs.iter_mut() {
+        job();
+    }
+    for _ in 0..rounds {
+        for (job, t) in jobs.iter_mut().zip(&mut times) {
+            for slot in t.iter_mut() {
+                let start = Instant::now();
+                job();
+                slot.push(start.elapsed().as_nanos() as f64);
+            }
+        }
+    }
+    let median = |mut t: Vec<f64>| {
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    };
+    times
+        .into_iter()
+        .map(|[turn, repeat]| Medians {
+            turn_ns: median(turn),
+            repeat_ns: median(repeat),
+        })
+        .collect()
+}
+
+/// One decoder's result in an [`Interleaved`] measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecoderTime {
+    /// Registry name.
+    pub decoder: String,
+    /// Median in turn, nanoseconds: ours `decode_into` a reused buffer, a peer its crate's
+    /// own call ([`Peer::call`]); `None` when it failed.
+    pub median_ns: Option<f64>,
+    /// Median repeated right after itself.
+    #[serde(default)]
+    pub repeat_ns: Option<f64>,
+    /// A peer's own output format ([`Native::format`]); `None` for ours (canonical RGBA).
+    #[serde(default)]
+    pub native: Option<String>,
+    /// A peer whose output is not RGBA: its conversion to RGBA alone, in turn.
+    #[serde(default)]
+    pub to_rgba_ns: Option<f64>,
+    /// The conversion repeated right after itself.
+    #[serde(default)]
+    pub to_rgba_repeat_ns: Option<f64>,
+    /// Why it was not timed.
+    pub error: Option<String>,
+}
+
+/// The floors and decoders on one BMP, timed interleaved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interleaved {
+    /// Fixture or file name.
+    pub name: String,
+    /// Image width.
+    pub width: u32,
+    /// Image height.
+    pub height: u32,
+    /// Bytes of RGBA output.
+    pub rgba_bytes: u64,
+    /// Timed rounds.
+    pub rounds: usize,
+    /// The memcpy floor ([`memcpy_floor`]) in turn, nanoseconds.
+    pub floor_ns: f64,
+    /// The memcpy floor repeated.
+    #[serde(default)]
+    pub floor_repeat_ns: Option<f64>,
+    /// The write floor ([`write_floor`]) in turn.
+    #[serde(default)]
+    pub fill_ns: Option<f64>,
+    /// The write floor repeated.
+    #[serde(default)]
+    pub fill_repeat_ns: Option<f64>,
+    /// What was done to the allocator ([`alloc::hold_steady`]).
+    #[serde(default)]
+    pub allocator: Option<String>,
+    /// Every decoder asked for, in the order given.
+    pub decoders: Vec<DecoderTime>,
+}
+
+impl Interleaved {
+    /// The result for `decoder`, if it was asked for.
+    pub fn decoder(&self, decoder: &str) -> Option<&DecoderTime> {
+        self.decoders.iter().find(|d| d.decoder == decoder)
+    }
+
+    /// The in-turn median of `decoder`, if it was timed.
+    pub fn median_ns(&self, decoder: &str) -> Option<f64> {
+        self.decoder(decoder).and_then(|d| d.median_ns)
+    }
+}
+
+/// What an untimed first call left for a decoder's timed jobs.
+enum Prepared<'a> {
+    /// Ours: a buffer of the right size to decode into.
+    Ours(Vec<u8>),
+    /// A peer, with one output of its own (for the conversion job) and a buffer for RGBA.
+    Peer(&'a dyn Peer, Native, Vec<u8>),
+}
+
+/// Times the floors and each of `decoders` on `bmp`, interleaved over `rounds` rounds, after
+/// holding the allocator steady. Ours run `decode_into` a reused buffer; peers their crate's
+/// own call, and the conversion of its output to RGBA as a job of its own when that output
+/// is not RGBA. Decoders that fail on `bmp` are listed with their error, not timed; an error
+/// here means the header itself was refused.
+pub fn interleave_decoders(
+    name: &str,
+    bmp: &[u8],
+    decoders: &[&dyn Decoder],
+    limits: &Limits,
+    rounds: usize,
+) -> Result<Interleaved, Error> {
+    let allocator = alloc::hold_steady().to_string();
+    let layout = Layout::parse(bmp, limits)?;
+    let len = layout.output_len();
+    let (src, mut dst, mut fill) = (vec![0x5au8; len], vec![0u8; len], vec![0u8; len]);
+    // One untimed call each: who fails is listed, not timed.
+    let mut prepared: Vec<Result<Prepared, String>> = decoders
+        .iter()
+        .map(|d| match d.peer() {
+            None => {
+                let mut out = Vec::new();
+                d.decode_into(bmp, limits, &mut out)
+                    .map(|_| Prepared::Ours(out))
+                    .map_err(|e| e.to_string())
+            }
+            Some(p) => p
+                .call(bmp, limits)
+                .map(|n| Prepared::Peer(p, n, Vec::new()))
+                .map_err(|e| e.to_string()),
+        })
+        .collect();
+    let medians = {
+        let mut jobs: Vec<Box<dyn FnMut() + '_>> = vec![
+            Box::new(|| memcpy_floor(&src, &mut dst)),
+            Box::new(|| write_floor(&mut fill)),
+        ];
+        for (d, p) in decoders.iter().zip(&mut prepared) {
+            match p {
+                Err(_) => {}
+                Ok(Prepared::Ours(out)) => jobs.push(Box::new(move || {
+                    let _ = black_box(d.decode_into(black_box(bmp), limits, out));
+                })),
+                Ok(Prepared::Peer(peer, native, out)) => {
+                    let peer = *peer;
+                    jobs.push(Box::new(move || {
+                        let _ = black_box(peer.call(black_box(bmp), limits));
+                    }));
+                    if !native.is_rgba() {
+                        let native = &*native;
+                        jobs.push(Box::new(move || {
+                            black_box(native.write_rgba(out));
+                        }));
+                    }
+                }
+            }
+        }
+        interleaved_medians(rounds, &mut jobs)
+    };
+    let mut m = medians.into_iter();
+    let (floor, fill_m) = (m.next(), m.next());
+    let decoders = decoders
+        .iter()
+        .zip(prepared)
+        .map(|(d, p)| {
+            let mut t = DecoderTime {
+                decoder: d.name().to_string(),
+                median_ns: None,
+                repeat_ns: None,
+                native: None,
+                to_rgba_ns: None,
+                to_rgba_repeat_ns: None,
+                error: None,
+            };
+            match p {
+                Err(e) => t.error = Some(e),
+                Ok(p) => {
+                    let main = m.next();
+                    t.median_ns = main.map(|x| x.turn_ns);
+                    t.repeat_ns = main.map(|x| x.repeat_ns);
+                    if let Prepared::Peer(_, native, _) = p {
+                        t.native = Some(native.format().to_string());
+                        if !native.is_rgba() {
+                            let conv = m.next();
+                            t.to_rgba_ns = conv.map(|x| x.turn_ns);
+                            t.to_rgba_repeat_ns = conv.map(|x| x.repeat_ns);
+                        }
+                    }
+                }
+            }
+            t
+        })
+        .collect();
+    Ok(Interleaved {
+        name: name.to_string(),
+        width: layout.width,
+        height: layout.height,
+        rgba_bytes: len as u64,
+        rounds: rounds.max(1),
+        floor_ns: floor.map_or(f64::NAN, |x| x.turn_ns),
+        floor_repeat_ns: floor.map(|x| x.repeat_ns),
+        fill_ns: fill_m.map(|x| x.turn_ns),
+        fill_repeat_ns: fill_m.map(|x| x.repeat_ns),
+        allocator: Some(allocator),
+        decoders,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn jobs_warm_up_once_then_run_twice_a_round() {
+        let log = RefCell::new(String::new());
+        let mut jobs: Vec<Box<dyn FnMut() + '_>> = vec![
+            Box::new(|| log.borrow_mut().push('a')),
+            Box::new(|| {
+                log.borrow_mut().push('b');
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }),
+        ];
+        let medians = interleaved_medians(3, &mut jobs);
+        drop(jobs);
+        assert_eq!(log.into_inner(), "abaabbaabbaabb");
+        assert_eq!(medians.len(), 2);
+        assert!(medians[1].turn_ns >= 2e6 && medians[1].repeat_ns >= 2e6);
+        assert!(medians[0].turn_ns < medians[1].turn_ns, "{medians:?}");
+    }
+
+    #[test]
+    fn failing_decoders_are_listed_not_timed() {
+        // A 16-bit file: every decoder of ours decodes it; the `bmp` crate refuses it.
+        let bmp = crate::encode::encode(&crate::encode::fixture("rgb16_565").unwrap().spec);
+        let decoders: Vec<&dyn Decoder> = vec![&crate::Lut::AUTO, &crate::BmpCrate];
+        let t = interleave_decoders("x", &bmp, &decoders, &Limits::default(), 2).unwrap();
+        assert_eq!(t.rgba_bytes, u64::from(t.width * t.height * 4));
+        assert!(t.floor_ns > 0.0 && t.fill_ns.is_some_and(|f| f > 0.0));
+        assert!(t.median_ns("lut").is_some_and(|m| m > 0.0));
+        let bmp_crate = &t.decoders[1];
+        assert_eq!(bmp_crate.decoder, "bmp");
+        assert!(bmp_crate.median_ns.is_none() && bmp_crate.error.is_some());
+        assert!(interleave_decoders("x", b"BM", &decoders, &Limits::default(), 1).is_err());
+    }
+
+    #[test]
+    fn peers_are_timed_as_called_and_their_conversion_apart() {
+        let bmp = crate::encode::seed_frame();
+        let decoders: Vec<&dyn Decoder> = vec![&crate::ImageCrate, &crate::Zune];
+        let t = interleave_decoders("seed", &bmp, &decoders, &Limits::default(), 1).unwrap();
+        let image = t.decoder("image").unwrap();
+        assert_eq!(image.native.as_deref(), Some("RGBA8"));
+        assert!(image.median_ns.is_some() && image.to_rgba_ns.is_none());
+        let zune = t.decoder("zune").unwrap();
+        assert_eq!(zune.native.as_deref(), Some("RGB8"));
+        assert!(zune.median_ns.is_some() && zune.to_rgba_ns.is_some());
+    }
+}
