@@ -65,8 +65,13 @@ impl Interleaved {
         let mut o = String::new();
         let _ = writeln!(
             o,
-            "{}: {}x{}, {} bytes of RGBA, medians of {} interleaved rounds (in turn; repeated right after itself)",
-            self.name, self.width, self.height, self.rgba_bytes, self.rounds
+            "{}: {}x{}, {} bytes of RGBA, medians of {} interleaved round{} (in turn; repeated right after itself)",
+            self.name,
+            self.width,
+            self.height,
+            self.rgba_bytes,
+            self.rounds,
+            if self.rounds == 1 { "" } else { "s" }
         );
         let _ = write!(
             o,
