@@ -180,3 +180,46 @@ fn avx2_pack3_matches_scalar() {
         assert_eq!(want, got, "{pixels} pixels");
     }
 }
+
+/// The AVX2 8-bit palette kernel's chunk-local paths (indices within 2 or 4 sixteen-entry
+/// chunks, the top chunks whose base is clamped, rows that switch between local and random
+/// blocks so probing stops and resumes) equal the scalar kernel.
+#[test]
+fn avx2_pal8_chunk_paths_match_scalar() {
+    if !Kernels::Avx2.supported() {
+        skipped("this CPU has no AVX2: the AVX2 8-bit palette paths were not compared with scalar");
+        return;
+    }
+    let table: [u32; 256] = words(5, 256).try_into().expect("256 words");
+    let row = Row::Pal8(Palette8::new(table));
+    let width = 1600 + 37;
+    let noise = noise(99, width);
+    let patterns: [(&str, Box<dyn Fn(usize, u8) -> u8>); 6] = [
+        ("one chunk", Box::new(|_, n| 0x30 + (n & 15))),
+        ("two chunks", Box::new(|_, n| 0x38 + (n & 15))),
+        ("four chunks", Box::new(|_, n| 0x50 + (n & 63))),
+        ("top chunk", Box::new(|_, n| 0xf0 | (n & 15))),
+        ("top two", Box::new(|_, n| 0xe8 + (n & 15))),
+        (
+            "local then random, in stretches",
+            Box::new(|x, n| {
+                if (x / 160) % 2 == 0 {
+                    0x20 + (n & 31)
+                } else {
+                    n
+                }
+            }),
+        ),
+    ];
+    for (name, f) in &patterns {
+        let src: Vec<u8> = noise.iter().enumerate().map(|(x, &n)| f(x, n)).collect();
+        for shift in 0..8 {
+            let at = shift * 4;
+            let mut want = vec![0xeeu8; at + width * 4 + 64];
+            let mut got = want.clone();
+            scalar::decode_row(&row, &src, &mut want[at..at + width * 4]);
+            run_at(Kernels::Avx2, &row, &src, &mut got[at..at + width * 4]);
+            assert_eq!(want, got, "{name}, output offset {at}");
+        }
+    }
+}
