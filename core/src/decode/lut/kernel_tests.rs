@@ -194,7 +194,9 @@ fn avx2_pal8_chunk_paths_match_scalar() {
     let row = Row::Pal8(Palette8::new(table));
     let width = 1600 + 37;
     let noise = noise(99, width);
-    let patterns: [(&str, Box<dyn Fn(usize, u8) -> u8>); 6] = [
+    /// An index at column x from the noise byte there.
+    type Pattern = Box<dyn Fn(usize, u8) -> u8>;
+    let patterns: [(&str, Pattern); 6] = [
         ("one chunk", Box::new(|_, n| 0x30 + (n & 15))),
         ("two chunks", Box::new(|_, n| 0x38 + (n & 15))),
         ("four chunks", Box::new(|_, n| 0x50 + (n & 63))),
