@@ -276,7 +276,7 @@ fn csharp_seed_raw_writer_read_by_shmbmp() {
         "byte-identical block"
     );
     let png = dir.join("seed.png");
-    let out = run(Command::new(env!("CARGO_BIN_EXE_shmbmp"))
+    let out = run(common::shmbmp_command()
         .args(["read", "--raw", "--name", &r.name, "-o"])
         .arg(&png));
     let want = format!(

@@ -6,7 +6,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -68,13 +68,9 @@ fn write_files(tag: &str, frames: &[Vec<u8>]) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_shmbmp")
-}
-
 /// A `shmbmp write` process looping over `files` forever.
 fn writer_process(name: &str, files: &[std::path::PathBuf], extra: &[&str]) -> KillOnDrop {
-    let child = Command::new(bin())
+    let child = common::shmbmp_command()
         .args(["write", "--name", name, "--count", "0"])
         .args(extra)
         .args(files)
@@ -370,7 +366,7 @@ fn a_second_writer_process_is_refused_and_the_first_one_streams_on() {
     let files = write_files("twoproc", &frames);
     let first = writer_process(&r.name, &files[..1], &["--fps", "200"]);
     let mut reader = reader_when_ready(&r.name);
-    let out = Command::new(bin())
+    let out = common::shmbmp_command()
         .args(["write", "--name", &r.name, "--count", "0"])
         .arg(&files[1])
         .output()
@@ -738,7 +734,7 @@ fn a_reader_killed_holding_a_pin_never_blocks_the_writer_and_its_hold_is_reclaim
     // 3 slots, 1 lease: with the lease stuck, the writer has exactly one free slot left.
     let mut w = Writer::create(&r.name, 3, cap).unwrap();
     w.publish(&frames[0]).unwrap();
-    let child = Command::new(std::env::current_exe().unwrap())
+    let child = common::target_command(std::env::current_exe().unwrap())
         .args([
             "--exact",
             "pinning_reader_child",

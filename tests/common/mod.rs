@@ -106,5 +106,33 @@ pub fn skipped(why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {why} ***\n");
 }
+/// A command that runs `program`, a binary built for the target these tests run on (the
+/// `shmbmp` binary, or this test binary again). On aarch64 Linux, when
+/// `CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER` is set (cross-running under qemu-user,
+/// as `.ci/platform.sh` exports it), it goes through that runner like this test does:
+/// without binfmt_misc an emulated process cannot start another aarch64 binary (it gets
+/// exit status 127 and no output).
+pub fn target_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let runner = if cfg!(all(target_arch = "aarch64", target_os = "linux")) {
+        std::env::var("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER").unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(runner) => {
+            let mut cmd = std::process::Command::new(runner);
+            cmd.args(words).arg(program);
+            cmd
+        }
+        None => std::process::Command::new(program),
+    }
+}
+
+/// [`target_command`] for the `shmbmp` binary.
+pub fn shmbmp_command() -> std::process::Command {
+    target_command(env!("CARGO_BIN_EXE_shmbmp"))
+}
+
 pub mod alloc;
 pub mod region;

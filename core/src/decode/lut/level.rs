@@ -3,12 +3,14 @@
 use std::sync::OnceLock;
 
 /// Which row kernels run; levels are ordered, each one using the best of its own kernels
-/// and those of the levels below.
+/// and those of the levels below (the order matters only among one architecture's levels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Kernels {
     /// Portable safe code: the reference.
     Scalar,
+    /// aarch64 NEON (Advanced SIMD) table lookups for palettes.
+    Neon,
     /// x86-64 SSSE3 + AVX2.
     Avx2,
     /// x86-64 AVX-512 VBMI byte permutes for 8-bit palettes, AVX2 for the rest.
@@ -17,11 +19,17 @@ pub enum Kernels {
 
 impl Kernels {
     /// Every level, slowest first.
-    pub const ALL: [Kernels; 3] = [Kernels::Scalar, Kernels::Avx2, Kernels::Avx512Vbmi];
+    pub const ALL: [Kernels; 4] = [
+        Kernels::Scalar,
+        Kernels::Neon,
+        Kernels::Avx2,
+        Kernels::Avx512Vbmi,
+    ];
 
     /// The best kernels this CPU runs, capped by `SHMBMP_SIMD` (read once): `off` forces
-    /// the scalar reference, `avx2` stops below AVX-512. Any other value is ignored with a
-    /// one-time warning on stderr ([`Kernels::from_env`] lets a program refuse it instead).
+    /// the scalar reference, `avx2` stops below AVX-512, `neon` below the x86 levels. Any
+    /// other value is ignored with a one-time warning on stderr ([`Kernels::from_env`] lets a
+    /// program refuse it instead).
     pub fn detect() -> Kernels {
         static DETECTED: OnceLock<Kernels> = OnceLock::new();
         *DETECTED.get_or_init(|| {
@@ -40,7 +48,7 @@ impl Kernels {
     }
 
     /// The cap `SHMBMP_SIMD` sets: `None` when it is unset or empty, or why its value is
-    /// not one of `off` and `avx2`.
+    /// not one of `off`, `neon` and `avx2`.
     pub fn from_env() -> Result<Option<Kernels>, String> {
         let Some(v) = std::env::var_os("SHMBMP_SIMD") else {
             return Ok(None);
@@ -48,11 +56,12 @@ impl Kernels {
         match v.to_str() {
             Some("") => Ok(None),
             Some("off") => Ok(Some(Kernels::Scalar)),
+            Some("neon") => Ok(Some(Kernels::Neon)),
             Some("avx2") => Ok(Some(Kernels::Avx2)),
             _ => Err(format!(
                 "SHMBMP_SIMD={v:?} is not understood: set it to \"off\" (scalar kernels \
-                 only) or \"avx2\" (nothing above AVX2), or unset it for the best kernels \
-                 this CPU runs"
+                 only), \"neon\" (aarch64) or \"avx2\" (nothing above AVX2), or unset it \
+                 for the best kernels this CPU runs"
             )),
         }
     }
@@ -65,6 +74,10 @@ impl Kernels {
         let avx2 = false;
         match self {
             Kernels::Scalar => true,
+            #[cfg(target_arch = "aarch64")]
+            Kernels::Neon => std::arch::is_aarch64_feature_detected!("neon"),
+            #[cfg(not(target_arch = "aarch64"))]
+            Kernels::Neon => false,
             Kernels::Avx2 => avx2,
             #[cfg(target_arch = "x86_64")]
             Kernels::Avx512Vbmi => {
@@ -81,6 +94,7 @@ impl Kernels {
     pub fn lut_name(self) -> &'static str {
         match self {
             Kernels::Scalar => "lut_scalar",
+            Kernels::Neon => "lut_neon",
             Kernels::Avx2 => "lut_avx2",
             Kernels::Avx512Vbmi => "lut_avx512vbmi",
         }
@@ -90,15 +104,17 @@ impl Kernels {
     pub fn needs(self) -> &'static str {
         match self {
             Kernels::Scalar => "nothing",
+            Kernels::Neon => "aarch64 with NEON (Advanced SIMD)",
             Kernels::Avx2 => "x86-64 with AVX2 and SSSE3",
             Kernels::Avx512Vbmi => "x86-64 with AVX-512 F, BW and VBMI",
         }
     }
 
-    /// A short name for reports: `scalar`, `avx2`, `avx512vbmi`.
+    /// A short name for reports: `scalar`, `neon`, `avx2`, `avx512vbmi`.
     pub fn name(self) -> &'static str {
         match self {
             Kernels::Scalar => "scalar",
+            Kernels::Neon => "neon",
             Kernels::Avx2 => "avx2",
             Kernels::Avx512Vbmi => "avx512vbmi",
         }

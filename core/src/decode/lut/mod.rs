@@ -19,6 +19,10 @@ mod avx512;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod kernel_tests;
 mod level;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+#[cfg(all(test, target_arch = "aarch64"))]
+mod neon_tests;
 mod palette;
 mod rle_sink;
 mod row;

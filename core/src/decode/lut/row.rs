@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+#[cfg(target_arch = "aarch64")]
+use super::neon;
 use super::palette::{expand_bits, ordered, Palette8};
 use super::scalar;
 use super::tables16::{table16, ChannelLut, Scale16};
@@ -35,6 +37,8 @@ pub(super) enum Row {
     /// `channels` in output order.
     Bits16 {
         masks: Masks,
+        // Read by the AVX2 kernel only; other targets never build this variant.
+        #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
         channels: [Scale16; 4],
         blue_first: bool,
     },
@@ -154,7 +158,15 @@ impl Row {
             // 2-bit palettes are rare and fast enough by table; other 32-bit masks are rare.
             Row::PalBits { .. } | Row::Masks32(_) => &[],
         };
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(target_arch = "aarch64")]
+        let simd: &'static [(Kernels, RowFn)] = match self {
+            Row::Pal8(_) => &[(Kernels::Neon, neon::pal8)],
+            Row::PalBits { per_byte: 2, .. } => &[(Kernels::Neon, neon::pal4)],
+            Row::PalBits { per_byte: 8, .. } => &[(Kernels::Neon, neon::pal1)],
+            // Not written: no ARM hardware here to tell whether they would pay.
+            _ => &[],
+        };
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
         let simd: &'static [(Kernels, RowFn)] = &[];
         simd
     }
