@@ -108,7 +108,7 @@ pub fn section(s: &Summary, class: CpuClass) -> Option<String> {
         let _ = writeln!(
             o,
             "Each call against `shmbmp-bare`, a minimal program calling it directly, in the same \
-             run (criterion ÷ bare; the suite flags more than 1.3×): {}.\n",
+             run (criterion ÷ bare; the suite flags beyond 1.3× either way): {}.\n",
             each.join(", ")
         );
     }

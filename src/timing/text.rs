@@ -123,8 +123,9 @@ impl Interleaved {
         if let Some(run) = bare {
             let _ = writeln!(
                 o,
-                "  bare: shmbmp-bare called each crate directly, {} runs each in its own process; {}",
+                "  bare: shmbmp-bare called each crate directly, {} run{} each in its own process; {}",
                 run.rounds,
+                if run.rounds == 1 { "" } else { "s" },
                 if outside.is_empty() {
                     format!("every call within {BARE_LIMIT}× of it")
                 } else {
