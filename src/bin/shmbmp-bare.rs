@@ -4,7 +4,9 @@
 //! (`cargo bench` and `shmbmp bench --bare` run it; see `shmbmp_suite::timing::bare`).
 //!
 //! For each NAME (`image`, `bmp`, `zune`, `lut`, `lut_into`) it runs the call until warm
-//! (3 runs and 100 ms), then ROUNDS timed runs in a row, and prints `NAME MEDIAN_NS` or
+//! (3 runs and 100 ms), then ROUNDS timed runs one by one, then 8 batches of about 25 ms of
+//! runs back to back, and prints `NAME MEDIAN_NS BATCH_NS` (the median of the single runs,
+//! and the median over the batches of each batch's mean, the statistic criterion reports) or
 //! `NAME error MESSAGE`, one line each.
 
 use std::hint::black_box;
@@ -13,15 +15,28 @@ use std::time::{Duration, Instant};
 
 use shmbmp::{Decode, Limits, Lut};
 
-/// The median of `rounds` timed runs of `call` after the warm-up, or the first error.
-fn median_ns(rounds: usize, mut call: impl FnMut() -> Result<(), String>) -> Result<f64, String> {
+/// Batches timed for the batch statistic, and the time each aims at.
+const BATCHES: usize = 8;
+const BATCH: Duration = Duration::from_millis(25);
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The median of `rounds` single timed runs of `call` after the warm-up, and the median
+/// of [`BATCHES`] batch means; or the first error.
+fn medians(
+    rounds: usize,
+    mut call: impl FnMut() -> Result<(), String>,
+) -> Result<(f64, f64), String> {
     let start = Instant::now();
     let mut runs = 0;
     while runs < 3 || start.elapsed() < Duration::from_millis(100) {
         call()?;
         runs += 1;
     }
-    let mut times: Vec<f64> = (0..rounds.max(1))
+    let singles: Vec<f64> = (0..rounds.max(1))
         .map(|_| {
             let t = Instant::now();
             let r = call();
@@ -29,8 +44,18 @@ fn median_ns(rounds: usize, mut call: impl FnMut() -> Result<(), String>) -> Res
             r.map(|()| ns)
         })
         .collect::<Result<_, _>>()?;
-    times.sort_by(f64::total_cmp);
-    Ok(times[times.len() / 2])
+    let single = median(singles);
+    let per_batch = ((BATCH.as_nanos() as f64 / single) as usize).max(1);
+    let batches: Vec<f64> = (0..BATCHES)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..per_batch {
+                call()?;
+            }
+            Ok(t.elapsed().as_nanos() as f64 / per_batch as f64)
+        })
+        .collect::<Result<_, String>>()?;
+    Ok((single, median(batches)))
 }
 
 fn main() -> ExitCode {
@@ -52,28 +77,28 @@ fn main() -> ExitCode {
     let mut out = Vec::new();
     for name in &args[2..] {
         let result = match name.as_str() {
-            "image" => median_ns(rounds, || {
+            "image" => medians(rounds, || {
                 let img = image::load_from_memory_with_format(&bmp, image::ImageFormat::Bmp)
                     .map_err(|e| e.to_string())?;
                 black_box(img.into_rgba8());
                 Ok(())
             }),
-            "bmp" => median_ns(rounds, || {
+            "bmp" => medians(rounds, || {
                 let img =
                     bmp::from_reader(&mut std::io::Cursor::new(&bmp)).map_err(|e| e.to_string())?;
                 black_box(img);
                 Ok(())
             }),
-            "zune" => median_ns(rounds, || {
+            "zune" => medians(rounds, || {
                 let mut dec = zune_bmp::BmpDecoder::new(zune_core::bytestream::ZCursor::new(&bmp));
                 black_box(dec.decode().map_err(|e| format!("{e:?}"))?);
                 Ok(())
             }),
-            "lut" => median_ns(rounds, || {
+            "lut" => medians(rounds, || {
                 black_box(Lut::AUTO.decode(&bmp, &limits).map_err(|e| e.to_string())?);
                 Ok(())
             }),
-            "lut_into" => median_ns(rounds, || {
+            "lut_into" => medians(rounds, || {
                 black_box(
                     Lut::AUTO
                         .decode_into(&bmp, &limits, &mut out)
@@ -84,7 +109,7 @@ fn main() -> ExitCode {
             other => Err(format!("unknown call {other:?}")),
         };
         match result {
-            Ok(ns) => println!("{name} {ns}"),
+            Ok((single, batch)) => println!("{name} {single} {batch}"),
             Err(e) => println!("{name} error {}", e.replace('\n', " ")),
         }
     }

@@ -30,17 +30,21 @@ pub struct Agreement {
     pub repeat_x: Option<f64>,
     /// Interleaved repeated median, nanoseconds (what `shmbmp bench` compares with bare).
     pub repeat_ns: Option<f64>,
-    /// The bare program's median for the same call, nanoseconds.
+    /// The bare program's median of single runs of the same call, nanoseconds.
     pub bare_ns: Option<f64>,
+    /// The bare program's median of batch means (criterion's statistic), nanoseconds.
+    pub bare_batch_ns: Option<f64>,
 }
 
 impl Agreement {
-    /// Criterion's median ÷ the bare program's.
+    /// Criterion's median ÷ the bare program's, each a median of batch means.
     pub fn criterion_vs_bare(&self) -> Option<f64> {
-        self.bare_ns.map(|b| self.criterion_ns / b)
+        self.bare_batch_ns
+            .or(self.bare_ns)
+            .map(|b| self.criterion_ns / b)
     }
 
-    /// The interleaved repeated median ÷ the bare program's.
+    /// The interleaved repeated median ÷ the bare program's, each a median of single runs.
     pub fn interleaved_vs_bare(&self) -> Option<f64> {
         self.repeat_ns.zip(self.bare_ns).map(|(r, b)| r / b)
     }
@@ -179,6 +183,7 @@ pub(super) fn check(
             }
             let (times, call) = counterparts(&r.decoder, run);
             let bare_ns = call.zip(bare_run).and_then(|(c, b)| b.median_ns(c));
+            let bare_batch_ns = call.zip(bare_run).and_then(|(c, b)| b.batch_ns(c));
             if times.is_none() && bare_ns.is_none() {
                 continue;
             }
@@ -195,6 +200,7 @@ pub(super) fn check(
                     .map(|(r, f)| r / f),
                 repeat_ns: times.and_then(|(_, rep)| rep),
                 bare_ns,
+                bare_batch_ns,
             });
         }
     }
@@ -272,6 +278,7 @@ mod tests {
             repeat_x: Some(repeat_x),
             repeat_ns: Some(1000.0),
             bare_ns: Some(1000.0),
+            bare_batch_ns: None,
         }
     }
 

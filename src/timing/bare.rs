@@ -19,13 +19,19 @@ pub const BARE_LIMIT: f64 = 1.3;
 /// calls, `lut` (allocating its output) and `lut_into` (into a reused buffer).
 pub const BARE_CALLS: [&str; 5] = ["lut", "lut_into", "image", "bmp", "zune"];
 
-/// The bare program's median for one call.
+/// The bare program's medians for one call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BareTime {
     /// The call, by its criterion name (see [`BARE_CALLS`]).
     pub call: String,
-    /// Median of the timed runs, nanoseconds; `None` when the call failed.
+    /// Median of single timed runs, nanoseconds (the interleaved pass's statistic); `None`
+    /// when the call failed.
     pub median_ns: Option<f64>,
+    /// Median over batches of runs back to back of each batch's mean, nanoseconds
+    /// (criterion's statistic; a run that loses its core lifts a batch's mean, not a median
+    /// of single runs).
+    #[serde(default)]
+    pub batch_ns: Option<f64>,
     /// The call's error, when it failed.
     pub error: Option<String>,
 }
@@ -42,12 +48,18 @@ pub struct BareRun {
 }
 
 impl BareRun {
-    /// The median of `call`, if it was timed.
+    /// The median of single runs of `call`, if it was timed.
     pub fn median_ns(&self, call: &str) -> Option<f64> {
-        self.times
-            .iter()
-            .find(|t| t.call == call)
-            .and_then(|t| t.median_ns)
+        self.time(call).and_then(|t| t.median_ns)
+    }
+
+    /// The batch statistic of `call` (see [`BareTime::batch_ns`]), else its median.
+    pub fn batch_ns(&self, call: &str) -> Option<f64> {
+        self.time(call).and_then(|t| t.batch_ns.or(t.median_ns))
+    }
+
+    fn time(&self, call: &str) -> Option<&BareTime> {
+        self.times.iter().find(|t| t.call == call)
     }
 }
 
@@ -106,7 +118,7 @@ pub fn run(
     })
 }
 
-/// `NAME MEDIAN_NS` and `NAME error MESSAGE` lines, as `shmbmp-bare` prints them.
+/// `NAME MEDIAN_NS BATCH_NS` and `NAME error MESSAGE` lines, as `shmbmp-bare` prints them.
 fn parse(text: &str) -> Result<Vec<BareTime>, String> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
@@ -114,19 +126,23 @@ fn parse(text: &str) -> Result<Vec<BareTime>, String> {
             let (call, rest) = line
                 .split_once(' ')
                 .ok_or_else(|| format!("unexpected line from shmbmp-bare: {line:?}"))?;
-            let (median_ns, error) = match rest.strip_prefix("error ") {
-                Some(e) => (None, Some(e.to_string())),
-                None => {
-                    let ns: f64 = rest
-                        .parse()
-                        .map_err(|_| format!("unexpected line from shmbmp-bare: {line:?}"))?;
-                    (Some(ns), None)
-                }
-            };
+            let unexpected = || format!("unexpected line from shmbmp-bare: {line:?}");
+            if let Some(e) = rest.strip_prefix("error ") {
+                return Ok(BareTime {
+                    call: call.to_string(),
+                    median_ns: None,
+                    batch_ns: None,
+                    error: Some(e.to_string()),
+                });
+            }
+            let mut numbers = rest.split(' ').map(|n| n.parse::<f64>());
+            let median_ns = numbers.next().and_then(Result::ok).ok_or_else(unexpected)?;
+            let batch_ns = numbers.next().transpose().map_err(|_| unexpected())?;
             Ok(BareTime {
                 call: call.to_string(),
-                median_ns,
-                error,
+                median_ns: Some(median_ns),
+                batch_ns,
+                error: None,
             })
         })
         .collect()
@@ -148,8 +164,11 @@ mod tests {
 
     #[test]
     fn lines_parse_into_times_and_errors() {
-        let got = parse("image 3200000\nbmp error bad header here\n\n").unwrap();
+        let got = parse("image 3200000 3300000\nbmp error bad header here\n\n").unwrap();
         assert_eq!(got[0].median_ns, Some(3.2e6));
+        assert_eq!(got[0].batch_ns, Some(3.3e6));
+        assert_eq!(parse("zune 5").unwrap()[0].batch_ns, None);
+        assert!(parse("zune 5 x").is_err());
         assert_eq!(got[1].error.as_deref(), Some("bad header here"));
         assert!(parse("image fast").is_err());
         assert!(parse("nothing").is_err());

@@ -175,6 +175,7 @@ mod tests {
             times: vec![BareTime {
                 call: "zune".into(),
                 median_ns: Some(200.0),
+                batch_ns: Some(210.0),
                 error: None,
             }],
         };
