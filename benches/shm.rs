@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use shmbmp_suite::report::HandoffRow;
 use shmbmp_suite::shm::{now_ns, Reader, Writer};
+use shmbmp_suite::timing::percentile;
 use shmbmp_suite::{encode, Decode, Limits, Lut};
 
 fn region_name(tag: &str) -> String {
@@ -70,10 +71,6 @@ fn in_process(c: &mut Criterion) {
     group.finish();
     drop(writer);
     let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 /// This thread's CPU time from the scheduler (`/proc/thread-self/schedstat`, re-read with

@@ -13,6 +13,7 @@ use shmbmp_suite::shm::{
     layout, now_ns, remove, write_raw, CreateOptions, Geometry, Location, RawReader, Reader,
     ShmError, Writer, WriterStatus,
 };
+use shmbmp_suite::timing::percentile;
 use shmbmp_suite::{by_name, Decoder, Limits};
 
 /// Which region: a name under /dev/shm, or an explicit file.
@@ -294,13 +295,6 @@ fn rate(frames: u64, secs: f64) -> String {
             frames as f64 / secs.max(1e-9)
         )
     }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted
-        .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
-        .copied()
-        .unwrap_or(f64::NAN)
 }
 
 struct ReadOptions {

@@ -57,6 +57,17 @@ pub struct Medians {
     pub repeat_ns: f64,
 }
 
+/// The `p` quantile (0 ≤ p ≤ 1) of `sorted`, ascending: the value at the nearest rank
+/// `round((n - 1) · p)` (`p = 0.5` is the upper median of an even count); NaN when empty.
+/// The one percentile every timing, handoff and CLI figure uses.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let last = sorted.len().max(1) - 1;
+    sorted
+        .get((last as f64 * p).round() as usize)
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
 /// Medians of each of `jobs` after one warm-up run of each; the timed runs are `rounds`
 /// rounds in which every job, in order, runs twice in a row (see [`Medians`]).
 pub fn interleaved_medians(rounds: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<Medians> {
@@ -76,7 +87,7 @@ pub fn interleaved_medians(rounds: usize, jobs: &mut [Box<dyn FnMut() + '_>]) ->
     }
     let median = |mut t: Vec<f64>| {
         t.sort_by(f64::total_cmp);
-        t[t.len() / 2]
+        percentile(&t, 0.5)
     };
     times
         .into_iter()
