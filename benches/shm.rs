@@ -5,9 +5,10 @@
 //!   `lut` decoding from a plain buffer (the reference).
 //! - Across processes: a `shmbmp write` process at 60 frames/s and flat out, read by one
 //!   reader polling and copying out (the old way) and by one reader woken and decoding in
-//!   place (the new way), then by four readers at once. Per reader: latency from publication
-//!   to RGBA (p50, p99, max), frames/s, its thread's CPU (total, and waiting = total minus
-//!   decoding) and context switches per second, from `/proc/thread-self` (Linux).
+//!   place (the new way), then by four readers at once; and the two ways without decoding,
+//!   to show what waiting alone costs. Per reader: latency from publication to RGBA (p50,
+//!   p99, max), decode time (p50), frames/s, its thread's CPU and context switches per
+//!   second, from `/proc/thread-self` (Linux).
 //!
 //! Results: criterion's `shm/...` groups; the handoff rows in `target/shm-handoff.json` (for
 //! `reports/`) and, with CPU and context switches, on stderr.
@@ -73,8 +74,9 @@ fn in_process(c: &mut Criterion) {
     let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
 }
 
-/// This thread's CPU time from the scheduler (`/proc/thread-self/schedstat`, re-read with
-/// `pread`: a few microseconds) and its context switches (`status`). Zeros without `/proc`.
+/// This thread's CPU time from the scheduler (`/proc/thread-self/schedstat`) and its context
+/// switches (`status`); zeros without `/proc`. The scheduler updates the CPU time at ticks
+/// and switches, so it is read only at the ends of a window of seconds, not around one decode.
 struct ThreadClock {
     schedstat: Option<std::fs::File>,
 }
@@ -117,23 +119,45 @@ impl ThreadClock {
 struct Way {
     name: &'static str,
     poll_and_copy: bool,
+    /// Decode each frame with `lut`; without, the reader only takes frames (its CPU is then
+    /// the cost of waiting and handing over).
+    decode: bool,
 }
 
 const OLD: Way = Way {
     name: "polled, copied",
     poll_and_copy: true,
+    decode: true,
 };
 const NEW: Way = Way {
     name: "woken, in place",
     poll_and_copy: false,
+    decode: true,
 };
+
+impl Way {
+    fn waiting_only(self) -> Way {
+        Way {
+            decode: false,
+            ..self
+        }
+    }
+
+    fn label(&self) -> String {
+        if self.decode {
+            self.name.to_string()
+        } else {
+            format!("{}, no decode", self.name)
+        }
+    }
+}
 
 /// One reader's results over the measured window.
 struct ReaderRun {
     latencies_us: Vec<f64>,
+    decode_us: Vec<f64>,
     seconds: f64,
     cpu_s: f64,
-    decode_s: f64,
     switches: u64,
     first: u64,
     last: u64,
@@ -152,40 +176,43 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
     let limits = Limits::default();
     let mut rgba = Vec::new();
     let clock = ThreadClock::new();
-    // CPU time spent decoding (not waiting), from the thread's own clock.
-    let mut decode_ns = 0u64;
-    let mut next = |reader: &mut Reader, decode_ns: &mut u64| {
-        let (info, dims) = reader
+    let mut next = |reader: &mut Reader| {
+        let (info, decode_us) = reader
             .next_with(Duration::from_secs(5), |b| {
-                let t = clock.cpu_ns();
-                let d = Lut::AUTO.decode_into(b, &limits, &mut rgba);
-                *decode_ns += clock.cpu_ns() - t;
-                d
+                if !way.decode {
+                    return 0.0;
+                }
+                let t = Instant::now();
+                Lut::AUTO
+                    .decode_into(b, &limits, &mut rgba)
+                    .expect("decodes");
+                t.elapsed().as_secs_f64() * 1e6
             })
             .expect("frame");
-        dims.expect("decodes");
-        info
+        (info, decode_us)
     };
-    next(&mut reader, &mut 0);
+    next(&mut reader);
     start.wait();
     let base = reader.stats();
     let first = reader.latest_number();
     let (cpu0, sw0) = (clock.cpu_ns(), clock.switches());
     let started = Instant::now();
-    let mut latencies_us = Vec::new();
+    let (mut latencies_us, mut decode_us) = (Vec::new(), Vec::new());
     while started.elapsed().as_secs_f64() < seconds {
-        let info = next(&mut reader, &mut decode_ns);
+        let (info, d) = next(&mut reader);
         latencies_us.push(now_ns().saturating_sub(info.written_ns) as f64 / 1e3);
+        decode_us.push(d);
     }
     let secs = started.elapsed().as_secs_f64();
     let (cpu1, sw1) = (clock.cpu_ns(), clock.switches());
     let s = reader.stats();
     latencies_us.sort_by(f64::total_cmp);
+    decode_us.sort_by(f64::total_cmp);
     ReaderRun {
         latencies_us,
+        decode_us,
         seconds: secs,
         cpu_s: (cpu1 - cpu0) as f64 / 1e9,
-        decode_s: decode_ns as f64 / 1e9,
         switches: sw1 - sw0,
         first,
         last: reader.latest_number(),
@@ -240,19 +267,19 @@ fn handoff(
         .map(|(i, r)| {
             let frames = r.latencies_us.len() as u64;
             let mode = if readers == 1 {
-                format!("{rate}, {}", way.name)
+                format!("{rate}, {}", way.label())
             } else {
-                format!("{rate}, {}, reader {} of {readers}", way.name, i + 1)
+                format!("{rate}, {}, reader {} of {readers}", way.label(), i + 1)
             };
             eprintln!(
-                "handoff {mode:>48}: published {:>5.0}/s, decoded {:>5.0}/s, p50 {:>5.0} us p99 {:>6.0} us max {:>6.0} us, reader CPU {:>5.1}% (waiting {:>4.1}%), {:>5.0} context switches/s, in place {}/{frames}, skipped {}, torn attempts {} (0 accepted)",
+                "handoff {mode:>50}: published {:>5.0}/s, taken {:>5.0}/s, p50 {:>5.0} us p99 {:>6.0} us max {:>6.0} us (decode p50 {:>5.0} us), reader CPU {:>5.1}%, {:>5.0} context switches/s, in place {}/{frames}, skipped {}, torn attempts {} (0 accepted)",
                 (r.last - r.first) as f64 / r.seconds,
                 frames as f64 / r.seconds,
                 percentile(&r.latencies_us, 0.5),
                 percentile(&r.latencies_us, 0.99),
                 r.latencies_us.last().unwrap(),
+                percentile(&r.decode_us, 0.5),
                 100.0 * r.cpu_s / r.seconds,
-                100.0 * (r.cpu_s - r.decode_s).max(0.0) / r.seconds,
                 r.switches as f64 / r.seconds,
                 r.in_place,
                 r.skipped,
@@ -306,6 +333,8 @@ fn main() {
     );
     let mut rows = Vec::new();
     for (fps, way, readers) in [
+        (60, OLD.waiting_only(), 1),
+        (60, NEW.waiting_only(), 1),
         (60, OLD, 1),
         (60, NEW, 1),
         (0, OLD, 1),

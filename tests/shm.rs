@@ -851,3 +851,91 @@ fn ten_thousand_frames_at_full_speed_none_torn() {
     let s = reader.stats();
     println!("stress: {validated} frames validated, {s:?}");
 }
+
+/// Runs `shmbmp ARGS` and returns (status code, stdout + stderr).
+fn shmbmp(args: &[&str]) -> (Option<i32>, String) {
+    let out = common::shmbmp_command().args(args).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+#[test]
+fn the_cli_says_what_was_wrong_where_and_what_to_do() {
+    let frames = small_frames();
+    let files = write_files("cli", &frames);
+    let dir = files[0].parent().unwrap();
+    let empty = dir.join("empty.bmp");
+    std::fs::write(&empty, b"").unwrap();
+    let cut = dir.join("cut.bmp");
+    std::fs::write(&cut, &encode::seed_frame()[..1000]).unwrap();
+    let (f0, f1) = (files[0].to_str().unwrap(), files[1].to_str().unwrap());
+    let r = TempRegion::new("cli");
+    let name = r.name.as_str();
+
+    let (code, out) = shmbmp(&["write", "--name", name, empty.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("empty.bmp: the file is empty (0 bytes)"),
+        "{out}"
+    );
+    let (code, out) = shmbmp(&["write", "--name", name, cut.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("cut.bmp") && out.contains("nothing published"),
+        "{out}"
+    );
+    assert!(
+        !r.path().exists(),
+        "nothing was created for a refused input"
+    );
+    let (code, out) = shmbmp(&["write", "--raw", "--name", name, f0, f1]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("--raw writes one BMP once, but 2 files"),
+        "{out}"
+    );
+    let (code, out) = shmbmp(&["write", "--raw", "--name", name, f0, "--count", "3"]);
+    assert_eq!(code, Some(2), "clap refuses --count with --raw: {out}");
+
+    // A raw region: stat --raw describes it, stat and read without --raw say to use it.
+    let (code, out) = shmbmp(&["write", "--raw", "--name", name, f0]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = shmbmp(&["stat", "--raw", "--name", name]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("(raw)") && out.contains("64x48"), "{out}");
+    for cmd in ["stat", "read"] {
+        let (code, out) = shmbmp(&[cmd, "--name", name]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(
+            out.contains(name) && out.contains("use --raw"),
+            "{cmd}: {out}"
+        );
+    }
+    // A framed region read with --raw names the region and says it is framed.
+    let (code, out) = shmbmp(&["write", "--name", name, "--recreate", f0]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("wrote 1 frame to") && !out.contains("frames/s"),
+        "{out}"
+    );
+    let (code, out) = shmbmp(&["read", "--raw", "--name", name]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(name) && out.contains("framed region") && out.contains("drop --raw"),
+        "{out}"
+    );
+    let (code, out) = shmbmp(&["read", "--name", name]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("read 1 frame in") && out.contains("decoded in place 1"),
+        "{out}"
+    );
+    // An empty file: the header's size.
+    let (code, out) = shmbmp(&["stat", "--path", empty.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("header alone is 4096 bytes"), "{out}");
+}
