@@ -89,7 +89,14 @@ impl ThreadClock {
         }
     }
 
+    /// CPU time so far, ns (0 without `/proc`).
+    #[cfg(not(unix))]
+    fn cpu_ns(&self) -> u64 {
+        self.schedstat.as_ref().map_or(0, |_| 0)
+    }
+
     /// CPU time so far, ns.
+    #[cfg(unix)]
     fn cpu_ns(&self) -> u64 {
         use std::os::unix::fs::FileExt;
         let mut buf = [0u8; 64];

@@ -3,6 +3,10 @@
 //! writer that honours leases). Each side's writer lock refuses the other's second writer,
 //! and an old-version region is refused by name. Missing interpreters are a loud skip locally
 //! and a failure under `CI`.
+//!
+//! Unix only (the peers run on Linux; Windows named regions are tested in the core crate).
+
+#![cfg(unix)]
 
 mod common;
 

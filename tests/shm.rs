@@ -2,6 +2,11 @@
 //! one writer enforced (in process, across processes, racing creators), trust on reuse,
 //! writers and readers killed, readers woken instead of polling, frames decoded where they
 //! lie under a lease, and four readers against a writer process at full speed.
+//!
+//! Unix only: Windows named regions are tested in the core crate (`shm::windows_tests`, under
+//! Wine in CI).
+
+#![cfg(unix)]
 
 mod common;
 

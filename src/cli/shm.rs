@@ -16,13 +16,15 @@ use shmbmp_suite::shm::{
 use shmbmp_suite::timing::percentile;
 use shmbmp_suite::{by_name, Decoder, Limits};
 
-/// Which region: a name under /dev/shm, or an explicit file.
+/// Which region: a name, or an explicit file.
 #[derive(Debug, Clone, Args)]
 pub struct RegionArgs {
-    /// Region name (the file /dev/shm/NAME).
+    /// Region name: the file /dev/shm/NAME on Linux; on Windows the named block C#'s
+    /// MemoryMappedFile.CreateOrOpen(NAME, ..) makes (test1 = Local\test1; Global\NAME),
+    /// which exists only while a process holds it open; /NAME (shm_open) on macOS.
     #[arg(long, required_unless_present = "path")]
     name: Option<String>,
-    /// Use this file instead of /dev/shm/NAME (e.g. on another tmpfs).
+    /// Use this file instead of a named region (e.g. on another tmpfs).
     #[arg(long, conflicts_with = "name")]
     path: Option<PathBuf>,
 }

@@ -12,7 +12,7 @@ use crate::error::DecodeError;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum ShmError {
-    /// The region name cannot be used as a file name under `/dev/shm`.
+    /// The region name cannot name a region on this platform.
     #[error("invalid region name {name:?}: {reason}")]
     InvalidName {
         /// The name given.
@@ -20,11 +20,14 @@ pub enum ShmError {
         /// Why it was refused.
         reason: &'static str,
     },
-    /// No region exists at the path.
-    #[error("no region at {}: has the writer started? (create one with `shmbmp write --name ...`)", path.display())]
+    /// No region exists there.
+    #[error("{}", not_found(path, *held_only))]
     NotFound {
-        /// Where it was looked for.
+        /// Where it was looked for: the file, or the name of a region that is no file.
         path: PathBuf,
+        /// Whether a region of this kind exists only while a process holds it open (a
+        /// Windows named section), so that it vanishes when its writer exits.
+        held_only: bool,
     },
     /// The operating system refused an operation on the region's file.
     #[error("{what} {}: {source}", path.display())]
@@ -160,4 +163,19 @@ pub enum ShmError {
     /// A frame was read whole but is not a decodable BMP.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+}
+
+fn not_found(path: &std::path::Path, held_only: bool) -> String {
+    if held_only {
+        format!(
+            "no block named {} — on Windows it exists only while a writer holds it open (has \
+             the writer started, and is it still running?)",
+            path.display()
+        )
+    } else {
+        format!(
+            "no region at {}: has the writer started? (create one with `shmbmp write --name ...`)",
+            path.display()
+        )
+    }
 }

@@ -13,14 +13,23 @@
 //!   the way the original C# program fills a `MemoryMappedFile`; the length comes from the
 //!   BMP's own `bfSize`. Raw mode has no protection against a concurrent writer.
 //!
-//! A region named `NAME` is the file `/dev/shm/NAME` (what POSIX `shm_open("/NAME")`,
-//! Python's `SharedMemory(name=NAME)` and Mono's `MemoryMappedFile.CreateFromFile` over that
-//! path all use); [`Location::path`] puts it anywhere else. Symlinks are never followed,
-//! and a writer reuses an existing file only if this user owns it with a mode no wider than
-//! asked.
+//! Where a region named `NAME` lives ([`Location::named`]):
 //!
-//! What the operating system provides (files, locks, sleeping and waking) sits behind the
-//! small interface of the private `sys` module; everything else here is platform-neutral.
+//! - **Linux**: the file `/dev/shm/NAME` (what POSIX `shm_open("/NAME")`, Python's
+//!   `SharedMemory(name=NAME)` and Mono's `MemoryMappedFile.CreateFromFile` over that path
+//!   all use). Symlinks are never followed, and a writer reuses an existing file only if
+//!   this user owns it with a mode no wider than asked.
+//! - **Windows**: the named section `NAME` that C#'s `MemoryMappedFile.CreateOrOpen(NAME,
+//!   ..)` and Python's `mmap.mmap(-1, len, NAME)` make (`test1` is `Local\test1`, the
+//!   session's; `Global\NAME` the machine's). It exists only while some process holds it
+//!   open: a raw block vanishes when its writer exits.
+//! - **macOS**: the POSIX object `shm_open("/NAME")` (compile-checked only).
+//!
+//! [`Location::path`] puts a region in any file, on every platform.
+//!
+//! What the operating system provides (regions, locks, sleeping and waking) sits behind the
+//! small interface of the private `sys` module, one backend per platform; everything else
+//! here is platform-neutral.
 //!
 //! **Shrinking.** A mapping whose file is truncated under it raises `SIGBUS` on the next
 //! access beyond the new end; nothing in a mapping can prevent that. Our writers never
@@ -33,6 +42,8 @@ pub mod layout;
 mod reader;
 mod region;
 mod sys;
+#[cfg(all(test, windows))]
+mod windows_tests;
 mod writer;
 
 pub use error::ShmError;

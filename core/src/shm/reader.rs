@@ -11,7 +11,7 @@ use super::layout::{
 };
 use super::region::{now_ns, Access, Location, Region};
 use super::writer::writer_of;
-use super::{layout, sys, ShmError};
+use super::{layout, ShmError};
 use crate::format::{Limits, RawHeader};
 
 /// Attempts at one frame before giving up with [`ShmError::Unstable`].
@@ -117,7 +117,7 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// Opens the region `/dev/shm/NAME`.
+    /// Opens the region named `name` ([`Location::named`]).
     pub fn open(name: &str) -> Result<Self, ShmError> {
         Self::open_at(&Location::named(name)?)
     }
@@ -125,7 +125,7 @@ impl Reader {
     /// Opens the region at `loc` (read-write when permitted: leases are written; never
     /// through a symlink) and validates its header against the mapped size.
     pub fn open_at(loc: &Location) -> Result<Self, ShmError> {
-        let region = Region::open(loc.file(), Access::ReadWriteIfAllowed)?;
+        let region = Region::open(loc, Access::ReadWriteIfAllowed)?;
         let mut header = vec![0u8; region.len().min(REGION_HEADER_LEN)];
         if header.len() >= 8 {
             // The writer stores the magic last, released.
@@ -239,7 +239,7 @@ impl Reader {
                     pid: (w >> 32) as u32,
                     pinned: slot.checked_sub(1),
                     held: self.lease == Lease::Held(i)
-                        || sys::lock_held(self.region.file(), lease_lock_byte(i)).unwrap_or(false),
+                        || self.region.lock_held(lease_lock_byte(i)).unwrap_or(false),
                 }
             })
             .collect()
@@ -370,7 +370,7 @@ impl Reader {
     /// the writer wakes readers, else a bounded poll.
     fn wait(&mut self, seen: u64, left: Duration) {
         let flags = self.region.u32_at(FLAGS_AT).load(Ordering::Acquire);
-        if sys::HAS_WAKE && !self.poll_only && flags & FLAG_WAKES != 0 {
+        if self.region.has_wake() && !self.poll_only && flags & FLAG_WAKES != 0 {
             let wake = self.region.u32_at(WAKE_AT);
             // The writer stores `latest`, then bumps `wake`, then wakes (all SeqCst): loading
             // `wake` before checking `latest` again means a publish after the check changes
@@ -380,7 +380,7 @@ impl Reader {
                 return;
             }
             self.stats.sleeps += 1;
-            sys::wait(wake, expected, left.min(MAX_SLEEP));
+            self.region.wait(wake, expected, left.min(MAX_SLEEP));
         } else {
             self.stats.polls += 1;
             backoff(&mut self.spins, left);
@@ -522,7 +522,7 @@ impl Reader {
             return None;
         }
         for i in 0..self.geometry.lease_count {
-            if sys::try_lock(self.region.file(), lease_lock_byte(i)).unwrap_or(false) {
+            if self.region.try_lock(lease_lock_byte(i)).unwrap_or(false) {
                 // A dead holder's pin may linger: the lease is ours now, clear it.
                 self.lease_word(i).store(0, Ordering::SeqCst);
                 self.lease = Lease::Held(i);
@@ -536,7 +536,7 @@ impl Reader {
     fn release_lease(&mut self) {
         if let Lease::Held(i) = self.lease {
             self.lease_word(i).store(0, Ordering::Release);
-            let _ = sys::unlock(self.region.file(), lease_lock_byte(i));
+            let _ = self.region.unlock(lease_lock_byte(i));
             self.lease = Lease::None(None);
         }
     }
@@ -665,7 +665,8 @@ pub struct RawReader {
 }
 
 impl RawReader {
-    /// Opens the raw region `/dev/shm/NAME`.
+    /// Opens the raw region named `name` ([`Location::named`]): on Windows the block the
+    /// post's C# program leaves with `MemoryMappedFile.CreateOrOpen("test1", ..)`.
     pub fn open(name: &str) -> Result<Self, ShmError> {
         Self::open_at(&Location::named(name)?)
     }
@@ -673,7 +674,7 @@ impl RawReader {
     /// Opens the raw region at `loc` (never through a symlink).
     pub fn open_at(loc: &Location) -> Result<Self, ShmError> {
         Ok(RawReader {
-            region: Region::open(loc.file(), Access::Read)?,
+            region: Region::open(loc, Access::Read)?,
         })
     }
 
@@ -682,7 +683,7 @@ impl RawReader {
         self.region.path()
     }
 
-    /// Bytes mapped.
+    /// Bytes mapped (on Windows and macOS the size rounded up to whole pages).
     pub fn mapped_len(&self) -> usize {
         self.region.len()
     }

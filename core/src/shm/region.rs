@@ -1,53 +1,63 @@
 //! Where a region lives and how its bytes are touched: a mapping accessed through atomics
 //! and raw pointers, because another process may be writing the same bytes at the same time.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
-
-use memmap2::{MmapOptions, MmapRaw};
+use std::time::Duration;
 
 use super::{sys, ShmError};
 
-/// Longest region name accepted (a file name under `/dev/shm`).
-const MAX_NAME: usize = 255;
-
-/// Wraps an I/O error with what was being done to which file; a missing file while
+/// Wraps an I/O error with what was being done to which region; a missing region while
 /// opening is [`ShmError::NotFound`], a symlink refused by `O_NOFOLLOW` is
 /// [`ShmError::Untrusted`].
 pub(super) fn io_error<'a>(
     what: &'static str,
-    path: &'a Path,
+    loc: &'a Location,
 ) -> impl FnOnce(std::io::Error) -> ShmError + 'a {
     move |source| {
         if what == "opening" && source.kind() == std::io::ErrorKind::NotFound {
-            ShmError::NotFound {
-                path: path.to_path_buf(),
-            }
+            loc.not_found()
         } else if sys::is_symlink_refusal(&source) {
             ShmError::Untrusted {
-                path: path.to_path_buf(),
+                path: loc.file().to_path_buf(),
                 reason: "it is a symbolic link, and shmbmp never follows one to a region".into(),
             }
         } else {
             ShmError::Io {
                 what,
-                path: path.to_path_buf(),
+                path: loc.file().to_path_buf(),
                 source,
             }
         }
     }
 }
 
-/// The file behind a region: `/dev/shm/NAME`, or any path.
+/// What a [`Location`] points at: a file, or a named object of the operating system that is
+/// no file (a Windows section, a macOS POSIX shared-memory object).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Place {
+    /// A file (on Linux, named regions are files under `/dev/shm`).
+    File(PathBuf),
+    /// The OS object of this name, as the platform spells it (`test1`, `Global\test1`,
+    /// `/test1`).
+    #[cfg(any(windows, target_vendor = "apple"))]
+    Named(String),
+}
+
+/// Where a region lives: a named region (the file `/dev/shm/NAME` on Linux, the named
+/// section `NAME` on Windows, the POSIX object `/NAME` on macOS), or any file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
-    path: PathBuf,
+    place: Place,
+    shown: PathBuf,
 }
 
 impl Location {
-    /// The region `name` under `/dev/shm`; names with `/`, NUL, `.`/`..`, or more than 255
-    /// bytes are refused.
+    /// The region `name`. Linux: the file `/dev/shm/NAME` (no `/`, NUL, `.`/`..`, at most 255
+    /// bytes). Windows: the named section C#'s `MemoryMappedFile.CreateOrOpen(NAME, ..)`
+    /// makes, in the session's namespace (`test1` is `Local\test1`) or, as `Global\NAME`, the
+    /// machine's; it exists only while some process holds it open. macOS: the POSIX object
+    /// `shm_open("/NAME")` (at most 29 bytes).
     pub fn named(name: &str) -> Result<Self, ShmError> {
         let bad = |reason| ShmError::InvalidName {
             name: name.to_string(),
@@ -56,107 +66,114 @@ impl Location {
         if name.is_empty() {
             return Err(bad("empty"));
         }
-        if name.len() > MAX_NAME {
-            return Err(bad("longer than 255 bytes"));
+        if name.contains('\0') {
+            return Err(bad("contains NUL"));
         }
-        if name.contains('/') || name.contains('\0') {
-            return Err(bad("contains '/' or NUL"));
-        }
-        if name == "." || name == ".." {
-            return Err(bad("'.' and '..' are not names"));
-        }
-        Ok(Location {
-            path: Path::new("/dev/shm").join(name),
-        })
+        let place = sys::named(name).map_err(bad)?;
+        let shown = match &place {
+            Place::File(path) => path.clone(),
+            #[cfg(any(windows, target_vendor = "apple"))]
+            Place::Named(n) => PathBuf::from(n),
+        };
+        Ok(Location { place, shown })
     }
 
-    /// A region at an explicit path (e.g. a file on another tmpfs).
+    /// A region at an explicit path (e.g. a file on another tmpfs), on any platform.
     pub fn path(path: impl Into<PathBuf>) -> Self {
-        Location { path: path.into() }
+        let path = path.into();
+        Location {
+            place: Place::File(path.clone()),
+            shown: path,
+        }
     }
 
-    /// The region's file.
+    /// The region's file; for a named region that is no file (Windows, macOS), its name as
+    /// the operating system knows it, for messages.
     pub fn file(&self) -> &Path {
-        &self.path
+        &self.shown
+    }
+
+    pub(super) fn place(&self) -> &Place {
+        &self.place
+    }
+
+    /// The error for "nothing there": on Windows a named section exists only while some
+    /// process holds it, and the message says so.
+    pub(super) fn not_found(&self) -> ShmError {
+        ShmError::NotFound {
+            path: self.shown.clone(),
+            held_only: sys::held_only(&self.place),
+        }
     }
 }
 
-/// A mapped region file: the open file (which carries this process's locks on the region)
-/// and a shared mapping of it, touched only through raw pointers and atomics, never through
-/// a reference to bytes another process may be writing (see PROTOCOL.md, "Soundness").
+/// A mapped region: the open file or named object (which carries this process's locks on
+/// the region) and a shared mapping of it, touched only through raw pointers and atomics,
+/// never through a reference to bytes another process may be writing (see PROTOCOL.md,
+/// "Soundness").
 pub(super) struct Region {
-    file: File,
-    map: Option<MmapRaw>,
+    // Declared before `object`: the mapping goes first.
+    map: Option<sys::Map>,
+    object: sys::Object,
     len: usize,
     writable: bool,
-    path: PathBuf,
+    loc: Location,
 }
 
 impl Region {
-    /// Opens the existing file at `path` (never through a symlink) as `access` says, and
+    /// Opens the existing region at `loc` (never through a symlink) as `access` says, and
     /// maps it at its size now.
-    pub(super) fn open(path: &Path, access: Access) -> Result<Self, ShmError> {
+    pub(super) fn open(loc: &Location, access: Access) -> Result<Self, ShmError> {
         let denied = |e: &std::io::Error| {
             matches!(
                 e.kind(),
                 std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
             )
         };
-        let (file, writable) = match sys::open_existing(path, access != Access::Read) {
+        let (object, writable) = match sys::open_existing(loc.place(), access != Access::Read) {
             Ok(f) => (f, access != Access::Read),
             Err(e) if access == Access::ReadWriteIfAllowed && denied(&e) => (
-                sys::open_existing(path, false).map_err(io_error("opening", path))?,
+                sys::open_existing(loc.place(), false).map_err(io_error("opening", loc))?,
                 false,
             ),
-            Err(e) => return Err(io_error("opening", path)(e)),
+            Err(e) => return Err(io_error("opening", loc)(e)),
         };
-        Self::map(file, path, writable)
+        Self::map(object, loc, writable)
     }
 
-    /// Maps an open region file at its size now; `writable`: it was opened for writing.
-    pub(super) fn map(file: File, path: &Path, writable: bool) -> Result<Self, ShmError> {
-        let meta = file
-            .metadata()
-            .map_err(io_error("reading metadata of", path))?;
-        let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    /// Maps an open region at its size now; `writable`: it was opened for writing.
+    pub(super) fn map(
+        object: sys::Object,
+        loc: &Location,
+        writable: bool,
+    ) -> Result<Self, ShmError> {
+        let len = sys::size(&object).map_err(io_error("reading metadata of", loc))?;
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
         let map = if len == 0 {
             None
         } else {
-            let mut opts = MmapOptions::new();
-            // Page tables filled now (MAP_POPULATE on Linux), not by a fault on the first
-            // touch of each page in the frame path.
-            opts.len(len).populate();
-            // SAFETY (both): the mapping is shared with other processes by design; this
-            // process touches it only through raw pointers and atomics (see below), and
-            // shmbmp writers never shrink a region file (module docs), so accesses within `len`
-            // stay within the file.
-            let m = if writable {
-                opts.map_raw(&file)
-            } else {
-                opts.map_raw_read_only(&file)
-            };
-            Some(m.map_err(io_error("mapping", path))?)
+            Some(sys::map(&object, len, writable).map_err(io_error("mapping", loc))?)
         };
         Ok(Region {
-            file,
             map,
+            object,
             len,
             writable,
-            path: path.to_path_buf(),
+            loc: loc.clone(),
         })
     }
 
-    /// Maps the same open file again, at its size now (after it grew).
+    /// Maps the same open region again, at its size now (after it grew).
     pub(super) fn remap(self) -> Result<Self, ShmError> {
         let Region {
-            file,
             map,
+            object,
             writable,
-            path,
+            loc,
             ..
         } = self;
         drop(map);
-        Self::map(file, &path, writable)
+        Self::map(object, &loc, writable)
     }
 
     /// Bytes mapped.
@@ -164,14 +181,50 @@ impl Region {
         self.len
     }
 
-    /// The region's file.
-    pub(super) fn path(&self) -> &Path {
-        &self.path
+    /// Where the region lives.
+    pub(super) fn location(&self) -> &Location {
+        &self.loc
     }
 
-    /// The open file, for locks.
-    pub(super) fn file(&self) -> &File {
-        &self.file
+    /// The region's file (or name), for messages.
+    pub(super) fn path(&self) -> &Path {
+        self.loc.file()
+    }
+
+    /// The open file or named object, for what [`sys`] does with it.
+    pub(super) fn object(&self) -> &sys::Object {
+        &self.object
+    }
+
+    /// Takes lock `byte` of the region without waiting: `Ok(false)` if another holder has
+    /// it. It lasts until [`Region::unlock`] or until this region is dropped.
+    pub(super) fn try_lock(&self, byte: u64) -> Result<bool, ShmError> {
+        sys::try_lock(&self.object, byte).map_err(io_error("locking", &self.loc))
+    }
+
+    /// Releases this region's lock `byte`.
+    pub(super) fn unlock(&self, byte: u64) -> Result<(), ShmError> {
+        sys::unlock(&self.object, byte).map_err(io_error("unlocking", &self.loc))
+    }
+
+    /// Whether another holder has lock `byte`.
+    pub(super) fn lock_held(&self, byte: u64) -> Result<bool, ShmError> {
+        sys::lock_held(&self.object, byte).map_err(io_error("asking for the lock of", &self.loc))
+    }
+
+    /// Whether readers of this region can sleep until a writer wakes them.
+    pub(super) fn has_wake(&self) -> bool {
+        sys::has_wake(&self.object)
+    }
+
+    /// Sleeps while `word` (of this region) holds `expected`, at most `timeout`.
+    pub(super) fn wait(&self, word: &AtomicU32, expected: u32, timeout: Duration) {
+        sys::wait(&self.object, word, expected, timeout)
+    }
+
+    /// Adds one to `word` (of this region) and wakes every reader sleeping on it.
+    pub(super) fn bump_and_wake(&self, word: &AtomicU32) {
+        sys::bump_and_wake(&self.object, word)
     }
 
     /// Whether this process may store into the mapping (lease words, frames).
@@ -182,7 +235,7 @@ impl Region {
     fn ptr(&self) -> *mut u8 {
         self.map
             .as_ref()
-            .map_or(std::ptr::NonNull::dangling().as_ptr(), MmapRaw::as_mut_ptr)
+            .map_or(std::ptr::NonNull::dangling().as_ptr(), sys::Map::as_mut_ptr)
     }
 
     fn check(&self, off: usize, len: usize, align: usize) {
@@ -279,7 +332,7 @@ pub fn now_ns() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64)
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix, not(target_vendor = "apple")))]
 mod tests {
     use super::*;
 

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::layout::{
-    latest_word, lease_lock_byte, split_latest, Geometry, FLAGS_AT, FLAG_LEASES, FLAG_WAKES,
-    FRAME_AT, LATEST_AT, LEN_AT, MAGIC, REGION_HEADER_LEN, SEQ_AT, WAKE_AT, WRITER_LOCK_BYTE,
-    WRITER_PID_AT, WRITTEN_NS_AT,
+    latest_word, lease_lock_byte, split_latest, Geometry, HeaderError, FLAGS_AT, FLAG_LEASES,
+    FLAG_WAKES, FRAME_AT, LATEST_AT, LEN_AT, MAGIC, REGION_HEADER_LEN, SEQ_AT, WAKE_AT,
+    WRITER_LOCK_BYTE, WRITER_PID_AT, WRITTEN_NS_AT,
 };
 use super::region::{io_error, now_ns, Access, Location, Region};
 use super::{sys, ShmError};
@@ -16,10 +16,13 @@ use super::{sys, ShmError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CreateOptions {
     /// Permission bits of a new file (default 0600: only this user). An existing region is
-    /// reused only if its mode is no wider.
+    /// reused only if its mode is no wider. Windows has no modes: a new file or named
+    /// section gets the default security descriptor (the creating user, administrators
+    /// and SYSTEM may open it).
     pub mode: u32,
     /// Replace an existing region whatever its geometry (unlink, then create anew), unless a
-    /// writer holds it.
+    /// writer holds it. A Windows named section cannot be unlinked: it is replaced only once
+    /// no process holds it.
     pub recreate: bool,
 }
 
@@ -61,7 +64,7 @@ pub struct Writer {
 
 impl Writer {
     /// Creates (or reuses, when the geometry matches and no writer holds it) the region
-    /// `/dev/shm/NAME` with `slots` slots of at least `capacity` bytes.
+    /// named `name` ([`Location::named`]) with `slots` slots of at least `capacity` bytes.
     pub fn create(name: &str, slots: u32, capacity: u64) -> Result<Self, ShmError> {
         let loc = Location::named(name)?;
         let geometry = Geometry::new(slots, capacity).map_err(|source| ShmError::Header {
@@ -86,6 +89,10 @@ impl Writer {
         opts: CreateOptions,
     ) -> Result<Self, ShmError> {
         let path = loc.file();
+        let len = geometry.region_len().map_err(|source| ShmError::Header {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if opts.recreate {
             remove(loc, false).or_else(|e| match e {
                 ShmError::NotFound { .. } => Ok(()),
@@ -94,25 +101,25 @@ impl Writer {
         }
         // A file unlinked between our failed create and our open: try again.
         for _ in 0..3 {
-            match sys::create_new(path, opts.mode) {
-                Ok(file) => return Self::take(Region::map(file, path, true)?, geometry),
+            match sys::create_new(loc.place(), opts.mode, len) {
+                Ok(object) => return Self::take(Region::map(object, loc, true)?, geometry),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(io_error("creating", path)(e)),
+                Err(e) => return Err(io_error("creating", loc)(e)),
             }
-            let file = match sys::open_existing(path, true) {
+            let object = match sys::open_existing(loc.place(), true) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io_error("opening", path)(e)),
+                Err(e) => return Err(io_error("opening", loc)(e)),
             };
             if let Some(reason) =
-                sys::check_trust(&file, opts.mode).map_err(io_error("checking", path))?
+                sys::check_trust(&object, opts.mode).map_err(io_error("checking", loc))?
             {
                 return Err(ShmError::Untrusted {
                     path: path.to_path_buf(),
                     reason,
                 });
             }
-            return Self::take(Region::map(file, path, true)?, geometry);
+            return Self::take(Region::map(object, loc, true)?, geometry);
         }
         Err(ShmError::Io {
             what: "creating",
@@ -121,27 +128,41 @@ impl Writer {
         })
     }
 
-    /// Takes the writer lock of a mapped region file, then initialises it (empty: new, or
+    /// Takes the writer lock of a mapped region, then initialises it (blank: new, or
     /// created by a racing writer that lost the lock) or checks it for reuse.
     fn take(region: Region, wanted: Geometry) -> Result<Self, ShmError> {
         let path = region.path().to_path_buf();
-        if !sys::try_lock(region.file(), WRITER_LOCK_BYTE).map_err(io_error("locking", &path))? {
+        if !region.try_lock(WRITER_LOCK_BYTE)? {
             return Err(ShmError::WriterRunning {
                 pid: recorded_pid(&region),
                 path,
             });
         }
-        let (region, next, cursor) = if region.len() == 0 {
+        // Files are created empty; a Windows section is created at its size, all zeros.
+        let blank = region.len() == 0
+            || (sys::sized_at_creation(region.object())
+                && region.u64_at(0).load(Ordering::Acquire) == 0);
+        let (region, next, cursor) = if blank {
             let len = wanted.region_len().map_err(|source| ShmError::Header {
                 path: path.clone(),
                 source,
-            })? as u64;
-            region
-                .file()
-                .set_len(len)
-                .map_err(io_error("sizing", &path))?;
-            // Remap at the new size; the lock stays with the open file.
-            let region = region.remap()?;
+            })?;
+            let region = if region.len() == 0 {
+                sys::set_len(region.object(), len as u64)
+                    .map_err(io_error("sizing", region.location()))?;
+                // Remap at the new size; the lock stays with the open file.
+                region.remap()?
+            } else if region.len() < len {
+                return Err(ShmError::Header {
+                    path,
+                    source: HeaderError::TooSmall {
+                        needed: len as u64,
+                        len: region.len() as u64,
+                    },
+                });
+            } else {
+                region
+            };
             let header = wanted.header_bytes();
             region.store_bytes(8, &header[8..]);
             // The magic last, released: a reader that sees it sees the geometry.
@@ -167,7 +188,7 @@ impl Writer {
             let (frame, slot) = split_latest(region.u64_at(LATEST_AT).load(Ordering::Acquire));
             (region, frame + 1, (slot + 1) % found.slot_count)
         };
-        let flags = FLAG_LEASES | if sys::HAS_WAKE { FLAG_WAKES } else { 0 };
+        let flags = FLAG_LEASES | if region.has_wake() { FLAG_WAKES } else { 0 };
         region
             .u32_at(WRITER_PID_AT)
             .store(std::process::id(), Ordering::Relaxed);
@@ -230,9 +251,7 @@ impl Writer {
             .u64_at(LATEST_AT)
             .store(latest_word(n, slot), Ordering::SeqCst);
         if self.flags & FLAG_WAKES != 0 {
-            let wake = self.region.u32_at(WAKE_AT);
-            wake.fetch_add(1, Ordering::SeqCst);
-            sys::wake_all(wake);
+            self.region.bump_and_wake(self.region.u32_at(WAKE_AT));
         }
         self.next = n + 1;
         self.cursor = (slot + 1) % self.geometry.slot_count;
@@ -327,7 +346,7 @@ impl Writer {
             }
             self.pins_seen[i as usize].1 = 0;
             // An error asking is taken as "alive": a pin is only ever cleared for certain.
-            if sys::lock_held(self.region.file(), lease_lock_byte(i)).unwrap_or(true) {
+            if self.region.lock_held(lease_lock_byte(i)).unwrap_or(true) {
                 continue;
             }
             if word
@@ -370,17 +389,17 @@ fn recorded_pid(region: &Region) -> Option<u32> {
 
 /// Whether a writer holds the region's lock, and the pid its header records.
 pub(super) fn writer_of(region: &Region) -> Result<Option<Option<u32>>, ShmError> {
-    let held = sys::lock_held(region.file(), WRITER_LOCK_BYTE)
-        .map_err(io_error("asking for the lock of", region.path()))?;
+    let held = region.lock_held(WRITER_LOCK_BYTE)?;
     Ok(held.then(|| recorded_pid(region)))
 }
 
 /// Removes the region at `loc`, refusing while a writer holds it unless `force` (the writer
 /// then goes on writing into a file no one can open any more; readers that have it mapped
-/// keep reading).
+/// keep reading). A Windows named section has no name to remove (it vanishes with the last
+/// process that holds it): an error says so.
 pub fn remove(loc: &Location, force: bool) -> Result<(), ShmError> {
     let path = loc.file();
-    match Region::open(path, Access::Read) {
+    match Region::open(loc, Access::Read) {
         Ok(region) => {
             if let Some(pid) = writer_of(&region)? {
                 if !force {
@@ -395,13 +414,11 @@ pub fn remove(loc: &Location, force: bool) -> Result<(), ShmError> {
         Err(ShmError::Untrusted { .. }) => {}
         Err(e) => return Err(e),
     }
-    std::fs::remove_file(path).map_err(|e| {
+    sys::remove(loc.place()).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            ShmError::NotFound {
-                path: path.to_path_buf(),
-            }
+            loc.not_found()
         } else {
-            io_error("removing", path)(e)
+            io_error("removing", loc)(e)
         }
     })
 }
@@ -410,14 +427,15 @@ pub fn remove(loc: &Location, force: bool) -> Result<(), ShmError> {
 /// program does). The file is created with `mode` if missing and grown if too small; it is
 /// never shrunk, so a larger existing region keeps its size and its old tail bytes. An
 /// existing file must belong to this user with a mode no wider than `mode`; symlinks are
-/// refused.
+/// refused. A Windows named section cannot grow, and vanishes when this call returns unless
+/// another process holds it open.
 pub fn write_raw(loc: &Location, bmp: &[u8], mode: u32) -> Result<(), ShmError> {
     let path = loc.file();
-    let file = match sys::create_new(path, mode) {
+    let object = match sys::create_new(loc.place(), mode, bmp.len()) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let f = sys::open_existing(path, true).map_err(io_error("opening", path))?;
-            if let Some(reason) = sys::check_trust(&f, mode).map_err(io_error("checking", path))? {
+            let f = sys::open_existing(loc.place(), true).map_err(io_error("opening", loc))?;
+            if let Some(reason) = sys::check_trust(&f, mode).map_err(io_error("checking", loc))? {
                 return Err(ShmError::Untrusted {
                     path: path.to_path_buf(),
                     reason,
@@ -425,17 +443,13 @@ pub fn write_raw(loc: &Location, bmp: &[u8], mode: u32) -> Result<(), ShmError> 
             }
             f
         }
-        Err(e) => return Err(io_error("creating", path)(e)),
+        Err(e) => return Err(io_error("creating", loc)(e)),
     };
-    let len = file
-        .metadata()
-        .map_err(io_error("reading metadata of", path))?
-        .len();
+    let len = sys::size(&object).map_err(io_error("reading metadata of", loc))?;
     if len < bmp.len() as u64 {
-        file.set_len(bmp.len() as u64)
-            .map_err(io_error("growing", path))?;
+        sys::set_len(&object, bmp.len() as u64).map_err(io_error("growing", loc))?;
     }
-    let region = Region::map(file, path, true)?;
+    let region = Region::map(object, loc, true)?;
     region.store_bytes(0, bmp);
     Ok(())
 }

@@ -2,9 +2,9 @@
 //!
 //! Record locks die with their process, as the protocol needs, but belong to the process,
 //! not to the open file: two opens of one region *in one process* do not exclude each other,
-//! and closing any descriptor of the file drops all of the process's locks on it. A macOS
-//! backend should replace this (e.g. `flock` on per-lock files, and `os_sync_wait_on_address`
-//! or a socket for wake-ups).
+//! and closing any descriptor of the file drops all of the process's locks on it. macOS uses
+//! them only for regions at a path (its named regions lock files of their own, see `macos`);
+//! wake-ups there could come from `os_sync_wait_on_address` (macOS 14.4+).
 
 use std::fs::File;
 use std::io;

@@ -1,5 +1,6 @@
 //! Region files on Unix: opened without following symlinks, created with an exact mode,
 //! and trusted for writing only when this user owns them and their mode is no wider than asked.
+//! (The sizing and mapping helpers serve the platforms whose regions are `File`s.)
 
 use std::fs::{File, OpenOptions, Permissions};
 use std::io;
@@ -42,19 +43,40 @@ pub(in crate::shm) fn check_trust(file: &File, mode: u32) -> io::Result<Option<S
     if !meta.file_type().is_file() {
         return Ok(Some("it is not a regular file".into()));
     }
+    Ok(check_owner(&meta, mode))
+}
+
+/// Why an object with metadata `meta` must not receive frames for a writer that asked for
+/// `mode`, if it must not: owned by another user, or open more widely than asked.
+pub(in crate::shm) fn check_owner(meta: &std::fs::Metadata, mode: u32) -> Option<String> {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     if meta.uid() != me {
-        return Ok(Some(format!(
+        return Some(format!(
             "it belongs to uid {}, not to this user (uid {me})",
             meta.uid()
-        )));
+        ));
     }
     let found = meta.mode() & 0o7777;
     if found & !mode != 0 {
-        return Ok(Some(format!(
+        return Some(format!(
             "its mode {found:04o} is wider than the {mode:04o} asked for"
-        )));
+        ));
     }
-    Ok(None)
+    None
+}
+
+/// The file's size now.
+pub(in crate::shm) fn size(file: &File) -> io::Result<u64> {
+    Ok(file.metadata()?.len())
+}
+
+/// Sizes a new region file (writers never shrink one).
+pub(in crate::shm) fn set_len(file: &File, len: u64) -> io::Result<()> {
+    file.set_len(len)
+}
+
+/// Maps `len` bytes of the file, read-write when `writable`.
+pub(in crate::shm) fn map(file: &File, len: usize, writable: bool) -> io::Result<memmap2::MmapRaw> {
+    super::map_file(file, len, writable)
 }
