@@ -7,55 +7,33 @@
 
 use std::fs::File;
 use std::io;
-use std::os::fd::AsRawFd;
 use std::sync::atomic::AtomicU32;
 use std::time::Duration;
+
+use super::unix::RecordLocks;
 
 /// A futex is available: readers sleep until the writer wakes them.
 pub(in crate::shm) const HAS_WAKE: bool = true;
 
-fn record(byte: u64, kind: libc::c_int) -> libc::flock {
-    // SAFETY: `flock` is plain old data; all-zero is a valid value (and l_pid must be 0 for
-    // OFD locks).
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = kind as libc::c_short;
-    fl.l_whence = libc::SEEK_SET as libc::c_short;
-    fl.l_start = byte as libc::off_t;
-    fl.l_len = 1;
-    fl
-}
-
-fn fcntl_lock(file: &File, cmd: libc::c_int, fl: &mut libc::flock) -> io::Result<()> {
-    // SAFETY: `fl` is a valid, exclusively borrowed `flock` for the duration of the call, and
-    // the descriptor is open (borrowed from `file`).
-    let r = unsafe { libc::fcntl(file.as_raw_fd(), cmd, fl as *mut libc::flock) };
-    if r == -1 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
+const LOCKS: RecordLocks = RecordLocks {
+    set: libc::F_OFD_SETLK,
+    get: libc::F_OFD_GETLK,
+};
 
 /// Takes the write lock on `byte` of `file` without waiting: `Ok(false)` if another open
 /// file description holds it. The lock lasts until [`unlock`] or until `file` is closed.
 pub(in crate::shm) fn try_lock(file: &File, byte: u64) -> io::Result<bool> {
-    match fcntl_lock(file, libc::F_OFD_SETLK, &mut record(byte, libc::F_WRLCK)) {
-        Ok(()) => Ok(true),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EACCES)) => Ok(false),
-        Err(e) => Err(e),
-    }
+    LOCKS.try_lock(file, byte)
 }
 
 /// Releases this file's lock on `byte`.
 pub(in crate::shm) fn unlock(file: &File, byte: u64) -> io::Result<()> {
-    fcntl_lock(file, libc::F_OFD_SETLK, &mut record(byte, libc::F_UNLCK))
+    LOCKS.unlock(file, byte)
 }
 
 /// Whether another open file description holds a lock on `byte`, without taking it.
 pub(in crate::shm) fn lock_held(file: &File, byte: u64) -> io::Result<bool> {
-    let mut fl = record(byte, libc::F_WRLCK);
-    fcntl_lock(file, libc::F_OFD_GETLK, &mut fl)?;
-    Ok(fl.l_type != libc::F_UNLCK as libc::c_short)
+    LOCKS.lock_held(file, byte)
 }
 
 /// Sleeps while `word` holds `expected`, at most `timeout`; returns early when woken, when

@@ -4,6 +4,7 @@
 
 use std::fs::{File, OpenOptions, Permissions};
 use std::io;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
@@ -79,4 +80,63 @@ pub(in crate::shm) fn set_len(file: &File, len: u64) -> io::Result<()> {
 /// Maps `len` bytes of the file, read-write when `writable`.
 pub(in crate::shm) fn map(file: &File, len: usize, writable: bool) -> io::Result<memmap2::MmapRaw> {
     super::map_file(file, len, writable)
+}
+
+/// The `fcntl` commands of one kind of record lock: POSIX (`F_SETLK`/`F_GETLK`, owned by the
+/// process) or, on Linux, open file description locks (`F_OFD_SETLK`/`F_OFD_GETLK`, owned
+/// by the open file).
+#[derive(Clone, Copy)]
+pub(in crate::shm) struct RecordLocks {
+    /// Takes or releases a lock without waiting.
+    pub set: libc::c_int,
+    /// Asks whether a lock would conflict.
+    pub get: libc::c_int,
+}
+
+impl RecordLocks {
+    /// Takes the write lock on `byte` of `file` without waiting: `Ok(false)` if another
+    /// owner holds it.
+    pub(in crate::shm) fn try_lock(self, file: &File, byte: u64) -> io::Result<bool> {
+        match fcntl_lock(file, self.set, &mut record(byte, libc::F_WRLCK)) {
+            Ok(()) => Ok(true),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EACCES)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Releases this owner's lock on `byte`.
+    pub(in crate::shm) fn unlock(self, file: &File, byte: u64) -> io::Result<()> {
+        fcntl_lock(file, self.set, &mut record(byte, libc::F_UNLCK))
+    }
+
+    /// Whether another owner holds a lock on `byte`, without taking it.
+    pub(in crate::shm) fn lock_held(self, file: &File, byte: u64) -> io::Result<bool> {
+        let mut fl = record(byte, libc::F_WRLCK);
+        fcntl_lock(file, self.get, &mut fl)?;
+        Ok(fl.l_type != record(byte, libc::F_UNLCK).l_type)
+    }
+}
+
+/// A lock record on `byte`; `kind` is `F_WRLCK` or `F_UNLCK` (a `c_short` on some systems, a
+/// `c_int` on others).
+fn record(byte: u64, kind: impl Into<libc::c_int>) -> libc::flock {
+    // SAFETY: `flock` is plain old data; all-zero is a valid value (and l_pid must be 0 for
+    // OFD locks).
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = kind.into() as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    fl.l_start = byte as libc::off_t;
+    fl.l_len = 1;
+    fl
+}
+
+fn fcntl_lock(file: &File, cmd: libc::c_int, fl: &mut libc::flock) -> io::Result<()> {
+    // SAFETY: `fl` is a valid, exclusively borrowed `flock` for the duration of the call, and
+    // the descriptor is open (borrowed from `file`).
+    let r = unsafe { libc::fcntl(file.as_raw_fd(), cmd, fl as *mut libc::flock) };
+    if r == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
