@@ -4,6 +4,7 @@ use super::palette::Palette8;
 use super::row::{Row, RowKernel, Scratch};
 use super::scalar;
 use super::tables16::Scale16;
+use super::test_data::{noise, words};
 use super::Kernels;
 
 /// Runs the kernel `choose` picks for `row` at `level`, asserting it is that level's own.
@@ -18,26 +19,6 @@ fn run_at(level: Kernels, row: &Row, src: &[u8], dst: &mut [u8]) {
 fn skipped(why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {why} ***\n");
-}
-
-/// Deterministic pseudo-random bytes (xorshift64*).
-fn noise(seed: u64, n: usize) -> Vec<u8> {
-    let mut s = seed | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s >> 12;
-            s ^= s << 25;
-            s ^= s >> 27;
-            (s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-        })
-        .collect()
-}
-
-fn words(seed: u64, n: usize) -> Vec<u32> {
-    noise(seed, n * 4)
-        .chunks_exact(4)
-        .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
 }
 
 /// Every AVX2 kernel equals the scalar kernel on random rows of awkward widths and output

@@ -28,6 +28,8 @@ mod rle_sink;
 mod row;
 mod scalar;
 mod tables16;
+#[cfg(all(test, any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod test_data;
 mod threads;
 
 pub use level::Kernels;

@@ -4,20 +4,8 @@
 use super::palette::Palette8;
 use super::row::{Row, RowKernel, Scratch};
 use super::scalar;
+use super::test_data::{noise, words};
 use super::Kernels;
-
-/// Deterministic pseudo-random bytes (xorshift64*).
-fn noise(seed: u64, n: usize) -> Vec<u8> {
-    let mut s = seed | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s >> 12;
-            s ^= s << 25;
-            s ^= s >> 27;
-            (s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-        })
-        .collect()
-}
 
 /// The NEON palette kernels (8-, 4- and 1-bit) equal the scalar kernels on random palettes
 /// and rows shorter than a block, of whole blocks, and of blocks plus a tail (a last byte
@@ -30,12 +18,7 @@ fn neon_palette_kernels_match_scalar() {
         "every aarch64 CPU this crate targets has NEON"
     );
     for seed in 0..4u64 {
-        let table: [u32; 256] = noise(seed, 1024)
-            .chunks_exact(4)
-            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
-            .collect::<Vec<_>>()
-            .try_into()
-            .expect("256 words");
+        let table: [u32; 256] = words(seed, 256).try_into().expect("256 words");
         let rows = [
             (Row::Pal8(Palette8::new(table)), 8),
             (Row::pal_bits(table, 4), 4),
