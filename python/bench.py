@@ -8,7 +8,8 @@ and the Rust CLI built (cargo build --release --bin shmbmp):
 
 Per built-in benchmark fixture (`shmbmp fixtures --bench`), steady state (warm-up, then
 repeated calls on the file's bytes in memory), with the timing rules and peers of
-benches/peers.py (cv2.imdecode, + cvtColor to RGBA, Pillow, the numpy palette lookup):
+benches/peers.py (each of its PEERS, e.g. cv2.imdecode, Pillow, the numpy palette lookup,
+with its library's conversion to RGBA timed apart where its output is not RGBA):
 
   shmbmp.decode       shmbmp.decode(b): a new (h, w, 4) array each call
   shmbmp.decode_into  shmbmp.decode_into(b, out): one array reused, the camera loop
@@ -18,13 +19,23 @@ Then, on the seed frame, the binding's cost: the Rust CLI's `shmbmp bench --deco
 (lut_into a reused buffer, interleaved round by round with a memcpy of the output, the
 floor) run from here, and the same interleaved procedure in Python (numpy.copyto of the
 output as the floor, then decode_into), alternating Rust and Python runs.
+
+--out writes what benches/peers.py writes (its environment fields and one row per fixture
+and call, same keys) plus `versions.shmbmp`, `rounds`, `seed_binding` (the medians of the
+three alternating runs: rust_floor_ns, rust_lut_into_ns, python_floor_ns,
+python_decode_into_ns) and `seed_binding_runs`. `cargo bench` runs this script into
+target/python-bench.json when the venv has the package, and the report renders its
+"From Python" table.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import importlib.util
 import json
+import os
+import platform
 import re
 import statistics
 import subprocess
@@ -57,9 +68,13 @@ def _load_peers():
 peers = _load_peers()
 
 
-def ours(b: bytes) -> List[Tuple[str, Callable[[bytes], np.ndarray], object]]:
-    """shmbmp's calls for the file `b` (decode_into gets its reused array here), each with
-    the converter of its output to RGBA for the agreement check (None: already RGBA)."""
+RGBA8 = peers._nd(lambda a: "RGBA8 ndarray")
+
+
+def ours(b: bytes) -> List[Tuple[str, Callable[[bytes], np.ndarray], Callable, Callable]]:
+    """shmbmp's calls for the file `b` (decode_into gets its reused array here), each as
+    peers.run_peer takes them: name, call, converter to RGBA for the agreement check (BGR
+    loses the alpha, so it differs from Pillow where the file has one), describer."""
     i = shmbmp.info(b)
     rgba = np.empty((i["height"], i["width"], 4), np.uint8)
     bgr = np.empty((i["height"], i["width"], 3), np.uint8)
@@ -72,11 +87,49 @@ def ours(b: bytes) -> List[Tuple[str, Callable[[bytes], np.ndarray], object]]:
         shmbmp.decode_into(data, bgr, layout="BGR")
         return bgr
 
+    same = lambda a: a  # noqa: E731
     return [
-        ("shmbmp.decode", shmbmp.decode, None),
-        ("shmbmp.decode_into", decode_into, None),
-        ("shmbmp.decode_into BGR", decode_into_bgr, peers.cv2_to_rgba),
+        ("shmbmp.decode", shmbmp.decode, same, RGBA8),
+        ("shmbmp.decode_into", decode_into, same, RGBA8),
+        ("shmbmp.decode_into BGR", decode_into_bgr, peers.cv2_to_rgba,
+         peers._nd(lambda a: "BGR8 ndarray")),
     ]
+
+
+def describe_any(out) -> tuple:
+    """describe() of a conversion's output: an ndarray or a PIL image."""
+    return RGBA8(out) if isinstance(out, np.ndarray) else peers._pil(out)
+
+
+def time_fixture(path: Path, budget) -> List[dict]:
+    """Every row of one fixture: ours, then each peer of benches/peers.py that applies, and
+    its library's conversion to RGBA timed apart where its output is not RGBA (as peers.py
+    runs them)."""
+    b = path.read_bytes()
+    try:
+        ref = peers.pillow_reference(b)
+    except Exception:  # noqa: BLE001 - the pillow row records it
+        ref = None
+    rows: List[dict] = []
+
+    def run(name, fn, to_rgba, describe, arg):
+        row, out = peers.run_peer(name, fn, to_rgba, describe, path.stem, path, arg, b, ref, budget)
+        rows.append(row)
+        print(peers._line(row), file=sys.stderr)
+        return row, out
+
+    for name, fn, to_rgba, describe in ours(b):
+        run(name, fn, to_rgba, describe, b)
+    for p in peers.PEERS:
+        if not p.applies(b):
+            continue
+        _, out = run(p.name, p.call, p.rgba_check, p.describe, b)
+        if out is None or p.conversion is None or not p.needs(out):
+            continue
+        conv_name, conv = p.conversion
+        row, _ = run(conv_name, conv, np.asarray, describe_any, out)
+        row["converts"] = p.name
+    return rows
 
 
 UNITS = {"ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
@@ -137,24 +190,21 @@ def main(argv: List[str] | None = None) -> int:
         fixtures = Path(tmp.name)
         subprocess.run([str(args.cli), "fixtures", "--bench", "--out", str(fixtures)],
                        check=True, stdout=subprocess.DEVNULL)
-    files = sorted(fixtures.glob("*.bmp"), key=lambda p: (p.stem != "seed", p.name))
+    files = sorted(fixtures.glob("*.bmp"), key=lambda p: (p.stem != peers.SEED_FIXTURE, p.name))
+    seed = next((p for p in files if p.stem == peers.SEED_FIXTURE), None)
+    if seed is None:
+        ap.error(f"no {peers.SEED_FIXTURE}.bmp in {fixtures}")
 
-    peers.cv2.setNumThreads(1)  # one core for every peer, as benches/peers.py runs them
+    # as benches/peers.py runs its peers: the allocator held steady, one core, OpenCV quiet
+    allocator = peers.hold_allocator_steady()
+    peers.cv2.setNumThreads(1)
+    try:
+        peers.cv2.utils.logging.setLogLevel(peers.cv2.utils.logging.LOG_LEVEL_SILENT)
+    except AttributeError:
+        pass
     budget = peers.Budget(args.quick)
-    results: List[dict] = []
-    for path in files:
-        b = path.read_bytes()
-        try:
-            ref = peers.peer_pillow(b)
-        except Exception:  # noqa: BLE001 - the pillow row records it
-            ref = None
-        rows = ours(b) + [(name, fn, conv) for name, fn, conv, ok in peers.PEERS if ok(b)]
-        for name, fn, to_rgba in rows:
-            row = peers.run_peer(name, fn, to_rgba, path.stem, path, b, ref, budget)
-            results.append(row)
-            print(peers._line(row), file=sys.stderr)
+    results = [row for path in files for row in time_fixture(path, budget)]
 
-    seed = next(p for p in files if p.stem == "seed")
     rounds = 30 if args.quick else args.rounds
     pairs = []
     for _ in range(3):  # alternate, so drift on a shared machine hits both sides
@@ -163,51 +213,46 @@ def main(argv: List[str] | None = None) -> int:
         pairs.append({"rust_floor_ns": rust[0], "rust_lut_into_ns": rust[1],
                       "python_floor_ns": py[0], "python_decode_into_ns": py[1]})
     binding = {k: statistics.median(p[k] for p in pairs) for k in pairs[0]}
+    print(seed_lines(results, binding))
 
-    print(table(results, binding))
     if args.out:
-        doc = {"python": sys.version.split()[0], "shmbmp": shmbmp.__version__,
-               "cpu": peers.cpu_model(), "quick": args.quick, "rounds": rounds,
-               "results": results, "seed_binding": binding, "seed_binding_runs": pairs}
+        doc = {
+            "schema": 1,
+            "python": platform.python_version(),
+            "versions": {"shmbmp": shmbmp.__version__, "numpy": np.__version__,
+                         "opencv": peers.cv2.__version__, "pillow": peers.PIL.__version__},
+            "cpu": peers.cpu_model(),
+            "cores": os.cpu_count(),
+            "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "quick": args.quick,
+            "allocator": allocator,
+            "rounds": rounds,
+            "results": results,
+            "seed_binding": binding,
+            "seed_binding_runs": pairs,
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     if tmp:
         tmp.cleanup()
     return 0
 
 
-def table(results: List[dict], b: Dict[str, float]) -> str:
-    """The Markdown tables: per fixture, then the seed frame's binding cost."""
-    names = ["shmbmp.decode_into", "shmbmp.decode", "cv2.imdecode+cvtColor", "pillow",
-             "numpy.lut", "shmbmp.decode_into BGR", "cv2.imdecode"]
-    by: Dict[str, Dict[str, dict]] = {}
-    for r in results:
-        by.setdefault(r["fixture"], {})[r["peer"]] = r
-
-    def cell(r: dict | None) -> str:
-        if r is None:
-            return ""
-        if r["error"]:
-            return "error"
-        return f"{r['median_ns'] / 1e6:.3f}" + ("" if r.get("agrees_with_pillow") in (True, None) else "*")
-
-    lines = [f"CPU: {peers.cpu_model()}; medians in ms, steady state, one thread "
-             "(* = differs from Pillow: 16-bit rounding, or alpha dropped by BGR)", "",
-             "| fixture | " + " | ".join(names) + " | decode_into / cv2+cvtColor |",
-             "|---|" + "--:|" * (len(names) + 1)]
-    for fixture, row in by.items():
-        ours_ns, cv2_ns = row.get("shmbmp.decode_into"), row.get("cv2.imdecode+cvtColor")
-        ratio = (f"{ours_ns['median_ns'] / cv2_ns['median_ns']:.2f}x"
-                 if ours_ns and cv2_ns and not cv2_ns["error"] and not ours_ns["error"] else "")
-        lines.append(f"| {fixture} | " + " | ".join(cell(row.get(n)) for n in names) + f" | {ratio} |")
-    lines += ["", "Seed frame, interleaved with a memcpy floor (medians of 3 alternating runs):", "",
-              "| | floor | lut_into / decode_into | / floor |", "|---|--:|--:|--:|",
-              f"| Rust `shmbmp bench --decoder lut` | {b['rust_floor_ns'] / 1e3:.0f} µs | "
-              f"{b['rust_lut_into_ns'] / 1e3:.0f} µs | {b['rust_lut_into_ns'] / b['rust_floor_ns']:.2f} |",
-              f"| Python `shmbmp.decode_into` | {b['python_floor_ns'] / 1e3:.0f} µs | "
-              f"{b['python_decode_into_ns'] / 1e3:.0f} µs | "
-              f"{b['python_decode_into_ns'] / b['python_floor_ns']:.2f} |",
-              "", f"Python decode_into / Rust lut_into: "
-              f"{b['python_decode_into_ns'] / b['rust_lut_into_ns']:.2f}x"]
+def seed_lines(results: List[dict], b: Dict[str, float]) -> str:
+    """The seed frame's two ratios in words (the report renders the tables from --out)."""
+    seed = {r["peer"]: r for r in results if r["fixture"] == peers.SEED_FIXTURE and not r["error"]}
+    into = seed.get("shmbmp.decode_into")
+    cv2_ns = [seed[n]["median_ns"] for n in ("cv2.imdecode", "cv2.cvtColor") if n in seed]
+    lines = [f"CPU: {peers.cpu_model()}",
+             f"seed, interleaved with a memcpy floor, medians of 3 alternating runs: Rust lut_into "
+             f"{b['rust_lut_into_ns'] / 1e3:.0f} µs (floor {b['rust_floor_ns'] / 1e3:.0f} µs), "
+             f"Python decode_into {b['python_decode_into_ns'] / 1e3:.0f} µs "
+             f"(floor {b['python_floor_ns'] / 1e3:.0f} µs): "
+             f"{b['python_decode_into_ns'] / b['rust_lut_into_ns']:.2f}x (target <= 1.3x)"]
+    if into and len(cv2_ns) == 2:
+        lines.append(f"seed, steady state: decode_into {into['median_ns'] / 1e3:.0f} µs, "
+                     f"cv2.imdecode + cvtColor {sum(cv2_ns) / 1e3:.0f} µs: "
+                     f"{into['median_ns'] / sum(cv2_ns):.2f}x (target <= 0.2x)")
     return "\n".join(lines)
 
 
