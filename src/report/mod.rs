@@ -38,6 +38,7 @@ mod error;
 mod html;
 mod markdown;
 mod peers;
+mod python;
 pub mod readme;
 mod summary;
 #[cfg(test)]
@@ -54,12 +55,14 @@ pub use environment::rustc_version;
 pub use error::ReportError;
 pub use html::render_html;
 pub use markdown::render_markdown;
+pub use python::{Binding, FromPython, Target, FROM_PYTHON_SETUP};
 pub use text::fmt_ns;
 
 use crate::timing::bare::BareRun;
 use crate::timing::Interleaved;
 use criterion::read_criterion;
 use peers::read_peers;
+use python::read_python_bench;
 use summary::summarize;
 
 /// The command that prepares the Python peers, quoted wherever they are missing.
@@ -92,6 +95,8 @@ pub struct Options {
     pub bare_json: Option<PathBuf>,
     /// The run's facts ([`RunFacts`]) written by `benches/decode.rs`, if any.
     pub run_json: Option<PathBuf>,
+    /// shmbmp and the Python peers timed from Python by `python/bench.py`, if any.
+    pub python_bench_json: Option<PathBuf>,
 }
 
 /// What a bench run records about itself for the report.
@@ -354,6 +359,8 @@ pub struct Summary {
     pub bare: Vec<BareRun>,
     /// The agreement checks: criterion, interleaved and bare figures of the same call.
     pub agreement: Vec<Agreement>,
+    /// shmbmp from Python beside the Python peers (`None` when not measured).
+    pub from_python: Option<FromPython>,
     /// The files written.
     pub written: Vec<PathBuf>,
 }
@@ -373,6 +380,8 @@ pub struct Inputs {
     pub bare: PathBuf,
     /// The run's facts (`benches/decode.rs`).
     pub run: PathBuf,
+    /// shmbmp timed from Python (`python/bench.py`).
+    pub python_bench: PathBuf,
 }
 
 impl Inputs {
@@ -385,6 +394,7 @@ impl Inputs {
             interleaved: target.join("interleaved.json"),
             bare: target.join("bare.json"),
             run: target.join("bench-run.json"),
+            python_bench: target.join("python-bench.json"),
         }
     }
 }
@@ -399,6 +409,7 @@ pub fn build_from(inputs: &Inputs, out_dir: &Path) -> Result<Summary, ReportErro
         interleaved_json: existing(&inputs.interleaved),
         bare_json: existing(&inputs.bare),
         run_json: existing(&inputs.run),
+        python_bench_json: existing(&inputs.python_bench),
         ..Default::default()
     };
     build_with(
@@ -435,6 +446,11 @@ pub fn build_with(
     let interleaved: Vec<Interleaved> = read_optional(&opts.interleaved_json)?.unwrap_or_default();
     let bare: Vec<BareRun> = read_optional(&opts.bare_json)?.unwrap_or_default();
     let run: Option<RunFacts> = read_optional(&opts.run_json)?;
+    let from_python = opts
+        .python_bench_json
+        .as_deref()
+        .map(read_python_bench)
+        .transpose()?;
     let mut summary = summarize(
         criterion_dir,
         &benches,
@@ -446,6 +462,7 @@ pub fn build_with(
     summary.agreement = agreement::check(&summary.fixtures, &interleaved, &bare);
     summary.interleaved = interleaved;
     summary.bare = bare;
+    summary.from_python = from_python.as_ref().map(FromPython::new);
     if let Some(path) = &opts.handoff_json {
         summary.handoff = read_json(path)?;
     }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::agreement::Agreement;
-use super::markdown::md_cell;
+use super::markdown::{from_python, md_cell};
 use super::text::{fmt_ns, fmt_ratio, interleaved_cell, opt};
 use super::{ReportError, Summary, SEED_FIXTURE};
 use crate::Kernels;
@@ -140,9 +140,11 @@ pub fn section(s: &Summary, class: CpuClass) -> Option<String> {
             h.torn
         );
     }
+    o.push_str("\n**From Python** (`python/bench.py`; every fixture in the report):\n\n");
+    o.push_str(&from_python(s.from_python.as_ref(), &h.cpu, true));
     let _ = writeln!(
         o,
-        "\nEvery fixture, the Python peers' spread and the agreement checks: [reports/index.html](reports/index.html) \
+        "Every fixture, the Python peers' spread and the agreement checks: [reports/index.html](reports/index.html) \
          (as Markdown: [reports/summary.md](reports/summary.md)).\n"
     );
     Some(o)
