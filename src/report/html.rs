@@ -337,6 +337,9 @@ pub fn render_html(s: &Summary) -> String {
         let intro = HANDOFF_INTRO.trim_start_matches("## Shared-memory handoff\n\n");
         o.push_str("<h2 id=\"handoff\">Shared-memory handoff</h2>\n<p>");
         o.push_str(&prose(intro));
+        if let Some(n) = &s.handoff_note {
+            let _ = write!(o, "</p>\n<p class=\"bad\">{}", prose(n));
+        }
         o.push_str("</p>\n<table><thead><tr><th>writer</th><th class=\"n\">published/s</th><th class=\"n\">decoded/s</th><th class=\"n\">p50</th><th class=\"n\">p99</th><th class=\"n\">max</th><th class=\"n\">skipped</th><th class=\"n\">torn attempts (accepted: 0)</th></tr></thead><tbody>\n");
         for r in &s.handoff {
             let _ = writeln!(

@@ -103,6 +103,9 @@ pub fn render_markdown(s: &Summary) -> String {
     o.push_str(&from_python(s.from_python.as_ref(), &s.header.cpu, false));
     if !s.handoff.is_empty() {
         o.push_str(HANDOFF_INTRO);
+        if let Some(n) = &s.handoff_note {
+            let _ = write!(o, "\n\n**{n}**");
+        }
         o.push_str("\n\n| writer | published/s | decoded/s | p50 | p99 | max | skipped | torn attempts (accepted: 0) |\n|---|--:|--:|--:|--:|--:|--:|--:|\n");
         for r in &s.handoff {
             let _ = writeln!(

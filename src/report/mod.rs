@@ -97,6 +97,9 @@ pub struct Options {
     pub run_json: Option<PathBuf>,
     /// shmbmp and the Python peers timed from Python by `python/bench.py`, if any.
     pub python_bench_json: Option<PathBuf>,
+    /// When the handoff results predate this run (a run of `benches/decode.rs` alone keeps
+    /// the previous `benches/shm.rs` results): the date they were written, `YYYY-MM-DD`.
+    pub handoff_earlier: Option<String>,
 }
 
 /// What a bench run records about itself for the report.
@@ -318,6 +321,20 @@ pub struct FixtureTable {
     pub rows: Vec<Row>,
 }
 
+impl Summary {
+    /// The seed frame's table, when this run timed `lut` on it with criterion: what a report
+    /// and the README's section are about. Without it (a run of `benches/shm.rs` alone on a
+    /// fresh target folder) neither is worth rewriting.
+    pub fn seed_table(&self) -> Option<&FixtureTable> {
+        self.fixtures.iter().find(|t| {
+            t.fixture == SEED_FIXTURE
+                && t.rows
+                    .iter()
+                    .any(|r| r.kind == RowKind::Ours && r.median_ns.is_some())
+        })
+    }
+}
+
 impl FixtureTable {
     /// The row called `decoder`.
     pub fn row(&self, decoder: &str) -> Option<&Row> {
@@ -353,6 +370,8 @@ pub struct Summary {
     pub other: Vec<OtherRow>,
     /// Cross-process shared-memory handoff runs (empty when not measured).
     pub handoff: Vec<HandoffRow>,
+    /// Set when the handoff runs come from an earlier bench run: when, in words.
+    pub handoff_note: Option<String>,
     /// Interleaved floor-and-decoders timings per fixture (empty when not measured).
     pub interleaved: Vec<Interleaved>,
     /// The bare program's timings per fixture (empty when not measured).
@@ -399,10 +418,23 @@ impl Inputs {
     }
 }
 
-/// [`build_with`] from `inputs`, each JSON file used only when it exists, with the `rustc`
-/// on the PATH: what `cargo bench` and `shmbmp report` both run.
+/// [`summarize_from`] and [`write`]: what `shmbmp report` runs.
 pub fn build_from(inputs: &Inputs, out_dir: &Path) -> Result<Summary, ReportError> {
+    let mut summary = summarize_from(inputs)?;
+    write(&mut summary, out_dir)?;
+    Ok(summary)
+}
+
+/// [`summarize`](build_with) `inputs`, each JSON file used only when it exists, with the
+/// `rustc` on the PATH, writing nothing. Handoff results older than the run's facts are
+/// kept and said to be from an earlier run.
+pub fn summarize_from(inputs: &Inputs) -> Result<Summary, ReportError> {
     let existing = |p: &PathBuf| p.exists().then(|| p.clone());
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let handoff_earlier = match (modified(&inputs.handoff), modified(&inputs.run)) {
+        (Some(h), Some(r)) if h < r => Some(environment::date_utc(h)),
+        _ => None,
+    };
     let opts = Options {
         rustc: rustc_version(),
         handoff_json: existing(&inputs.handoff),
@@ -410,14 +442,10 @@ pub fn build_from(inputs: &Inputs, out_dir: &Path) -> Result<Summary, ReportErro
         bare_json: existing(&inputs.bare),
         run_json: existing(&inputs.run),
         python_bench_json: existing(&inputs.python_bench),
+        handoff_earlier,
         ..Default::default()
     };
-    build_with(
-        &inputs.criterion,
-        existing(&inputs.peers).as_deref(),
-        out_dir,
-        &opts,
-    )
+    summarize_with(&inputs.criterion, existing(&inputs.peers).as_deref(), &opts)
 }
 
 /// Builds the report from `criterion_dir` (usually `target/criterion`) and the optional
@@ -437,12 +465,19 @@ pub fn build_with(
     out_dir: &Path,
     opts: &Options,
 ) -> Result<Summary, ReportError> {
+    let mut summary = summarize_with(criterion_dir, peers_json, opts)?;
+    write(&mut summary, out_dir)?;
+    Ok(summary)
+}
+
+/// Everything [`build_with`] reads, as a [`Summary`]; nothing is written.
+pub fn summarize_with(
+    criterion_dir: &Path,
+    peers_json: Option<&Path>,
+    opts: &Options,
+) -> Result<Summary, ReportError> {
     let benches = read_criterion(criterion_dir)?;
     let peers = peers_json.map(read_peers).transpose()?;
-    fs::create_dir_all(out_dir).map_err(|source| ReportError::Write {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
     let interleaved: Vec<Interleaved> = read_optional(&opts.interleaved_json)?.unwrap_or_default();
     let bare: Vec<BareRun> = read_optional(&opts.bare_json)?.unwrap_or_default();
     let run: Option<RunFacts> = read_optional(&opts.run_json)?;
@@ -465,13 +500,25 @@ pub fn build_with(
     summary.from_python = from_python.as_ref().map(FromPython::new);
     if let Some(path) = &opts.handoff_json {
         summary.handoff = read_json(path)?;
+        summary.handoff_note = opts.handoff_earlier.as_ref().map(|d| {
+            format!("From an earlier run of `benches/shm.rs` (written {d}), not this one: this run did not time the handoff.")
+        });
     }
+    Ok(summary)
+}
 
+/// Writes `out_dir/index.html` and `out_dir/summary.md` from `summary` and records them in
+/// its `written`.
+pub fn write(summary: &mut Summary, out_dir: &Path) -> Result<(), ReportError> {
+    fs::create_dir_all(out_dir).map_err(|source| ReportError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
     let html_path = out_dir.join("index.html");
     let md_path = out_dir.join("summary.md");
     for (path, text) in [
-        (&html_path, render_html(&summary)),
-        (&md_path, render_markdown(&summary)),
+        (&html_path, render_html(summary)),
+        (&md_path, render_markdown(summary)),
     ] {
         fs::write(path, text).map_err(|source| ReportError::Write {
             path: path.clone(),
@@ -479,7 +526,7 @@ pub fn build_with(
         })?;
     }
     summary.written = vec![html_path, md_path];
-    Ok(summary)
+    Ok(())
 }
 
 /// [`read_json`] of `path`, when there is one.

@@ -145,6 +145,7 @@ fn opts() -> Options {
         bare_json: None,
         run_json: None,
         python_bench_json: None,
+        handoff_earlier: None,
     }
 }
 
@@ -799,7 +800,7 @@ fn a_missed_target_says_so() {
 #[test]
 fn from_python_missing_empty_or_malformed() {
     let tmp = TempDir::new("pymissing");
-    let crit = fake_tree(&tmp.0);
+    fake_tree(&tmp.0);
     let inputs = Inputs::in_target(&tmp.0.join("target"));
     let out = tmp.0.join("reports");
     let s = build_from(&inputs, &out).unwrap();
@@ -840,4 +841,75 @@ fn from_python_missing_empty_or_malformed() {
     assert!(fp.fixtures.is_empty() && fp.targets.is_empty());
     let md = fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("No seed-frame targets"), "{md}");
+}
+
+/// A run of `benches/shm.rs` alone on a fresh target folder has no seed-frame table: the
+/// bench writes neither reports/ nor the README from it ([`Summary::seed_table`]); a run of
+/// `benches/decode.rs` alone keeps the previous handoff table and says it is older.
+#[test]
+fn partial_runs_are_recognised() {
+    let tmp = TempDir::new("partial");
+    let crit = tmp.0.join("target/criterion");
+    fake_bench(&crit, "shm/handoff", Some("write"), None, 3_000.0, None);
+    let inputs = Inputs::in_target(&tmp.0.join("target"));
+    let s = summarize_from(&inputs).unwrap();
+    assert!(s.seed_table().is_none());
+    assert!(readme::section(&s, readme::CpuClass::Avx2Only).is_none());
+    assert!(s.written.is_empty(), "summarize_from writes nothing");
+    assert!(!tmp.0.join("reports").exists());
+
+    let crit = fake_tree(&tmp.0);
+    assert_eq!(crit, inputs.criterion);
+    let s = summarize_from(&inputs).unwrap();
+    assert_eq!(s.seed_table().unwrap().fixture, "seed");
+
+    let row = HandoffRow {
+        mode: "60 frames/s".into(),
+        seconds: 1.0,
+        published_per_s: 60.0,
+        decoded_per_s: 60.0,
+        p50_us: 2000.0,
+        p99_us: 3000.0,
+        max_us: 3500.0,
+        frames: 60,
+        skipped: 0,
+        torn: 0,
+        overtaken: 0,
+    };
+    fs::write(&inputs.handoff, serde_json::to_string(&[row]).unwrap()).unwrap();
+    let facts = RunFacts {
+        quick: true,
+        allocator: "held (test)".into(),
+    };
+    fs::write(&inputs.run, serde_json::to_string(&facts).unwrap()).unwrap();
+    let set = |p: &Path, secs: u64| {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    };
+    set(&inputs.handoff, 1_767_225_600); // 2026-01-01
+    set(&inputs.run, 1_767_312_000); // 2026-01-02
+    let out = tmp.0.join("reports");
+    let s = build_from(&inputs, &out).unwrap();
+    assert_eq!(s.handoff.len(), 1, "the earlier handoff is kept");
+    let note = s.handoff_note.as_deref().unwrap();
+    assert!(
+        note.contains("earlier run") && note.contains("2026-01-01"),
+        "{note}"
+    );
+    for f in ["index.html", "summary.md"] {
+        let text = fs::read_to_string(out.join(f)).unwrap();
+        assert!(text.contains("(written 2026-01-01), not this one"), "{f}");
+    }
+    let readme = readme::section(&s, readme::CpuClass::Avx2Only).unwrap();
+    assert!(readme.contains("not this one"), "{readme}");
+    assert_links_resolve(&out);
+
+    set(&inputs.handoff, 1_767_398_400); // 2026-01-03: written after the run began
+    let s = summarize_from(&inputs).unwrap();
+    assert!(s.handoff_note.is_none(), "this run's handoff");
 }
