@@ -16,14 +16,15 @@ with its library's conversion to RGBA timed apart where its output is not RGBA):
   shmbmp.decode_into BGR  the same into (h, w, 3) BGR: what cv2.imdecode gives, unconverted
 
 Then, on the seed frame, the binding's cost: the Rust CLI's `shmbmp bench --decoder lut`
-(lut_into a reused buffer, interleaved round by round with a memcpy of the output, the
-floor) run from here, and the same interleaved procedure in Python (numpy.copyto of the
-output as the floor, then decode_into), alternating Rust and Python runs.
+(lut_into a reused buffer, interleaved round by round with the memcpy and write floors,
+each job twice a round: in turn, then repeated) run from here, and the same procedure in
+Python (numpy.copyto and ndarray.fill as the floors, then decode_into), alternating Rust
+and Python runs.
 
 --out writes what benches/peers.py writes (its environment fields and one row per fixture
 and call, same keys) plus `versions.shmbmp`, `rounds`, `seed_binding` (the medians of the
-three alternating runs: rust_floor_ns, rust_lut_into_ns, python_floor_ns,
-python_decode_into_ns) and `seed_binding_runs`. `cargo bench` runs this script into
+three alternating runs: {rust,python}_{floor,fill,decode_into}_ns in turn and the same
+with _repeat_ns, repeated) and `seed_binding_runs` (each run). `cargo bench` runs this script into
 target/python-bench.json when the venv has the package, and the report renders its
 "From Python" table.
 """
@@ -135,41 +136,58 @@ def time_fixture(path: Path, budget) -> List[dict]:
 UNITS = {"ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
-def rust_lut_into(cli: Path, seed: Path, rounds: int) -> Tuple[float, float]:
-    """(floor, lut) medians in ns from `shmbmp bench SEED --decoder lut`."""
+def rust_lut_into(cli: Path, seed: Path, rounds: int) -> Dict[str, float]:
+    """`shmbmp bench SEED --decoder lut`'s medians in ns, in turn and repeated: the memcpy
+    floor, the write floor and lut into a reused buffer (keys as python_interleaved's)."""
     text = subprocess.run(
         [str(cli), "bench", str(seed), "--decoder", "lut", "--iters", str(rounds)],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-
-    def median(label: str) -> float:
-        m = re.search(rf"{re.escape(label)}\s+([\d.]+) (ns|µs|us|ms|s)\b", text)
+    unit = r"([\d.]+) (ns|µs|us|ms|s)"
+    out = {}
+    for key, label in (("floor", "memcpy floor"), ("fill", "write floor"),
+                       ("decode_into", "lut (decode_into)")):
+        m = re.search(rf"^\s*{re.escape(label)}.*?\s{unit}\s+{unit}\s", text, re.M)
         if not m:
-            raise ValueError(f"no {label!r} row in:\n{text}")
-        return float(m.group(1)) * UNITS[m.group(2)]
+            raise ValueError(f"no {label!r} row with two times (in turn, repeated) in:\n{text}")
+        out[f"{key}_ns"] = float(m.group(1)) * UNITS[m.group(2)]
+        out[f"{key}_repeat_ns"] = float(m.group(3)) * UNITS[m.group(4)]
+    return out
 
-    return median("floor (memcpy)"), median("lut (decode_into)")
+
+def median(samples: List[int]) -> float:
+    """The median as the Rust side takes it (src/timing: nearest rank, the upper of two)."""
+    s = sorted(samples)
+    return float(s[round((len(s) - 1) * 0.5)])
 
 
-def python_interleaved(seed: bytes, rounds: int) -> Tuple[float, float]:
-    """(floor, decode_into) medians in ns, timed as the Rust CLI does: one untimed run
-    each, then per round the floor (a copy of the output's size) and one decode_into."""
+def python_interleaved(seed: bytes, rounds: int) -> Dict[str, float]:
+    """Medians in ns, timed as `shmbmp bench` does (src/timing::interleaved_medians): one
+    untimed run of each job, then per round each job twice in a row: the memcpy floor (a
+    copy of the output's size), the write floor (filling it once), decode_into; the first
+    run of a job is "in turn", the second "repeated"."""
     i = shmbmp.info(seed)
     out = np.empty((i["height"], i["width"], 4), np.uint8)
     src, dst = np.full(out.nbytes, 0x5A, np.uint8), np.empty(out.nbytes, np.uint8)
-    jobs = [lambda: np.copyto(dst, src), lambda: shmbmp.decode_into(seed, out)]
-    for job in jobs:
+    fill = np.empty(out.nbytes, np.uint8)
+    jobs = {"floor": lambda: np.copyto(dst, src), "fill": lambda: fill.fill(0x5A),
+            "decode_into": lambda: shmbmp.decode_into(seed, out)}
+    for job in jobs.values():
         job()
-    samples: List[List[int]] = [[], []]
+    samples: Dict[str, List[List[int]]] = {k: [[], []] for k in jobs}
     clock = time.perf_counter_ns
     for _ in range(rounds):
-        for k, job in enumerate(jobs):
-            t = clock()
-            job()
-            samples[k].append(clock() - t)
-    return statistics.median(samples[0]), statistics.median(samples[1])
+        for key, job in jobs.items():
+            for slot in samples[key]:
+                t = clock()
+                job()
+                slot.append(clock() - t)
+    res = {}
+    for key, (turn, repeat) in samples.items():
+        res[f"{key}_ns"], res[f"{key}_repeat_ns"] = median(turn), median(repeat)
+    return res
 
 
 def main(argv: List[str] | None = None) -> int:
@@ -210,8 +228,8 @@ def main(argv: List[str] | None = None) -> int:
     for _ in range(3):  # alternate, so drift on a shared machine hits both sides
         rust = rust_lut_into(args.cli, seed, rounds)
         py = python_interleaved(seed.read_bytes(), rounds)
-        pairs.append({"rust_floor_ns": rust[0], "rust_lut_into_ns": rust[1],
-                      "python_floor_ns": py[0], "python_decode_into_ns": py[1]})
+        pairs.append({**{f"rust_{k}": v for k, v in rust.items()},
+                      **{f"python_{k}": v for k, v in py.items()}})
     binding = {k: statistics.median(p[k] for p in pairs) for k in pairs[0]}
     print(seed_lines(results, binding))
 
@@ -244,11 +262,15 @@ def seed_lines(results: List[dict], b: Dict[str, float]) -> str:
     into = seed.get("shmbmp.decode_into")
     cv2_ns = [seed[n]["median_ns"] for n in ("cv2.imdecode", "cv2.cvtColor") if n in seed]
     lines = [f"CPU: {peers.cpu_model()}",
-             f"seed, interleaved with a memcpy floor, medians of 3 alternating runs: Rust lut_into "
-             f"{b['rust_lut_into_ns'] / 1e3:.0f} µs (floor {b['rust_floor_ns'] / 1e3:.0f} µs), "
-             f"Python decode_into {b['python_decode_into_ns'] / 1e3:.0f} µs "
+             f"seed, interleaved as `shmbmp bench` times it, medians of 3 alternating runs, "
+             f"in turn / repeated: Rust lut_into {b['rust_decode_into_ns'] / 1e3:.0f} / "
+             f"{b['rust_decode_into_repeat_ns'] / 1e3:.0f} µs (memcpy floor "
+             f"{b['rust_floor_ns'] / 1e3:.0f} µs), Python decode_into "
+             f"{b['python_decode_into_ns'] / 1e3:.0f} / {b['python_decode_into_repeat_ns'] / 1e3:.0f} µs "
              f"(floor {b['python_floor_ns'] / 1e3:.0f} µs): "
-             f"{b['python_decode_into_ns'] / b['rust_lut_into_ns']:.2f}x (target <= 1.3x)"]
+             f"{b['python_decode_into_ns'] / b['rust_decode_into_ns']:.2f}x / "
+             f"{b['python_decode_into_repeat_ns'] / b['rust_decode_into_repeat_ns']:.2f}x "
+             "(target <= 1.3x)"]
     if into and len(cv2_ns) == 2:
         lines.append(f"seed, steady state: decode_into {into['median_ns'] / 1e3:.0f} µs, "
                      f"cv2.imdecode + cvtColor {sum(cv2_ns) / 1e3:.0f} µs: "
