@@ -8,23 +8,35 @@ and the Rust CLI built (cargo build --release --bin shmbmp):
 
 Per built-in benchmark fixture (`shmbmp fixtures --bench`), steady state (warm-up, then
 repeated calls on the file's bytes in memory), with the timing rules and peers of
-benches/peers.py (cv2.imdecode, + cvtColor to RGBA, Pillow, the numpy palette lookup):
+benches/peers.py (each of its PEERS, e.g. cv2.imdecode, Pillow, the numpy palette lookup,
+with its library's conversion to RGBA timed apart where its output is not RGBA):
 
   shmbmp.decode       shmbmp.decode(b): a new (h, w, 4) array each call
   shmbmp.decode_into  shmbmp.decode_into(b, out): one array reused, the camera loop
   shmbmp.decode_into BGR  the same into (h, w, 3) BGR: what cv2.imdecode gives, unconverted
 
 Then, on the seed frame, the binding's cost: the Rust CLI's `shmbmp bench --decoder lut`
-(lut_into a reused buffer, interleaved round by round with a memcpy of the output, the
-floor) run from here, and the same interleaved procedure in Python (numpy.copyto of the
-output as the floor, then decode_into), alternating Rust and Python runs.
+(lut_into a reused buffer, interleaved round by round with the memcpy and write floors,
+each job twice a round: in turn, then repeated) run from here, and the same procedure in
+Python (numpy.copyto and ndarray.fill as the floors, then decode_into), alternating Rust
+and Python runs.
+
+--out writes what benches/peers.py writes (its environment fields and one row per fixture
+and call, same keys) plus `versions.shmbmp`, `rounds`, `seed_binding` (the medians of the
+three alternating runs: {rust,python}_{floor,fill,decode_into}_ns in turn and the same
+with _repeat_ns, repeated) and `seed_binding_runs` (each run). `cargo bench` runs this script into
+target/python-bench.json when the venv has the package, and the report renders its
+"From Python" table.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import importlib.util
 import json
+import os
+import platform
 import re
 import statistics
 import subprocess
@@ -57,9 +69,13 @@ def _load_peers():
 peers = _load_peers()
 
 
-def ours(b: bytes) -> List[Tuple[str, Callable[[bytes], np.ndarray], object]]:
-    """shmbmp's calls for the file `b` (decode_into gets its reused array here), each with
-    the converter of its output to RGBA for the agreement check (None: already RGBA)."""
+RGBA8 = peers._nd(lambda a: "RGBA8 ndarray")
+
+
+def ours(b: bytes) -> List[Tuple[str, Callable[[bytes], np.ndarray], Callable, Callable]]:
+    """shmbmp's calls for the file `b` (decode_into gets its reused array here), each as
+    peers.run_peer takes them: name, call, converter to RGBA for the agreement check (BGR
+    loses the alpha, so it differs from Pillow where the file has one), describer."""
     i = shmbmp.info(b)
     rgba = np.empty((i["height"], i["width"], 4), np.uint8)
     bgr = np.empty((i["height"], i["width"], 3), np.uint8)
@@ -72,51 +88,106 @@ def ours(b: bytes) -> List[Tuple[str, Callable[[bytes], np.ndarray], object]]:
         shmbmp.decode_into(data, bgr, layout="BGR")
         return bgr
 
+    same = lambda a: a  # noqa: E731
     return [
-        ("shmbmp.decode", shmbmp.decode, None),
-        ("shmbmp.decode_into", decode_into, None),
-        ("shmbmp.decode_into BGR", decode_into_bgr, peers.cv2_to_rgba),
+        ("shmbmp.decode", shmbmp.decode, same, RGBA8),
+        ("shmbmp.decode_into", decode_into, same, RGBA8),
+        ("shmbmp.decode_into BGR", decode_into_bgr, peers.cv2_to_rgba,
+         peers._nd(lambda a: "BGR8 ndarray")),
     ]
+
+
+def describe_any(out) -> tuple:
+    """describe() of a conversion's output: an ndarray or a PIL image."""
+    return RGBA8(out) if isinstance(out, np.ndarray) else peers._pil(out)
+
+
+def time_fixture(path: Path, budget) -> List[dict]:
+    """Every row of one fixture: ours, then each peer of benches/peers.py that applies, and
+    its library's conversion to RGBA timed apart where its output is not RGBA (as peers.py
+    runs them)."""
+    b = path.read_bytes()
+    try:
+        ref = peers.pillow_reference(b)
+    except Exception:  # noqa: BLE001 - the pillow row records it
+        ref = None
+    rows: List[dict] = []
+
+    def run(name, fn, to_rgba, describe, arg):
+        row, out = peers.run_peer(name, fn, to_rgba, describe, path.stem, path, arg, b, ref, budget)
+        rows.append(row)
+        print(peers._line(row), file=sys.stderr)
+        return row, out
+
+    for name, fn, to_rgba, describe in ours(b):
+        run(name, fn, to_rgba, describe, b)
+    for p in peers.PEERS:
+        if not p.applies(b):
+            continue
+        _, out = run(p.name, p.call, p.rgba_check, p.describe, b)
+        if out is None or p.conversion is None or not p.needs(out):
+            continue
+        conv_name, conv = p.conversion
+        row, _ = run(conv_name, conv, np.asarray, describe_any, out)
+        row["converts"] = p.name
+    return rows
 
 
 UNITS = {"ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
-def rust_lut_into(cli: Path, seed: Path, rounds: int) -> Tuple[float, float]:
-    """(floor, lut) medians in ns from `shmbmp bench SEED --decoder lut`."""
+def rust_lut_into(cli: Path, seed: Path, rounds: int) -> Dict[str, float]:
+    """`shmbmp bench SEED --decoder lut`'s medians in ns, in turn and repeated: the memcpy
+    floor, the write floor and lut into a reused buffer (keys as python_interleaved's)."""
     text = subprocess.run(
         [str(cli), "bench", str(seed), "--decoder", "lut", "--iters", str(rounds)],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-
-    def median(label: str) -> float:
-        m = re.search(rf"{re.escape(label)}\s+([\d.]+) (ns|µs|us|ms|s)\b", text)
+    unit = r"([\d.]+) (ns|µs|us|ms|s)"
+    out = {}
+    for key, label in (("floor", "memcpy floor"), ("fill", "write floor"),
+                       ("decode_into", "lut (decode_into)")):
+        m = re.search(rf"^\s*{re.escape(label)}.*?\s{unit}\s+{unit}\s", text, re.M)
         if not m:
-            raise ValueError(f"no {label!r} row in:\n{text}")
-        return float(m.group(1)) * UNITS[m.group(2)]
+            raise ValueError(f"no {label!r} row with two times (in turn, repeated) in:\n{text}")
+        out[f"{key}_ns"] = float(m.group(1)) * UNITS[m.group(2)]
+        out[f"{key}_repeat_ns"] = float(m.group(3)) * UNITS[m.group(4)]
+    return out
 
-    return median("floor (memcpy)"), median("lut (decode_into)")
+
+def median(samples: List[int]) -> float:
+    """The median as the Rust side takes it (src/timing: nearest rank, the upper of two)."""
+    s = sorted(samples)
+    return float(s[round((len(s) - 1) * 0.5)])
 
 
-def python_interleaved(seed: bytes, rounds: int) -> Tuple[float, float]:
-    """(floor, decode_into) medians in ns, timed as the Rust CLI does: one untimed run
-    each, then per round the floor (a copy of the output's size) and one decode_into."""
+def python_interleaved(seed: bytes, rounds: int) -> Dict[str, float]:
+    """Medians in ns, timed as `shmbmp bench` does (src/timing::interleaved_medians): one
+    untimed run of each job, then per round each job twice in a row: the memcpy floor (a
+    copy of the output's size), the write floor (filling it once), decode_into; the first
+    run of a job is "in turn", the second "repeated"."""
     i = shmbmp.info(seed)
     out = np.empty((i["height"], i["width"], 4), np.uint8)
     src, dst = np.full(out.nbytes, 0x5A, np.uint8), np.empty(out.nbytes, np.uint8)
-    jobs = [lambda: np.copyto(dst, src), lambda: shmbmp.decode_into(seed, out)]
-    for job in jobs:
+    fill = np.empty(out.nbytes, np.uint8)
+    jobs = {"floor": lambda: np.copyto(dst, src), "fill": lambda: fill.fill(0x5A),
+            "decode_into": lambda: shmbmp.decode_into(seed, out)}
+    for job in jobs.values():
         job()
-    samples: List[List[int]] = [[], []]
+    samples: Dict[str, List[List[int]]] = {k: [[], []] for k in jobs}
     clock = time.perf_counter_ns
     for _ in range(rounds):
-        for k, job in enumerate(jobs):
-            t = clock()
-            job()
-            samples[k].append(clock() - t)
-    return statistics.median(samples[0]), statistics.median(samples[1])
+        for key, job in jobs.items():
+            for slot in samples[key]:
+                t = clock()
+                job()
+                slot.append(clock() - t)
+    res = {}
+    for key, (turn, repeat) in samples.items():
+        res[f"{key}_ns"], res[f"{key}_repeat_ns"] = median(turn), median(repeat)
+    return res
 
 
 def main(argv: List[str] | None = None) -> int:
@@ -137,77 +208,73 @@ def main(argv: List[str] | None = None) -> int:
         fixtures = Path(tmp.name)
         subprocess.run([str(args.cli), "fixtures", "--bench", "--out", str(fixtures)],
                        check=True, stdout=subprocess.DEVNULL)
-    files = sorted(fixtures.glob("*.bmp"), key=lambda p: (p.stem != "seed", p.name))
+    files = sorted(fixtures.glob("*.bmp"), key=lambda p: (p.stem != peers.SEED_FIXTURE, p.name))
+    seed = next((p for p in files if p.stem == peers.SEED_FIXTURE), None)
+    if seed is None:
+        ap.error(f"no {peers.SEED_FIXTURE}.bmp in {fixtures}")
 
-    peers.cv2.setNumThreads(1)  # one core for every peer, as benches/peers.py runs them
+    # as benches/peers.py runs its peers: the allocator held steady, one core, OpenCV quiet
+    allocator = peers.hold_allocator_steady()
+    peers.cv2.setNumThreads(1)
+    try:
+        peers.cv2.utils.logging.setLogLevel(peers.cv2.utils.logging.LOG_LEVEL_SILENT)
+    except AttributeError:
+        pass
     budget = peers.Budget(args.quick)
-    results: List[dict] = []
-    for path in files:
-        b = path.read_bytes()
-        try:
-            ref = peers.peer_pillow(b)
-        except Exception:  # noqa: BLE001 - the pillow row records it
-            ref = None
-        rows = ours(b) + [(name, fn, conv) for name, fn, conv, ok in peers.PEERS if ok(b)]
-        for name, fn, to_rgba in rows:
-            row = peers.run_peer(name, fn, to_rgba, path.stem, path, b, ref, budget)
-            results.append(row)
-            print(peers._line(row), file=sys.stderr)
+    results = [row for path in files for row in time_fixture(path, budget)]
 
-    seed = next(p for p in files if p.stem == "seed")
     rounds = 30 if args.quick else args.rounds
     pairs = []
     for _ in range(3):  # alternate, so drift on a shared machine hits both sides
         rust = rust_lut_into(args.cli, seed, rounds)
         py = python_interleaved(seed.read_bytes(), rounds)
-        pairs.append({"rust_floor_ns": rust[0], "rust_lut_into_ns": rust[1],
-                      "python_floor_ns": py[0], "python_decode_into_ns": py[1]})
+        pairs.append({**{f"rust_{k}": v for k, v in rust.items()},
+                      **{f"python_{k}": v for k, v in py.items()}})
     binding = {k: statistics.median(p[k] for p in pairs) for k in pairs[0]}
+    print(seed_lines(results, binding))
 
-    print(table(results, binding))
     if args.out:
-        doc = {"python": sys.version.split()[0], "shmbmp": shmbmp.__version__,
-               "cpu": peers.cpu_model(), "quick": args.quick, "rounds": rounds,
-               "results": results, "seed_binding": binding, "seed_binding_runs": pairs}
+        doc = {
+            "schema": 1,
+            "python": platform.python_version(),
+            "versions": {"shmbmp": shmbmp.__version__, "numpy": np.__version__,
+                         "opencv": peers.cv2.__version__, "pillow": peers.PIL.__version__},
+            "cpu": peers.cpu_model(),
+            "cores": os.cpu_count(),
+            "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "quick": args.quick,
+            "allocator": allocator,
+            "rounds": rounds,
+            "results": results,
+            "seed_binding": binding,
+            "seed_binding_runs": pairs,
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     if tmp:
         tmp.cleanup()
     return 0
 
 
-def table(results: List[dict], b: Dict[str, float]) -> str:
-    """The Markdown tables: per fixture, then the seed frame's binding cost."""
-    names = ["shmbmp.decode_into", "shmbmp.decode", "cv2.imdecode+cvtColor", "pillow",
-             "numpy.lut", "shmbmp.decode_into BGR", "cv2.imdecode"]
-    by: Dict[str, Dict[str, dict]] = {}
-    for r in results:
-        by.setdefault(r["fixture"], {})[r["peer"]] = r
-
-    def cell(r: dict | None) -> str:
-        if r is None:
-            return ""
-        if r["error"]:
-            return "error"
-        return f"{r['median_ns'] / 1e6:.3f}" + ("" if r.get("agrees_with_pillow") in (True, None) else "*")
-
-    lines = [f"CPU: {peers.cpu_model()}; medians in ms, steady state, one thread "
-             "(* = differs from Pillow: 16-bit rounding, or alpha dropped by BGR)", "",
-             "| fixture | " + " | ".join(names) + " | decode_into / cv2+cvtColor |",
-             "|---|" + "--:|" * (len(names) + 1)]
-    for fixture, row in by.items():
-        ours_ns, cv2_ns = row.get("shmbmp.decode_into"), row.get("cv2.imdecode+cvtColor")
-        ratio = (f"{ours_ns['median_ns'] / cv2_ns['median_ns']:.2f}x"
-                 if ours_ns and cv2_ns and not cv2_ns["error"] and not ours_ns["error"] else "")
-        lines.append(f"| {fixture} | " + " | ".join(cell(row.get(n)) for n in names) + f" | {ratio} |")
-    lines += ["", "Seed frame, interleaved with a memcpy floor (medians of 3 alternating runs):", "",
-              "| | floor | lut_into / decode_into | / floor |", "|---|--:|--:|--:|",
-              f"| Rust `shmbmp bench --decoder lut` | {b['rust_floor_ns'] / 1e3:.0f} µs | "
-              f"{b['rust_lut_into_ns'] / 1e3:.0f} µs | {b['rust_lut_into_ns'] / b['rust_floor_ns']:.2f} |",
-              f"| Python `shmbmp.decode_into` | {b['python_floor_ns'] / 1e3:.0f} µs | "
-              f"{b['python_decode_into_ns'] / 1e3:.0f} µs | "
-              f"{b['python_decode_into_ns'] / b['python_floor_ns']:.2f} |",
-              "", f"Python decode_into / Rust lut_into: "
-              f"{b['python_decode_into_ns'] / b['rust_lut_into_ns']:.2f}x"]
+def seed_lines(results: List[dict], b: Dict[str, float]) -> str:
+    """The seed frame's two ratios in words (the report renders the tables from --out)."""
+    seed = {r["peer"]: r for r in results if r["fixture"] == peers.SEED_FIXTURE and not r["error"]}
+    into = seed.get("shmbmp.decode_into")
+    cv2_ns = [seed[n]["median_ns"] for n in ("cv2.imdecode", "cv2.cvtColor") if n in seed]
+    lines = [f"CPU: {peers.cpu_model()}",
+             f"seed, interleaved as `shmbmp bench` times it, medians of 3 alternating runs, "
+             f"in turn / repeated: Rust lut_into {b['rust_decode_into_ns'] / 1e3:.0f} / "
+             f"{b['rust_decode_into_repeat_ns'] / 1e3:.0f} µs (memcpy floor "
+             f"{b['rust_floor_ns'] / 1e3:.0f} µs), Python decode_into "
+             f"{b['python_decode_into_ns'] / 1e3:.0f} / {b['python_decode_into_repeat_ns'] / 1e3:.0f} µs "
+             f"(floor {b['python_floor_ns'] / 1e3:.0f} µs): "
+             f"{b['python_decode_into_ns'] / b['rust_decode_into_ns']:.2f}x / "
+             f"{b['python_decode_into_repeat_ns'] / b['rust_decode_into_repeat_ns']:.2f}x "
+             "(target <= 1.3x)"]
+    if into and len(cv2_ns) == 2:
+        lines.append(f"seed, steady state: decode_into {into['median_ns'] / 1e3:.0f} µs, "
+                     f"cv2.imdecode + cvtColor {sum(cv2_ns) / 1e3:.0f} µs: "
+                     f"{into['median_ns'] / sum(cv2_ns):.2f}x (target <= 0.2x)")
     return "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 //! What every bench binary shares: criterion's settings with the allocator held steady, and
-//! what comes after criterion (the fixture files, the Python peers, `reports/` and the
-//! README's results), so that `cargo bench` alone leaves a page to open.
+//! what comes after criterion (the fixture files, the Python peers, shmbmp timed from
+//! Python, `reports/` and the README's results), so that `cargo bench` alone leaves a page
+//! to open.
 
 #![allow(dead_code)]
 
@@ -88,14 +89,35 @@ pub fn write_fixture_files() -> Vec<PathBuf> {
         .collect()
 }
 
+/// The venv's Python: `SHMBMP_PYTHON`, else `.venv/bin/python`.
+fn python() -> PathBuf {
+    std::env::var_os("SHMBMP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/python"))
+}
+
+/// Runs `cmd` (a Python script writing `json`), saying what it runs; on failure removes
+/// `json` so the report says `what` was not measured.
+fn run_python(mut cmd: Command, json: &std::path::Path, what: &str) {
+    if quick() {
+        cmd.arg("--quick");
+    }
+    eprintln!("\n{what}: {cmd:?}");
+    match cmd.status() {
+        Ok(s) if s.success() => {}
+        other => {
+            eprintln!("{what} failed ({other:?}); the report will say they were not measured");
+            let _ = std::fs::remove_file(json);
+        }
+    }
+}
+
 /// Times cv2, Pillow, numpy and (once) the seed's Python loop on the benchmark fixtures with
 /// `benches/peers.py`, when the venv exists (`SHMBMP_PYTHON` or `.venv/bin/python`).
 pub fn run_python_peers() {
     let json = inputs().peers;
     let _ = std::fs::remove_file(&json);
-    let python = std::env::var_os("SHMBMP_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".venv/bin/python"));
+    let python = python();
     if !python.exists() {
         eprintln!(
             "\nPython peers not measured: {} not found. {}",
@@ -113,19 +135,40 @@ pub fn run_python_peers() {
         .arg("--out")
         .arg(&json)
         .arg("--seed-loop");
-    if quick() {
-        cmd.arg("--quick");
+    run_python(cmd, &json, "Python peers");
+}
+
+/// Times shmbmp from Python beside the same peers with `python/bench.py` (the report's
+/// "From Python" table), when the venv has the `shmbmp` package; the Rust side of its
+/// binding check is this build's `shmbmp` CLI.
+pub fn run_python_bench() {
+    let json = inputs().python_bench;
+    let _ = std::fs::remove_file(&json);
+    let python = python();
+    let has_package = Command::new(&python)
+        .args(["-c", "import shmbmp"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_package {
+        eprintln!(
+            "\nFrom Python not measured: {} has no shmbmp package. {}",
+            python.display(),
+            report::FROM_PYTHON_SETUP
+        );
+        return;
     }
-    eprintln!("\nPython peers: {cmd:?}");
-    match cmd.status() {
-        Ok(s) if s.success() => {}
-        other => {
-            eprintln!(
-                "Python peers failed ({other:?}); the report will say they were not measured"
-            );
-            let _ = std::fs::remove_file(&json);
-        }
-    }
+    let dir = fixtures_dir();
+    write_fixture_files();
+    let mut cmd = Command::new(&python);
+    cmd.arg(root().join("python/bench.py"))
+        .arg("--cli")
+        .arg(env!("CARGO_BIN_EXE_shmbmp"))
+        .arg("--fixtures")
+        .arg(&dir)
+        .arg("--out")
+        .arg(&json);
+    run_python(cmd, &json, "From Python");
 }
 
 /// Records what this run is (`--quick` or not, the allocator) for the report.
@@ -139,18 +182,31 @@ pub fn write_run_facts() {
 }
 
 /// Writes `reports/index.html` and `reports/summary.md` from everything this run measured,
-/// then the README's results section for this CPU's class ([`report::readme::rewrite`]).
+/// then the README's results section for this CPU's class ([`report::readme::rewrite`]);
+/// neither when the run has no seed-frame table (a part of the benches on a fresh target
+/// folder), so a partial run never replaces a whole report with a stub.
 pub fn write_report() {
-    match report::build_from(&inputs(), &root().join("reports")) {
-        Ok(s) => {
-            for p in &s.written {
-                eprintln!("report: {}", p.display());
-            }
-            match report::readme::rewrite(&root().join("README.md"), &s) {
-                Ok(what) => eprintln!("{what}"),
-                Err(e) => eprintln!("README not rewritten: {e}"),
-            }
-        }
-        Err(e) => eprintln!("report not written: {e}"),
+    let mut s = match report::summarize_from(&inputs()) {
+        Ok(s) => s,
+        Err(e) => return eprintln!("report not written: {e}"),
+    };
+    if s.seed_table().is_none() {
+        return eprintln!(
+            "reports/ and README not rewritten: this run has no seed-frame table (criterion's \
+             decode/seed, from `cargo bench --bench decode`); the previous report stays"
+        );
+    }
+    if let Err(e) = report::write(&mut s, &root().join("reports")) {
+        return eprintln!("report not written: {e}");
+    }
+    for p in &s.written {
+        eprintln!("report: {}", p.display());
+    }
+    if let Some(note) = &s.handoff_note {
+        eprintln!("report: handoff table kept: {note}");
+    }
+    match report::readme::rewrite(&root().join("README.md"), &s) {
+        Ok(what) => eprintln!("{what}"),
+        Err(e) => eprintln!("README not rewritten: {e}"),
     }
 }

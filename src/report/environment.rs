@@ -108,7 +108,12 @@ fn crate_versions(lock: &str, names: &[&str]) -> Vec<(String, String)> {
 
 /// Today's date in UTC as `YYYY-MM-DD`, from the system clock.
 fn today_utc() -> String {
-    let secs = std::time::SystemTime::now()
+    date_utc(std::time::SystemTime::now())
+}
+
+/// The date of `t` in UTC as `YYYY-MM-DD`.
+pub(super) fn date_utc(t: std::time::SystemTime) -> String {
+    let secs = t
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);

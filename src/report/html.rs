@@ -3,11 +3,12 @@
 use std::fmt::Write as _;
 
 use super::agreement::summary_line;
+use super::python::{FROM_PYTHON_INTRO, TARGETS_INTRO};
 use super::text::{
-    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, AGREEMENT_INTRO,
-    CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
+    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, python_env_text,
+    AGREEMENT_INTRO, CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
 };
-use super::{Check, FixtureTable, Row, RowKind, Summary, SEED_FIXTURE};
+use super::{Check, FixtureTable, Row, RowKind, Summary, FROM_PYTHON_SETUP, SEED_FIXTURE};
 
 /// `s` escaped for HTML text and attribute values.
 pub(super) fn esc(s: &str) -> String {
@@ -212,6 +213,57 @@ fn agreement_section(o: &mut String, s: &Summary) {
     o.push_str("</tbody></table>\n");
 }
 
+fn from_python_section(o: &mut String, s: &Summary) {
+    o.push_str("<h2 id=\"from-python\">From Python</h2>\n");
+    let Some(fp) = &s.from_python else {
+        let _ = writeln!(
+            o,
+            "<p>Not measured in this run: <code>{}</code>.</p>",
+            esc(FROM_PYTHON_SETUP)
+        );
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "<p class=\"howto\">{}</p>\n<p class=\"howto\">{}.</p>",
+        prose(FROM_PYTHON_INTRO),
+        esc(&python_env_text(&fp.env, &s.header.cpu))
+    );
+    o.push_str("<table><thead><tr>");
+    for (i, h) in fp.header().iter().enumerate() {
+        let class = if i == 0 { "" } else { " class=\"n\"" };
+        let _ = write!(o, "<th{class}>{}</th>", prose(h));
+    }
+    o.push_str("</tr></thead><tbody>\n");
+    for t in &fp.fixtures {
+        o.push_str("<tr>");
+        for (i, c) in fp.cells(t).iter().enumerate() {
+            let class = if i == 0 { "" } else { " class=\"n\"" };
+            let _ = write!(o, "<td{class}>{}</td>", esc(c));
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</tbody></table>\n");
+    if fp.targets.is_empty() {
+        o.push_str("<p>No seed-frame targets: the file has no seed frame timings.</p>\n");
+        return;
+    }
+    let _ = writeln!(o, "<p>{}</p>", prose(TARGETS_INTRO));
+    o.push_str("<table><thead><tr><th>target (seed frame)</th><th class=\"n\">times</th><th class=\"n\">ratio</th><th>verdict</th></tr></thead><tbody>\n");
+    for t in &fp.targets {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>",
+            prose(&t.what),
+            esc(&t.detail),
+            fmt_ratio(t.ratio),
+            if t.met() { "ok" } else { "bad" },
+            esc(&t.verdict()),
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
+
 /// The `index.html` text: one self-contained page, inline CSS and SVG, no scripts, links
 /// only to its own anchors and to `summary.md` beside it.
 pub fn render_html(s: &Summary) -> String {
@@ -265,6 +317,7 @@ pub fn render_html(s: &Summary) -> String {
         if !s.agreement.is_empty() {
             o.push_str(" · <a href=\"#agreement\">do the figures agree?</a>");
         }
+        o.push_str(" · <a href=\"#from-python\">from Python</a>");
         if !s.handoff.is_empty() {
             o.push_str(" · <a href=\"#handoff\">shared-memory handoff</a>");
         }
@@ -279,10 +332,14 @@ pub fn render_html(s: &Summary) -> String {
     if !s.agreement.is_empty() {
         agreement_section(&mut o, s);
     }
+    from_python_section(&mut o, s);
     if !s.handoff.is_empty() {
         let intro = HANDOFF_INTRO.trim_start_matches("## Shared-memory handoff\n\n");
         o.push_str("<h2 id=\"handoff\">Shared-memory handoff</h2>\n<p>");
         o.push_str(&prose(intro));
+        if let Some(n) = &s.handoff_note {
+            let _ = write!(o, "</p>\n<p class=\"bad\">{}", prose(n));
+        }
         o.push_str("</p>\n<table><thead><tr><th>writer</th><th class=\"n\">published/s</th><th class=\"n\">decoded/s</th><th class=\"n\">p50</th><th class=\"n\">p99</th><th class=\"n\">max</th><th class=\"n\">skipped</th><th class=\"n\">torn attempts (accepted: 0)</th></tr></thead><tbody>\n");
         for r in &s.handoff {
             let _ = writeln!(

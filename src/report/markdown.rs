@@ -3,11 +3,12 @@
 use std::fmt::Write as _;
 
 use super::agreement::summary_line;
+use super::python::{FROM_PYTHON_INTRO, TARGETS_INTRO};
 use super::text::{
-    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, AGREEMENT_INTRO,
-    CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
+    check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, python_env_text,
+    AGREEMENT_INTRO, CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
 };
-use super::{Summary, SEED_FIXTURE};
+use super::{FromPython, Summary, FROM_PYTHON_SETUP, SEED_FIXTURE};
 
 pub(super) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -98,8 +99,13 @@ pub fn render_markdown(s: &Summary) -> String {
             o.push('\n');
         }
     }
+    o.push_str("## From Python\n\n");
+    o.push_str(&from_python(s.from_python.as_ref(), &s.header.cpu, false));
     if !s.handoff.is_empty() {
         o.push_str(HANDOFF_INTRO);
+        if let Some(n) = &s.handoff_note {
+            let _ = write!(o, "\n\n**{n}**");
+        }
         o.push_str("\n\n| writer | published/s | decoded/s | p50 | p99 | max | skipped | torn attempts (accepted: 0) |\n|---|--:|--:|--:|--:|--:|--:|--:|\n");
         for r in &s.handoff {
             let _ = writeln!(
@@ -133,5 +139,47 @@ pub fn render_markdown(s: &Summary) -> String {
         }
         o.push('\n');
     }
+    o
+}
+
+/// The "From Python" section's body in Markdown: its environment, the table (every fixture,
+/// or the seed frame alone with `seed_only`) and the seed frame's targets; or how to measure
+/// it when it was not. `cpu` is the report's, named again only where Python's differs.
+pub(super) fn from_python(fp: Option<&FromPython>, cpu: &str, seed_only: bool) -> String {
+    let Some(fp) = fp else {
+        return format!("Not measured in this run: `{FROM_PYTHON_SETUP}`.\n\n");
+    };
+    let mut o = String::new();
+    let _ = writeln!(o, "{FROM_PYTHON_INTRO}\n");
+    let _ = writeln!(o, "{}.\n", python_env_text(&fp.env, cpu));
+    let header = fp.header();
+    let _ = writeln!(o, "| {} |", header.join(" | "));
+    let _ = writeln!(o, "|---|{}", "--:|".repeat(header.len() - 1));
+    for t in fp
+        .fixtures
+        .iter()
+        .filter(|t| !seed_only || t.fixture == SEED_FIXTURE)
+    {
+        let cells: Vec<String> = fp.cells(t).iter().map(|c| md_cell(c)).collect();
+        let _ = writeln!(o, "| {} |", cells.join(" | "));
+    }
+    o.push('\n');
+    if fp.targets.is_empty() {
+        o.push_str("No seed-frame targets: the file has no seed frame timings.\n\n");
+        return o;
+    }
+    let _ = writeln!(o, "{TARGETS_INTRO}\n");
+    o.push_str("| target (seed frame) | times | ratio | verdict |\n|---|--:|--:|---|\n");
+    for t in &fp.targets {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            md_cell(&t.what),
+            t.detail,
+            fmt_ratio(t.ratio),
+            t.verdict()
+        );
+    }
+    o.push('\n');
     o
 }

@@ -38,6 +38,7 @@ mod error;
 mod html;
 mod markdown;
 mod peers;
+mod python;
 pub mod readme;
 mod summary;
 #[cfg(test)]
@@ -54,12 +55,14 @@ pub use environment::rustc_version;
 pub use error::ReportError;
 pub use html::render_html;
 pub use markdown::render_markdown;
+pub use python::{Binding, FromPython, Target, FROM_PYTHON_SETUP};
 pub use text::fmt_ns;
 
 use crate::timing::bare::BareRun;
 use crate::timing::Interleaved;
 use criterion::read_criterion;
 use peers::read_peers;
+use python::read_python_bench;
 use summary::summarize;
 
 /// The command that prepares the Python peers, quoted wherever they are missing.
@@ -92,6 +95,11 @@ pub struct Options {
     pub bare_json: Option<PathBuf>,
     /// The run's facts ([`RunFacts`]) written by `benches/decode.rs`, if any.
     pub run_json: Option<PathBuf>,
+    /// shmbmp and the Python peers timed from Python by `python/bench.py`, if any.
+    pub python_bench_json: Option<PathBuf>,
+    /// When the handoff results predate this run (a run of `benches/decode.rs` alone keeps
+    /// the previous `benches/shm.rs` results): the date they were written, `YYYY-MM-DD`.
+    pub handoff_earlier: Option<String>,
 }
 
 /// What a bench run records about itself for the report.
@@ -313,6 +321,20 @@ pub struct FixtureTable {
     pub rows: Vec<Row>,
 }
 
+impl Summary {
+    /// The seed frame's table, when this run timed `lut` on it with criterion: what a report
+    /// and the README's section are about. Without it (a run of `benches/shm.rs` alone on a
+    /// fresh target folder) neither is worth rewriting.
+    pub fn seed_table(&self) -> Option<&FixtureTable> {
+        self.fixtures.iter().find(|t| {
+            t.fixture == SEED_FIXTURE
+                && t.rows
+                    .iter()
+                    .any(|r| r.kind == RowKind::Ours && r.median_ns.is_some())
+        })
+    }
+}
+
 impl FixtureTable {
     /// The row called `decoder`.
     pub fn row(&self, decoder: &str) -> Option<&Row> {
@@ -348,12 +370,16 @@ pub struct Summary {
     pub other: Vec<OtherRow>,
     /// Cross-process shared-memory handoff runs (empty when not measured).
     pub handoff: Vec<HandoffRow>,
+    /// Set when the handoff runs come from an earlier bench run: when, in words.
+    pub handoff_note: Option<String>,
     /// Interleaved floor-and-decoders timings per fixture (empty when not measured).
     pub interleaved: Vec<Interleaved>,
     /// The bare program's timings per fixture (empty when not measured).
     pub bare: Vec<BareRun>,
     /// The agreement checks: criterion, interleaved and bare figures of the same call.
     pub agreement: Vec<Agreement>,
+    /// shmbmp from Python beside the Python peers (`None` when not measured).
+    pub from_python: Option<FromPython>,
     /// The files written.
     pub written: Vec<PathBuf>,
 }
@@ -373,6 +399,8 @@ pub struct Inputs {
     pub bare: PathBuf,
     /// The run's facts (`benches/decode.rs`).
     pub run: PathBuf,
+    /// shmbmp timed from Python (`python/bench.py`).
+    pub python_bench: PathBuf,
 }
 
 impl Inputs {
@@ -385,28 +413,39 @@ impl Inputs {
             interleaved: target.join("interleaved.json"),
             bare: target.join("bare.json"),
             run: target.join("bench-run.json"),
+            python_bench: target.join("python-bench.json"),
         }
     }
 }
 
-/// [`build_with`] from `inputs`, each JSON file used only when it exists, with the `rustc`
-/// on the PATH: what `cargo bench` and `shmbmp report` both run.
+/// [`summarize_from`] and [`write`]: what `shmbmp report` runs.
 pub fn build_from(inputs: &Inputs, out_dir: &Path) -> Result<Summary, ReportError> {
+    let mut summary = summarize_from(inputs)?;
+    write(&mut summary, out_dir)?;
+    Ok(summary)
+}
+
+/// [`summarize`](build_with) `inputs`, each JSON file used only when it exists, with the
+/// `rustc` on the PATH, writing nothing. Handoff results older than the run's facts are
+/// kept and said to be from an earlier run.
+pub fn summarize_from(inputs: &Inputs) -> Result<Summary, ReportError> {
     let existing = |p: &PathBuf| p.exists().then(|| p.clone());
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let handoff_earlier = match (modified(&inputs.handoff), modified(&inputs.run)) {
+        (Some(h), Some(r)) if h < r => Some(environment::date_utc(h)),
+        _ => None,
+    };
     let opts = Options {
         rustc: rustc_version(),
         handoff_json: existing(&inputs.handoff),
         interleaved_json: existing(&inputs.interleaved),
         bare_json: existing(&inputs.bare),
         run_json: existing(&inputs.run),
+        python_bench_json: existing(&inputs.python_bench),
+        handoff_earlier,
         ..Default::default()
     };
-    build_with(
-        &inputs.criterion,
-        existing(&inputs.peers).as_deref(),
-        out_dir,
-        &opts,
-    )
+    summarize_with(&inputs.criterion, existing(&inputs.peers).as_deref(), &opts)
 }
 
 /// Builds the report from `criterion_dir` (usually `target/criterion`) and the optional
@@ -426,15 +465,27 @@ pub fn build_with(
     out_dir: &Path,
     opts: &Options,
 ) -> Result<Summary, ReportError> {
+    let mut summary = summarize_with(criterion_dir, peers_json, opts)?;
+    write(&mut summary, out_dir)?;
+    Ok(summary)
+}
+
+/// Everything [`build_with`] reads, as a [`Summary`]; nothing is written.
+pub fn summarize_with(
+    criterion_dir: &Path,
+    peers_json: Option<&Path>,
+    opts: &Options,
+) -> Result<Summary, ReportError> {
     let benches = read_criterion(criterion_dir)?;
     let peers = peers_json.map(read_peers).transpose()?;
-    fs::create_dir_all(out_dir).map_err(|source| ReportError::Write {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
     let interleaved: Vec<Interleaved> = read_optional(&opts.interleaved_json)?.unwrap_or_default();
     let bare: Vec<BareRun> = read_optional(&opts.bare_json)?.unwrap_or_default();
     let run: Option<RunFacts> = read_optional(&opts.run_json)?;
+    let from_python = opts
+        .python_bench_json
+        .as_deref()
+        .map(read_python_bench)
+        .transpose()?;
     let mut summary = summarize(
         criterion_dir,
         &benches,
@@ -446,15 +497,28 @@ pub fn build_with(
     summary.agreement = agreement::check(&summary.fixtures, &interleaved, &bare);
     summary.interleaved = interleaved;
     summary.bare = bare;
+    summary.from_python = from_python.as_ref().map(FromPython::new);
     if let Some(path) = &opts.handoff_json {
         summary.handoff = read_json(path)?;
+        summary.handoff_note = opts.handoff_earlier.as_ref().map(|d| {
+            format!("From an earlier run of `benches/shm.rs` (written {d}), not this one: this run did not time the handoff.")
+        });
     }
+    Ok(summary)
+}
 
+/// Writes `out_dir/index.html` and `out_dir/summary.md` from `summary` and records them in
+/// its `written`.
+pub fn write(summary: &mut Summary, out_dir: &Path) -> Result<(), ReportError> {
+    fs::create_dir_all(out_dir).map_err(|source| ReportError::Write {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
     let html_path = out_dir.join("index.html");
     let md_path = out_dir.join("summary.md");
     for (path, text) in [
-        (&html_path, render_html(&summary)),
-        (&md_path, render_markdown(&summary)),
+        (&html_path, render_html(summary)),
+        (&md_path, render_markdown(summary)),
     ] {
         fs::write(path, text).map_err(|source| ReportError::Write {
             path: path.clone(),
@@ -462,7 +526,7 @@ pub fn build_with(
         })?;
     }
     summary.written = vec![html_path, md_path];
-    Ok(summary)
+    Ok(())
 }
 
 /// [`read_json`] of `path`, when there is one.

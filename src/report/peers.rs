@@ -1,11 +1,12 @@
-//! Reading the Python peers' JSON written by `benches/peers.py`.
+//! Reading the Python peers' JSON written by `benches/peers.py` (and, in the same shape,
+//! the rows of `python/bench.py`, read by [`super::python`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{read_json, ReportError};
+use super::{read_json, PythonEnv, ReportError};
 
 /// The whole file `peers.py` writes: its environment and one result per fixture and peer.
 #[derive(Debug, Deserialize)]
@@ -69,10 +70,34 @@ pub(super) struct PeerResult {
     pub(super) note: Option<String>,
 }
 
+impl PeersJson {
+    /// What the file says about the Python it ran in.
+    pub(super) fn env(&self) -> PythonEnv {
+        PythonEnv {
+            python: self.python.clone(),
+            versions: self
+                .versions
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            cpu: self.cpu.clone(),
+            date: self.date.clone(),
+            quick: self.quick,
+            allocator: self.allocator.clone(),
+        }
+    }
+}
+
 /// The peers' JSON at `path`, with every median checked to be a positive number.
 pub(super) fn read_peers(path: &Path) -> Result<PeersJson, ReportError> {
     let doc: PeersJson = read_json(path)?;
-    for r in &doc.results {
+    check_medians(path, &doc.results)?;
+    Ok(doc)
+}
+
+/// Every median in `results` (read from `path`) is a positive number.
+pub(super) fn check_medians(path: &Path, results: &[PeerResult]) -> Result<(), ReportError> {
+    for r in results {
         if let Some(m) = r.median_ns {
             if !m.is_finite() || m <= 0.0 {
                 return Err(ReportError::Invalid {
@@ -82,5 +107,5 @@ pub(super) fn read_peers(path: &Path) -> Result<PeersJson, ReportError> {
             }
         }
     }
-    Ok(doc)
+    Ok(())
 }

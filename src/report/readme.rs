@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::agreement::Agreement;
-use super::markdown::md_cell;
+use super::markdown::{from_python, md_cell};
 use super::text::{fmt_ns, fmt_ratio, interleaved_cell, opt};
 use super::{ReportError, Summary, SEED_FIXTURE};
 use crate::Kernels;
@@ -63,7 +63,7 @@ impl CpuClass {
 /// The section for `class` from `s` (what goes between the markers), or `None` when the run
 /// has no seed-frame table.
 pub fn section(s: &Summary, class: CpuClass) -> Option<String> {
-    let t = s.fixtures.iter().find(|t| t.fixture == SEED_FIXTURE)?;
+    let t = s.seed_table()?;
     let h = &s.header;
     let mut o = String::new();
     let run = h.run.as_ref();
@@ -133,16 +133,22 @@ pub fn section(s: &Summary, class: CpuClass) -> Option<String> {
             o,
             "\nAcross processes (`benches/shm.rs`): a writer publishing the seed frame at 60 frames/s \
              into a framed region, read and decoded with `lut` at {:.0} frames/s, {} to {} (p50 to p99) \
-             from publish to RGBA; torn frames handed out: none ({} attempts rejected).",
+             from publish to RGBA; torn frames handed out: none ({} attempts rejected).{}",
             h.decoded_per_s,
             fmt_ns(h.p50_us * 1e3),
             fmt_ns(h.p99_us * 1e3),
-            h.torn
+            h.torn,
+            s.handoff_note
+                .as_ref()
+                .map(|n| format!(" {n}"))
+                .unwrap_or_default()
         );
     }
+    o.push_str("\n**From Python** (`python/bench.py`; every fixture in the report):\n\n");
+    o.push_str(&from_python(s.from_python.as_ref(), &h.cpu, true));
     let _ = writeln!(
         o,
-        "\nEvery fixture, the Python peers' spread and the agreement checks: [reports/index.html](reports/index.html) \
+        "Every fixture, the Python peers' spread and the agreement checks: [reports/index.html](reports/index.html) \
          (as Markdown: [reports/summary.md](reports/summary.md)).\n"
     );
     Some(o)

@@ -10,8 +10,8 @@ use super::environment::header;
 use super::peers::PeersJson;
 use super::text::{fmt_ns, fmt_ratio};
 use super::{
-    Check, FixtureTable, InterleavedRatio, Options, OtherRow, PythonEnv, Row, RowKind, RunFacts,
-    Summary, SEED_FIXTURE,
+    Check, FixtureTable, InterleavedRatio, Options, OtherRow, Row, RowKind, RunFacts, Summary,
+    SEED_FIXTURE,
 };
 use crate::timing::Interleaved;
 use crate::{by_name, Kernels, Origin};
@@ -68,7 +68,7 @@ fn row(decoder: &str, kind: RowKind, median_ns: Option<f64>) -> Row {
     }
 }
 
-fn new_table(fixture: &str) -> FixtureTable {
+pub(super) fn new_table(fixture: &str) -> FixtureTable {
     FixtureTable {
         fixture: fixture.to_string(),
         rgba_bytes: None,
@@ -77,8 +77,8 @@ fn new_table(fixture: &str) -> FixtureTable {
     }
 }
 
-/// The [`Summary`] of `benches`, `peers` and `interleaved`; `handoff`, `bare`, `agreement`
-/// and `written` are left empty.
+/// The [`Summary`] of `benches`, `peers` and `interleaved`; `handoff`, `bare`, `agreement`,
+/// `from_python` and `written` are left empty.
 pub(super) fn summarize(
     criterion_dir: &Path,
     benches: &[Bench],
@@ -126,18 +126,7 @@ pub(super) fn summarize(
         attach_interleaved(t, run);
     }
 
-    let python = peers.map(|p| PythonEnv {
-        python: p.python.clone(),
-        versions: p
-            .versions
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        cpu: p.cpu.clone(),
-        date: p.date.clone(),
-        quick: p.quick,
-        allocator: p.allocator.clone(),
-    });
+    let python = peers.map(PeersJson::env);
 
     if let Some(p) = peers {
         for r in &p.results {
@@ -181,15 +170,17 @@ pub(super) fn summarize(
         fixtures,
         other,
         handoff: Vec::new(),
+        handoff_note: None,
         interleaved: Vec::new(),
         bare: Vec::new(),
         agreement: Vec::new(),
+        from_python: None,
         written: Vec::new(),
     }
 }
 
 /// One Python peer's result as a row.
-fn python_row(r: &super::peers::PeerResult, rgba_bytes: Option<u64>) -> Row {
+pub(super) fn python_row(r: &super::peers::PeerResult, rgba_bytes: Option<u64>) -> Row {
     let check = match (r.error.is_some(), r.agrees_with_pillow) {
         (true, _) | (false, None) => Check::Unknown,
         (false, Some(true)) => Check::AgreesWithPillow,

@@ -144,6 +144,8 @@ fn opts() -> Options {
         interleaved_json: None,
         bare_json: None,
         run_json: None,
+        python_bench_json: None,
+        handoff_earlier: None,
     }
 }
 
@@ -642,4 +644,283 @@ fn build_from_uses_the_json_files_that_exist() {
         build_from(&inputs, &out).is_err(),
         "a peers.json that exists is read"
     );
+}
+
+/// `python/bench.py --out` on two fixtures: shmbmp's calls, the peers of `peers.py` with
+/// their conversions, a peer the reader has never heard of, and the seed's binding runs.
+const PYTHON_BENCH: &str = r#"{"schema":1,"python":"3.11.7","versions":{"shmbmp":"0.2.0","numpy":"2.0.0","opencv":"4.10.0","pillow":"11.0.0"},
+  "cpu":"Test CPU","cores":2,"date":"2026-01-02T03:04:05Z","quick":true,"allocator":"held (py test)","rounds":30,
+  "results":[
+   {"fixture":"pal4","peer":"shmbmp.decode_into","median_ns":900000,"width":1600,"height":1200,"rgba_bytes":7680000,"rgba_out":true,"agrees_with_pillow":true,"max_channel_delta":0,"error":null},
+   {"fixture":"pal4","peer":"cv2.imdecode","median_ns":6000000,"rgba_out":false,"output_format":"BGR8 ndarray","agrees_with_pillow":true,"error":null},
+   {"fixture":"pal4","peer":"cv2.cvtColor","converts":"cv2.imdecode","median_ns":1000000,"rgba_out":true,"agrees_with_pillow":true,"error":null},
+   {"fixture":"seed","peer":"shmbmp.decode","median_ns":1100000,"width":1600,"height":1200,"rgba_bytes":7680000,"rgba_out":true,"agrees_with_pillow":true,"error":null},
+   {"fixture":"seed","peer":"shmbmp.decode_into","median_ns":400000,"rgba_out":true,"agrees_with_pillow":true,"error":null},
+   {"fixture":"seed","peer":"shmbmp.decode_into BGR","median_ns":500000,"rgba_out":false,"output_format":"BGR8 ndarray","agrees_with_pillow":false,"max_channel_delta":255,"error":null},
+   {"fixture":"seed","peer":"cv2.imdecode","median_ns":1500000,"rgba_out":false,"output_format":"BGR8 ndarray","agrees_with_pillow":true,"error":null},
+   {"fixture":"seed","peer":"cv2.cvtColor","converts":"cv2.imdecode","median_ns":500000,"rgba_out":true,"agrees_with_pillow":true,"error":null},
+   {"fixture":"seed","peer":"pillow","median_ns":2000000,"rgba_out":false,"output_format":"PIL image, mode P","agrees_with_pillow":true,"error":null},
+   {"fixture":"seed","peer":"pillow.convert","converts":"pillow","median_ns":700000,"rgba_out":true,"agrees_with_pillow":true,"error":null},
+   {"fixture":"seed","peer":"numpy.lut","median_ns":3000000,"rgba_out":true,"agrees_with_pillow":true,"error":null},
+   {"fixture":"seed","peer":"newpeer.decode","error":"RuntimeError: nope"}],
+  "seed_binding":{"rust_floor_ns":250000,"rust_decode_into_ns":300000,"rust_decode_into_repeat_ns":200000,"rust_fill_ns":1,
+    "python_floor_ns":260000,"python_decode_into_ns":330000,"python_decode_into_repeat_ns":210000},
+  "seed_binding_runs":[]}"#;
+
+#[test]
+fn from_python_table_targets_and_renderings() {
+    let tmp = TempDir::new("frompython");
+    let crit = fake_tree(&tmp.0);
+    let json = tmp.0.join("python-bench.json");
+    fs::write(&json, PYTHON_BENCH).unwrap();
+    let out = tmp.0.join("reports");
+    let o = Options {
+        python_bench_json: Some(json),
+        ..opts()
+    };
+    let s = build_with(&crit, None, &out, &o).unwrap();
+    let fp = s.from_python.as_ref().unwrap();
+    assert_eq!(fp.env.python, "3.11.7");
+    assert!(fp.env.quick);
+    assert_eq!(
+        fp.columns,
+        [
+            "shmbmp.decode_into",
+            "cv2.imdecode",
+            "shmbmp.decode",
+            "shmbmp.decode_into BGR",
+            "pillow",
+            "numpy.lut",
+            "newpeer.decode"
+        ],
+        "first seen first; conversions share their call's column; unknown peers too"
+    );
+    let names: Vec<&str> = fp.fixtures.iter().map(|t| t.fixture.as_str()).collect();
+    assert_eq!(names, ["seed", "pal4"]);
+    assert_eq!(fp.header()[2], "`cv2.imdecode` (+ `cv2.cvtColor`)");
+    assert_eq!(fp.header()[5], "`pillow` (+ `pillow.convert`)");
+    let seed = fp.cells(&fp.fixtures[0]);
+    assert_eq!(
+        seed,
+        [
+            "seed (1600×1200)",
+            "400 µs",
+            "1.50 ms + 500 µs = 2.00 ms",
+            "1.10 ms",
+            "500 µs (Δ255)",
+            "2.00 ms + 700 µs = 2.70 ms",
+            "3.00 ms",
+            "error",
+            "0.20×"
+        ]
+    );
+    let pal4 = fp.cells(&fp.fixtures[1]);
+    assert_eq!(pal4[3], "—", "a call the file did not time");
+    assert_eq!(pal4.last().unwrap(), "0.13×");
+
+    assert_eq!(fp.targets.len(), 2);
+    let binding = &fp.targets[0];
+    assert!(close(Some(binding.ratio), 1.1));
+    assert!(binding.met() && binding.verdict().starts_with("met (target ≤ 1.30×)"));
+    assert_eq!(
+        binding.detail,
+        "in turn 330 µs ÷ 300 µs = 1.10×; repeated 210 µs ÷ 200 µs = 1.05×"
+    );
+    let cv2 = &fp.targets[1];
+    assert!(close(Some(cv2.ratio), 0.2));
+    assert!(cv2.met(), "0.2× is within ≤ 0.2×");
+    assert!(
+        cv2.what.contains("`cv2.imdecode + cv2.cvtColor`"),
+        "{}",
+        cv2.what
+    );
+
+    let md = fs::read_to_string(out.join("summary.md")).unwrap();
+    let row = "| seed (1600×1200) | 400 µs | 1.50 ms + 500 µs = 2.00 ms | 1.10 ms | 500 µs (Δ255) | 2.00 ms + 700 µs = 2.70 ms | 3.00 ms | error | 0.20× |";
+    assert!(md.contains("## From Python"), "{md}");
+    assert!(md.contains(row), "{md}");
+    assert!(
+        md.contains("| in turn 330 µs ÷ 300 µs = 1.10×; repeated 210 µs ÷ 200 µs = 1.05× | 1.10× | met (target ≤ 1.30×) |"),
+        "{md}"
+    );
+    assert!(md.contains("Python 3.11.7, numpy 2.0.0"), "{md}");
+    assert!(md.contains("shmbmp 0.2.0"), "{md}");
+    let html = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<h2 id=\"from-python\">From Python</h2>"));
+    assert!(
+        html.contains("<td class=\"n\">1.50 ms + 500 µs = 2.00 ms</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td class=\"ok\">met (target ≤ 0.20×)</td>"),
+        "{html}"
+    );
+    assert_links_resolve(&out);
+
+    let readme = readme::section(&s, readme::CpuClass::Avx2Only).unwrap();
+    assert!(readme.contains("**From Python**"), "{readme}");
+    assert!(readme.contains(row), "{readme}");
+    assert!(
+        !readme.contains("| pal4"),
+        "the README shows the seed frame only"
+    );
+    assert!(
+        readme.contains("| 1.10× | met (target ≤ 1.30×) |"),
+        "{readme}"
+    );
+}
+
+#[test]
+fn a_missed_target_says_so() {
+    let slow = PYTHON_BENCH
+        .replace(
+            "\"python_decode_into_ns\":330000",
+            "\"python_decode_into_ns\":400000",
+        )
+        .replace(
+            "\"python_decode_into_repeat_ns\":210000",
+            "\"python_decode_into_repeat_ns\":400000",
+        )
+        .replace(
+            "\"peer\":\"shmbmp.decode_into\",\"median_ns\":400000",
+            "\"peer\":\"shmbmp.decode_into\",\"median_ns\":800000",
+        );
+    let tmp = TempDir::new("missed");
+    let crit = fake_tree(&tmp.0);
+    let json = tmp.0.join("python-bench.json");
+    fs::write(&json, slow).unwrap();
+    let out = tmp.0.join("reports");
+    let o = Options {
+        python_bench_json: Some(json),
+        ..opts()
+    };
+    let s = build_with(&crit, None, &out, &o).unwrap();
+    let t = &s.from_python.as_ref().unwrap().targets;
+    assert!(
+        close(Some(t[0].ratio), 2.0) && !t[0].met(),
+        "the larger of in turn (1.33×) and repeated (2×)"
+    );
+    assert!(close(Some(t[1].ratio), 0.4) && !t[1].met());
+    let md = fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("| 2.00× | NOT met (target ≤ 1.30×) |"), "{md}");
+    assert!(md.contains("| 0.40× | NOT met (target ≤ 0.20×) |"), "{md}");
+    let html = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<td class=\"bad\">NOT met (target ≤ 1.30×)</td>"));
+}
+
+#[test]
+fn from_python_missing_empty_or_malformed() {
+    let tmp = TempDir::new("pymissing");
+    fake_tree(&tmp.0);
+    let inputs = Inputs::in_target(&tmp.0.join("target"));
+    let out = tmp.0.join("reports");
+    let s = build_from(&inputs, &out).unwrap();
+    assert!(s.from_python.is_none(), "no file: not measured");
+    for f in ["index.html", "summary.md"] {
+        let text = fs::read_to_string(out.join(f)).unwrap();
+        assert!(text.contains("From Python"), "{f}");
+        assert!(text.contains("Not measured in this run: "), "{f}");
+        assert!(text.contains("bash .ci/python.sh"), "{f}");
+    }
+    let readme = readme::section(&s, readme::CpuClass::Avx2Only).unwrap();
+    assert!(readme.contains("**From Python**") && readme.contains("Not measured in this run"));
+
+    fs::write(&inputs.python_bench, "").unwrap();
+    let err = build_from(&inputs, &out).unwrap_err();
+    assert!(matches!(err, ReportError::Invalid { .. }), "{err:?}");
+    assert_eq!(err.path(), inputs.python_bench);
+    assert!(err.to_string().contains("the file is empty"), "{err}");
+
+    fs::write(&inputs.python_bench, "{\"python\": \"3.11\"}").unwrap();
+    let err = build_from(&inputs, &out).unwrap_err();
+    assert!(matches!(err, ReportError::Json { .. }), "{err:?}");
+    assert_eq!(err.path(), inputs.python_bench);
+
+    let negative = PYTHON_BENCH.replace("\"median_ns\":400000", "\"median_ns\":-1");
+    fs::write(&inputs.python_bench, negative).unwrap();
+    let err = build_from(&inputs, &out).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("seed/shmbmp.decode_into: median_ns is -1"),
+        "{err}"
+    );
+
+    let no_results = r#"{"python":"3.11.7","results":[]}"#;
+    fs::write(&inputs.python_bench, no_results).unwrap();
+    let s = build_from(&inputs, &out).unwrap();
+    let fp = s.from_python.as_ref().unwrap();
+    assert!(fp.fixtures.is_empty() && fp.targets.is_empty());
+    let md = fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("No seed-frame targets"), "{md}");
+}
+
+/// A run of `benches/shm.rs` alone on a fresh target folder has no seed-frame table: the
+/// bench writes neither reports/ nor the README from it ([`Summary::seed_table`]); a run of
+/// `benches/decode.rs` alone keeps the previous handoff table and says it is older.
+#[test]
+fn partial_runs_are_recognised() {
+    let tmp = TempDir::new("partial");
+    let crit = tmp.0.join("target/criterion");
+    fake_bench(&crit, "shm/handoff", Some("write"), None, 3_000.0, None);
+    let inputs = Inputs::in_target(&tmp.0.join("target"));
+    let s = summarize_from(&inputs).unwrap();
+    assert!(s.seed_table().is_none());
+    assert!(readme::section(&s, readme::CpuClass::Avx2Only).is_none());
+    assert!(s.written.is_empty(), "summarize_from writes nothing");
+    assert!(!tmp.0.join("reports").exists());
+
+    let crit = fake_tree(&tmp.0);
+    assert_eq!(crit, inputs.criterion);
+    let s = summarize_from(&inputs).unwrap();
+    assert_eq!(s.seed_table().unwrap().fixture, "seed");
+
+    let row = HandoffRow {
+        mode: "60 frames/s".into(),
+        seconds: 1.0,
+        published_per_s: 60.0,
+        decoded_per_s: 60.0,
+        p50_us: 2000.0,
+        p99_us: 3000.0,
+        max_us: 3500.0,
+        frames: 60,
+        skipped: 0,
+        torn: 0,
+        overtaken: 0,
+    };
+    fs::write(&inputs.handoff, serde_json::to_string(&[row]).unwrap()).unwrap();
+    let facts = RunFacts {
+        quick: true,
+        allocator: "held (test)".into(),
+    };
+    fs::write(&inputs.run, serde_json::to_string(&facts).unwrap()).unwrap();
+    let set = |p: &Path, secs: u64| {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    };
+    set(&inputs.handoff, 1_767_225_600); // 2026-01-01
+    set(&inputs.run, 1_767_312_000); // 2026-01-02
+    let out = tmp.0.join("reports");
+    let s = build_from(&inputs, &out).unwrap();
+    assert_eq!(s.handoff.len(), 1, "the earlier handoff is kept");
+    let note = s.handoff_note.as_deref().unwrap();
+    assert!(
+        note.contains("earlier run") && note.contains("2026-01-01"),
+        "{note}"
+    );
+    for f in ["index.html", "summary.md"] {
+        let text = fs::read_to_string(out.join(f)).unwrap();
+        assert!(text.contains("(written 2026-01-01), not this one"), "{f}");
+    }
+    let readme = readme::section(&s, readme::CpuClass::Avx2Only).unwrap();
+    assert!(readme.contains("not this one"), "{readme}");
+    assert_links_resolve(&out);
+
+    set(&inputs.handoff, 1_767_398_400); // 2026-01-03: written after the run began
+    let s = summarize_from(&inputs).unwrap();
+    assert!(s.handoff_note.is_none(), "this run's handoff");
 }

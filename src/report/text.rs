@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Check, Header, InterleavedRatio, PEERS_SETUP};
+use super::{Check, Header, InterleavedRatio, PythonEnv, PEERS_SETUP};
 
 /// An interleaved job's ratio to the floor, in turn / repeated: `1.02× / 0.70×`.
 pub(super) fn interleaved_cell(r: Option<InterleavedRatio>) -> String {
@@ -129,33 +129,37 @@ pub(super) fn header_lines(h: &Header) -> Vec<(String, String)> {
         ),
     ];
     let py = match &h.python {
-        Some(p) => {
-            let mut s = format!("Python {}", p.python);
-            for (n, ver) in &p.versions {
-                let _ = write!(s, ", {n} {ver}");
-            }
-            if let Some(d) = &p.date {
-                let _ = write!(s, "; measured {d}");
-            }
-            if p.quick {
-                s.push_str(" with --quick (few repetitions)");
-            }
-            if let Some(a) = &p.allocator {
-                let _ = write!(s, "; {a}");
-            }
-            if let Some(c) = &p.cpu {
-                if c != &h.cpu {
-                    let _ = write!(s, " on {c}");
-                }
-            }
-            s
-        }
+        Some(p) => python_env_text(p, &h.cpu),
         None => format!(
             "Python peers were not measured in this run (create the venv: `{PEERS_SETUP}`, then run `.venv/bin/python benches/peers.py --fixtures DIR --out peers.json --seed-loop`)."
         ),
     };
     v.push(("Python peers".to_string(), py));
     v
+}
+
+/// A Python environment in words: version, packages, when, `--quick`, the allocator, and
+/// its CPU where it is not `cpu`.
+pub(super) fn python_env_text(p: &PythonEnv, cpu: &str) -> String {
+    let mut s = format!("Python {}", p.python);
+    for (n, ver) in &p.versions {
+        let _ = write!(s, ", {n} {ver}");
+    }
+    if let Some(d) = &p.date {
+        let _ = write!(s, "; measured {d}");
+    }
+    if p.quick {
+        s.push_str(" with --quick (few repetitions)");
+    }
+    if let Some(a) = &p.allocator {
+        let _ = write!(s, "; {a}");
+    }
+    if let Some(c) = &p.cpu {
+        if c != cpu {
+            let _ = write!(s, " on {c}");
+        }
+    }
+    s
 }
 
 /// How to read the fixture tables.
