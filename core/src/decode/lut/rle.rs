@@ -201,7 +201,7 @@ enum Next {
     /// Goes on in this row at the position given.
     Here(usize),
     /// Moves to the start of the next row (end-of-line).
-    NextRow,
+    LineEnd,
     /// Moves down `dy` rows to position `x` (delta); the rest of this row is written.
     Down { dy: usize, x: usize },
     /// Stops at the position given on this row (end-of-bitmap, or the stream's end).
@@ -209,23 +209,23 @@ enum Next {
 }
 
 /// Interprets the escape or absolute block `0, c` whose operands start at `data[*p]`, at
-/// position `x` of `row` (`w` pixels).
+/// position `x` of `row`.
 #[inline(always)]
 fn escape<const N: usize, const FOUR: bool>(
     c: u8,
     data: &[u8],
     p: &mut usize,
     row: &mut [u8],
-    w: usize,
     x: usize,
     lit: &mut Literals,
     zero: &[u8; 32],
 ) -> Next {
+    let w = row.len() / N;
     match c {
         // End of line.
         0 => {
             fill::<N>(&mut row[x * N..], zero);
-            Next::NextRow
+            Next::LineEnd
         }
         // End of bitmap.
         1 => Next::Stop(x),
@@ -304,7 +304,7 @@ fn parse<const N: usize, const FOUR: bool>(
                 };
                 let block = pattern::<N>(lit.table[even], lit.table[odd]);
                 // Whole stores, past the run's end when the row has room for them.
-                let stores = (n + STEP - 1) / STEP;
+                let stores = n.div_ceil(STEP);
                 if let Some(dst) = row.get_mut(x * N..(x + stores * STEP) * N) {
                     // Most runs take one store: it goes first, outside the loop.
                     let (first, more) = dst.split_at_mut(STEP * N);
@@ -318,9 +318,9 @@ fn parse<const N: usize, const FOUR: bool>(
                 }
                 continue;
             }
-            match escape::<N, FOUR>(c, data, &mut p, row, w, x, lit, &zero) {
+            match escape::<N, FOUR>(c, data, &mut p, row, x, lit, &zero) {
                 Next::Here(to) => x = to,
-                Next::NextRow => {
+                Next::LineEnd => {
                     (x, y) = (0, y + 1);
                     continue 'rows;
                 }
