@@ -860,6 +860,76 @@ fn random_rle_streams_agree_and_never_panic() {
     }
 }
 
+/// Wide rows and long streams: runs that end near the row's end (where `lut` writes whole
+/// 8-pixel stores past a run's end only when the row has room), absolute blocks long enough
+/// for the row kernels, deltas and ends anywhere, in every pixel layout: every decoder of
+/// ours writes what `naive` writes, into a slice of exactly the output's size.
+#[test]
+fn wide_random_rle_streams_agree_in_every_layout() {
+    use shmbmp_suite::format::PixelLayout;
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let naive: &dyn shmbmp::Decode = &shmbmp::Naive;
+    for i in 0..400 {
+        let bpp = if i % 2 == 0 { 8 } else { 4 };
+        let w = (next() % 300) as i32 + 1;
+        let h = (next() % 6) as i32 + 1;
+        let mut stream = Vec::new();
+        for _ in 0..(next() % 40) {
+            match next() % 8 {
+                // Runs, short and long.
+                0..=3 => stream.extend([(next() % 40) as u8 + 1, next() as u8]),
+                4 => stream.extend([next() as u8, next() as u8]),
+                // Absolute blocks (padded to 16 bits), up to 255 pixels.
+                5 => {
+                    let count = (next() % 253) as u8 + 3;
+                    let bytes = if bpp == 8 {
+                        usize::from(count)
+                    } else {
+                        usize::from(count).div_ceil(2)
+                    };
+                    stream.extend([0, count]);
+                    stream.extend((0..bytes + bytes % 2).map(|_| next() as u8));
+                }
+                // End-of-line and deltas.
+                6 => stream.extend([0, 0]),
+                _ => stream.extend([0, 2, (next() % 64) as u8, (next() % 2) as u8]),
+            }
+        }
+        // An empty stream is refused (tested above); sometimes cut anywhere after byte 1.
+        stream.extend([0, 1]);
+        if i % 3 == 0 {
+            stream.truncate((next() as usize) % stream.len() + 1);
+        }
+        let b = rle_file(bpp, w, h, &stream);
+        let limits = limits();
+        for pixels in PixelLayout::ALL {
+            let len = w as usize * h as usize * pixels.bytes_per_pixel();
+            let mut want = vec![0x5a; len];
+            naive
+                .decode_into_slice_as(&b, &limits, pixels, &mut want)
+                .unwrap_or_else(|e| panic!("wide rle {i} {pixels}: {e}"));
+            for d in shmbmp::decode::all() {
+                let mut got = vec![0xa5; len];
+                d.decode_into_slice_as(&b, &limits, pixels, &mut got)
+                    .unwrap_or_else(|e| panic!("wide rle {i} {pixels} {}: {e}", d.name()));
+                if let Some(at) = got.iter().zip(&want).position(|(a, b)| a != b) {
+                    panic!(
+                        "wide rle {i} ({w}x{h}, {bpp} bits) {pixels}: {} differs from naive \
+                         first at byte {at}; stream {stream:?}",
+                        d.name()
+                    );
+                }
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Limits and allocation.
 

@@ -1,4 +1,6 @@
-//! The BI_RLE8 / BI_RLE4 stream, interpreted once for every decoder of ours.
+//! The BI_RLE8 / BI_RLE4 stream: the rules every decoder of ours follows, and the oracle's
+//! interpreter of them, a byte at a time. `lut` parses the stream off its slice by the same
+//! rules (`lut/rle.rs`), for speed; tests hold the two to the same output.
 //!
 //! Rules (lenient, as Pillow, OpenCV and zune-bmp are on BMP Suite's `q/` files):
 //! - a run or absolute block that passes the row's end is clipped at the row's end;

@@ -10,7 +10,7 @@
 //!
 //! Modules: `level` (which kernels this CPU runs), `threads` (how rows are split), `row`
 //! (row kinds and the kernel table), `palette` and `tables16` (the tables kernels read),
-//! `rle_sink` (RLE images), and the kernels.
+//! `rle` (RLE images), and the kernels.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -24,7 +24,7 @@ mod neon;
 #[cfg(all(test, target_arch = "aarch64"))]
 mod neon_tests;
 mod palette;
-mod rle_sink;
+mod rle;
 mod row;
 mod scalar;
 mod tables16;
@@ -96,15 +96,14 @@ impl Lut {
     }
 
     /// The kernel level whose row kernel this decoder runs for `bmp` (a row kind without a
-    /// faster kernel runs a lower level's, RLE images the scalar run writer).
+    /// faster kernel runs a lower level's, RLE images that of their absolute blocks).
     pub fn level_for(&self, bmp: &[u8], limits: &Limits) -> Result<Kernels, DecodeError> {
         let layout = Layout::parse(bmp, limits)?;
         let kernels = self.kernels();
-        Ok(
-            Row::new(bmp, &layout, kernels, false).map_or(Kernels::Scalar, |row| {
-                RowKernel::choose(&row, kernels, 4).level()
-            }),
-        )
+        Ok(Row::new(bmp, &layout, kernels, false).map_or_else(
+            || rle::level(&layout, kernels),
+            |row| RowKernel::choose(&row, kernels, 4).level(),
+        ))
     }
 
     /// This decoder with its rows split over `threads`.
@@ -137,7 +136,7 @@ impl Decode for Lut {
         let layout = layout_for(bmp, limits, pixels, out)?;
         let kernels = self.kernels();
         match Row::new(bmp, &layout, kernels, pixels.blue_first()) {
-            None => rle_sink::decode_rle(bmp, &layout, pixels, out),
+            None => rle::decode_rle(bmp, &layout, pixels, kernels, out),
             Some(row) => {
                 let kernel = RowKernel::choose(&row, kernels, pixels.bytes_per_pixel());
                 let out_row = layout.width as usize * pixels.bytes_per_pixel();
