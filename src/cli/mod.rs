@@ -184,11 +184,6 @@ fn default_inputs() -> shmbmp_suite::report::Inputs {
     shmbmp_suite::report::Inputs::in_target(std::path::Path::new("target"))
 }
 
-/// Writes RGBA pixels as a PNG file and says so.
-fn save_png(path: &std::path::Path, rgba: &[u8], width: u32, height: u32) -> Result<(), String> {
-    save_pixels(path, rgba, width, height, PixelLayout::Rgba)
-}
-
 /// Writes pixels of `layout` to `path`: a PNG where PNG has that layout (RGBA, RGB), else
 /// the raw bytes.
 fn save_pixels(
