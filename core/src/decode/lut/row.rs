@@ -170,6 +170,17 @@ impl Row {
         let simd: &'static [(Kernels, RowFn)] = &[];
         simd
     }
+
+    /// This row kind's kernels that write 3-byte pixels themselves (no 4-byte scratch and
+    /// pack), lowest level first; chosen over the 4-byte kernels and [`Step::Pack3`] at a
+    /// level no lower than theirs.
+    fn kernels3(&self) -> &'static [(Kernels, RowFn)] {
+        #[cfg(target_arch = "x86_64")]
+        if let Row::Pal8(_) = self {
+            return &[(Kernels::Avx2, avx2::pal8_to3)];
+        }
+        &[]
+    }
 }
 
 /// Pixels a 3-byte output row is decoded in at a time: four bytes each into a scratch
@@ -238,13 +249,23 @@ impl RowKernel {
                 };
             }
         }
+        let (level, run) =
+            best(row.kernels(), max).unwrap_or((Kernels::Scalar, scalar::decode_row));
+        if bytes == 3 {
+            if let Some((level3, run)) = best(row.kernels3(), max).filter(|(l, _)| *l >= level) {
+                return RowKernel {
+                    run,
+                    level: level3,
+                    step: Step::Direct,
+                    pack,
+                };
+            }
+        }
         let step = if bytes == 3 {
             Step::Pack3
         } else {
             Step::Direct
         };
-        let (level, run) =
-            best(row.kernels(), max).unwrap_or((Kernels::Scalar, scalar::decode_row));
         RowKernel {
             run,
             level,
