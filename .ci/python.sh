@@ -20,6 +20,8 @@ timed() { # timed LABEL CMD...: runs CMD and prints LABEL with its wall time
 
 [ -x "$venv/bin/python" ] || timed "python3 -m venv $venv" python3 -m venv "$venv"
 timed "pip install -r requirements.txt (peers)" "${pip[@]}" -r requirements.txt
+# Wuffs (Google's memory-safe decoders) through its Python bindings: a peer in benches/peers.py.
+timed "pip install pywuffs (peer)" "${pip[@]}" "pywuffs==2.0.1"
 timed "pip install pytest" "${pip[@]}" "pytest>=7"
 # The README's command; it builds the extension in release mode through maturin (the
 # build backend pip fetches) in the workspace's target/ folder, so rebuilds are incremental.

@@ -22,6 +22,17 @@ to RGBA is timed apart, on an output decoded beforehand (a row with `converts`):
   pillow.convert         converts pillow's output unless it is RGBA already: im.convert("RGBA")
   numpy.lut              8-bit palettized BI_RGB files only: header parsed with struct,
                          palette -> (256, 4) table, table.take(indices, axis=0) -> (h, w, 4) uint8
+
+and, each straight to one pixel layout (row key `layout`), to be compared like for like with
+shmbmp decoding to that layout:
+
+  cv2.imdecode BGR       cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR): (h, w, 3) BGR,
+                         OpenCV's usual call, no conversion
+  pillow RGB             Image.open(BytesIO(b)).convert("RGB"): a PIL image, mode RGB
+  wuffs RGBA_NONPREMUL   pywuffs (Google's Wuffs): aux.ImageDecoder(config).decode(b).pixbuf, the
+  wuffs BGRA_NONPREMUL   config's pixel_format RGBA_NONPREMUL, BGRA_NONPREMUL or BGR and its
+  wuffs BGR              enabled_decoders [BMP]; one decoder per format, made once, reused;
+                         (h, w, 4 or 3) ndarray, allocated by each call
   python.loop            --seed-loop, fixture `seed` only, run once: the widely copied
                          byte-at-a-time loop over a colour table (the historical anchor)
 
@@ -32,14 +43,19 @@ Each peer's output is converted to RGBA (outside the timed region) and compared 
 `agrees_with_pillow` and `max_channel_delta` are recorded, never hidden. A peer that raises is
 recorded with an `error` string.
 
+Without pywuffs installed (bash .ci/python.sh installs it) the wuffs rows are left out, and
+stderr says so.
+
 Output JSON:
 
-    {"schema": 2, "python": "3.11.7", "versions": {"numpy": .., "opencv": .., "pillow": ..},
+    {"schema": 2, "python": "3.11.7",
+     "versions": {"numpy": .., "opencv": .., "pillow": .., "pywuffs": .. or null},
      "cpu": "...", "cores": 2, "date": "...Z", "quick": false, "allocator": "...",
      "results": [{"fixture": "seed", "file": "seed.bmp", "file_bytes": .., "peer": "cv2.imdecode",
                   "width": .., "height": .., "iterations": .., "median_ns": .., "min_ns": ..,
                   "p90_ns": .., "rgba_bytes": .., "output_bytes": .., "output_shape": [..],
                   "output_format": "BGR8 ndarray", "rgba_out": false, "converts": null,
+                  "layout": null (the file's own) or "RGBA" / "BGRA" / "RGB" / "BGR",
                   "agrees_with_pillow": true, "max_channel_delta": 0, "error": null}, ...]}
 """
 
@@ -61,6 +77,12 @@ import cv2
 import numpy as np
 import PIL
 from PIL import Image
+
+try:
+    import pywuffs
+    import pywuffs.aux
+except ImportError:  # the wuffs rows are left out, and main() says so
+    pywuffs = None
 
 SCHEMA = 2
 SEED_FIXTURE = "seed"
@@ -230,11 +252,48 @@ def peer_python_loop(b: bytes) -> np.ndarray:
     return np.frombuffer(bytes(out), np.uint8).reshape(h.height, h.width, 4)
 
 
+def peer_cv2_bgr(b: bytes) -> np.ndarray:
+    img = cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError("cv2.imdecode returned None (OpenCV could not decode the file)")
+    return img
+
+
+def peer_pillow_rgb(b: bytes) -> Image.Image:
+    return Image.open(BytesIO(b)).convert("RGB")
+
+
+def wuffs_peer(pixel_format: str):
+    """pywuffs' call for `pixel_format` (a pywuffs.PixelFormat name): one ImageDecoder, made
+    once with BMP alone enabled, decodes each file into a new ndarray."""
+    config = pywuffs.aux.ImageDecoderConfig()
+    config.enabled_decoders = [pywuffs.ImageDecoderType.BMP]
+    config.pixel_format = getattr(pywuffs.PixelFormat, pixel_format)
+    decoder = pywuffs.aux.ImageDecoder(config)
+
+    def call(b: bytes) -> np.ndarray:
+        result = decoder.decode(b)
+        if result.error_message:
+            raise ValueError(f"wuffs: {result.error_message}")
+        return result.pixbuf
+
+    return call
+
+
+_TO_RGBA = {  # a layout's ndarray as RGBA, for the agreement check (untimed)
+    "RGBA": lambda a: a,
+    "BGRA": lambda a: cv2.cvtColor(a, cv2.COLOR_BGRA2RGBA),
+    "RGB": lambda a: cv2.cvtColor(np.asarray(a), cv2.COLOR_RGB2RGBA),
+    "BGR": lambda a: cv2.cvtColor(a, cv2.COLOR_BGR2RGBA),
+}
+
+
 class Peer:
     """A peer: its own call, what its output is, and its library's conversion to RGBA."""
 
-    def __init__(self, name, call, applies, describe, rgba_check, conversion=None, needs=None):
+    def __init__(self, name, call, applies, describe, rgba_check, conversion=None, needs=None, layout=None):
         self.name, self.call, self.applies = name, call, applies
+        self.layout = layout  # the pixel layout its output always is; None: the file's own
         self.describe = describe  # output -> (format in words, bytes, shape)
         self.rgba_check = rgba_check  # output -> RGBA ndarray for the agreement check (untimed)
         self.conversion = conversion  # (name, output -> RGBA), timed apart
@@ -263,7 +322,13 @@ PEERS = [
     Peer("pillow", peer_pillow, lambda b: True, _pil, lambda im: np.asarray(im.convert("RGBA")),
          ("pillow.convert", pillow_to_rgba), lambda im: im.mode != "RGBA"),
     Peer("numpy.lut", peer_numpy_lut, is_pal8_uncompressed, _nd(lambda a: "RGBA8 ndarray"), lambda a: a),
+    Peer("cv2.imdecode BGR", peer_cv2_bgr, lambda b: True, _nd(cv2_format), _TO_RGBA["BGR"], layout="BGR"),
+    Peer("pillow RGB", peer_pillow_rgb, lambda b: True, _pil, _TO_RGBA["RGB"], layout="RGB"),
 ]
+if pywuffs is not None:
+    for _fmt, _layout in (("RGBA_NONPREMUL", "RGBA"), ("BGRA_NONPREMUL", "BGRA"), ("BGR", "BGR")):
+        PEERS.append(Peer(f"wuffs {_fmt}", wuffs_peer(_fmt), lambda b: True,
+                          _nd(lambda a, f=_layout: f"{f}8 ndarray"), _TO_RGBA[_layout], layout=_layout))
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,6 +471,9 @@ def main(argv=None) -> int:
     files.sort(key=lambda p: (p.stem != SEED_FIXTURE, p.name))
     budget = Budget(args.quick)
     allocator = hold_allocator_steady()
+    if pywuffs is None:
+        print("peers.py: pywuffs is not installed: the wuffs rows are left out "
+              "(bash .ci/python.sh installs it)", file=sys.stderr)
     cv2.setNumThreads(1)
     try:  # a file OpenCV rejects is recorded as an error row; keep its C++ log off stderr
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -424,6 +492,7 @@ def main(argv=None) -> int:
             if not p.applies(b):
                 continue
             row, out = run_peer(p.name, p.call, p.rgba_check, p.describe, fixture, path, b, b, ref, budget)
+            row["layout"] = p.layout
             results.append(row)
             print(_line(row), file=sys.stderr)
             if out is None or p.conversion is None or not p.needs(out):
@@ -447,7 +516,7 @@ def main(argv=None) -> int:
     doc = {
         "schema": SCHEMA,
         "python": platform.python_version(),
-        "versions": {"numpy": np.__version__, "opencv": cv2.__version__, "pillow": PIL.__version__},
+        "versions": versions(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -458,6 +527,18 @@ def main(argv=None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     return 0
+
+
+def versions() -> dict:
+    """Each peer library's version; pywuffs' is null when it is not installed."""
+    from importlib import metadata
+
+    try:
+        wuffs = metadata.version("pywuffs")
+    except metadata.PackageNotFoundError:
+        wuffs = None
+    return {"numpy": np.__version__, "opencv": cv2.__version__, "pillow": PIL.__version__,
+            "pywuffs": wuffs}
 
 
 def _line(row: dict) -> str:

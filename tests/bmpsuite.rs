@@ -126,6 +126,7 @@ fn matrix_over_every_file() {
                 }
                 let kind = match &r.outcome {
                     Outcome::Decoded(_) => "decoded",
+                    Outcome::Unstable => "decoded, differs from run to run",
                     Outcome::Failed(e) => e.kind(),
                 };
                 let tally = counts.entry(format!("{folder} {}", r.decoder)).or_default();

@@ -418,3 +418,57 @@ fn decode_writes_every_pixel_layout() {
     assert_eq!(r.code, Some(1));
     assert_has(&r.stderr, &["zune is a peer", "RGBA only", "lut"]);
 }
+
+/// `bench --layout` times ours in each layout beside our RGBA, each against the write floor
+/// of its own size, and the peers by their call nearest the layout, a conversion of ours
+/// on its own line where the call's output is not the layout.
+#[test]
+fn bench_times_every_layout_beside_rgba_and_labels_conversions() {
+    let dir = scratch("bench-layout");
+    let bmp = file(&dir, "pal8.bmp", &pal8());
+    let r = run(&["bench", "--iters", "1", "--layout", "bgr,RGB", &bmp]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let line = |what: &str, layout: &str| -> String {
+        r.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(what) && l.contains(&format!(" {layout} ")))
+            .unwrap_or_else(|| panic!("no {what} {layout} line in:\n{}", r.stdout))
+            .to_string()
+    };
+    assert!(line("write floor (4 bytes a pixel)", "4 B").contains("1.00"));
+    assert!(line("write floor (3 bytes a pixel)", "3 B").contains("1.00"));
+    for layout in ["RGBA", "BGR", "RGB"] {
+        line("lut (decode_into)", layout);
+        line("naive (decode_into)", layout);
+    }
+    // stb and image have an RGB call; zune's RGB8 is RGB already; BGR is ours to convert.
+    line("stb (its call, RGB8)", "RGB");
+    line("stb (its call, RGBA8)", "RGBA");
+    line("stb (its call, RGB8)", "(BGR)");
+    line("RGB8 → BGR (ours)", "BGR");
+    line("call + conversion (sum of medians)", "BGR");
+    line("bmp (its call, bmp::Image)", "(RGB)");
+    assert!(!r.stdout.contains("BGRA"), "only the layouts asked for");
+    // One of ours alone still gets lut as the reference; --bare is for RGBA only.
+    let r = run(&[
+        "bench",
+        "--iters",
+        "1",
+        "--layout",
+        "BGRA",
+        "--decoder",
+        "naive",
+        &bmp,
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_has(
+        &r.stdout,
+        &["naive (decode_into)", "lut (decode_into)", "BGRA"],
+    );
+    assert!(!r.stdout.contains("its call"), "{}", r.stdout);
+    let r = run(&["bench", "--layout", "BGR", "--bare", &bmp]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    let r = run(&["bench", "--layout", "ARGB", &bmp]);
+    assert_eq!(r.code, Some(2));
+    assert_has(&r.stderr, &["unknown pixel layout \"ARGB\"", "BGR"]);
+}

@@ -19,6 +19,7 @@ use std::path::Path;
 
 use common::region::{KillOnDrop, TempRegion};
 use shmbmp_suite::encode::{self, Header, Kind, Spec};
+use shmbmp_suite::format::PixelLayout;
 use shmbmp_suite::shm::{
     layout, remove, write_raw, CreateOptions, Geometry, HeaderError, Location, RawReader, Reader,
     ShmError, Writer, WriterStatus,
@@ -939,6 +940,44 @@ fn the_cli_says_what_was_wrong_where_and_what_to_do() {
         out.contains("read 1 frame in") && out.contains("decoded in place 1"),
         "{out}"
     );
+    // Each frame in a layout of ours: the RGBA answer reordered, saved as raw BGR.
+    let bgr = dir.join("frame.bgr");
+    let (code, out) = shmbmp(&[
+        "read",
+        "--name",
+        name,
+        "--layout",
+        "BGR",
+        "-o",
+        bgr.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    let want = PixelLayout::Bgr.convert(
+        &Lut::AUTO
+            .decode(&frames[0], &Limits::default())
+            .unwrap()
+            .rgba,
+    );
+    assert!(
+        out.contains(&format!(
+            "BGR xxh3 {:016x}",
+            xxhash_rust::xxh3::xxh3_64(&want)
+        )),
+        "{out}"
+    );
+    assert!(out.contains("with lut into BGR"), "{out}");
+    assert!(std::fs::read(&bgr).unwrap() == want);
+    let (code, out) = shmbmp(&[
+        "read",
+        "--name",
+        name,
+        "--layout",
+        "RGB",
+        "--decoder",
+        "zune",
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("zune is a peer"), "{out}");
     // An empty file: the header's size.
     let (code, out) = shmbmp(&["stat", "--path", empty.to_str().unwrap()]);
     assert_eq!(code, Some(1), "{out}");

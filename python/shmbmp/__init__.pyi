@@ -109,10 +109,16 @@ class Reader:
         max_pixels: Optional[int] = None,
         max_bytes: Optional[int] = None,
     ) -> None: ...
-    def next(self, timeout: Optional[float] = 1.0, out: Optional[RGBA] = None) -> RGBA:
-        """The newest frame not yet returned; TimeoutError after `timeout` seconds."""
-    def latest(self, out: Optional[RGBA] = None) -> RGBA:
-        """The newest complete frame, even one returned before."""
+    def next(
+        self,
+        timeout: Optional[float] = 1.0,
+        out: Optional[RGBA] = None,
+        *,
+        layout: Optional[PixelLayout] = None,
+    ) -> RGBA:
+        """The newest frame not yet returned (in `layout`, else the Reader's); TimeoutError after `timeout` seconds."""
+    def latest(self, out: Optional[RGBA] = None, *, layout: Optional[PixelLayout] = None) -> RGBA:
+        """The newest complete frame, even one returned before (in `layout`, else the Reader's)."""
     @property
     def stats(self) -> Stats: ...
     @property

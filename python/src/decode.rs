@@ -30,11 +30,24 @@ impl Options {
         max_pixels: Option<u64>,
         max_bytes: Option<u64>,
     ) -> PyResult<Self> {
-        let value_error = |e: &dyn std::fmt::Display| PyValueError::new_err(e.to_string());
-        Ok(Options {
-            decoder: shmbmp::by_name(decoder).map_err(|e| value_error(&e))?,
-            pixels: layout.parse().map_err(|e| value_error(&e))?,
+        Options {
+            decoder: shmbmp::by_name(decoder).map_err(|e| PyValueError::new_err(e.to_string()))?,
+            pixels: PixelLayout::Rgba,
             limits: limits(max_pixels, max_bytes),
+        }
+        .with_layout(layout)
+    }
+
+    /// These options with the pixel layout called `layout` (`ValueError` naming the choices
+    /// otherwise).
+    pub fn with_layout(self, layout: &str) -> PyResult<Self> {
+        Ok(Options {
+            pixels: layout
+                .parse()
+                .map_err(|e: shmbmp::format::UnknownPixelLayout| {
+                    PyValueError::new_err(e.to_string())
+                })?,
+            ..self
         })
     }
 

@@ -129,29 +129,33 @@ impl Reader {
     /// Waits up to `timeout` seconds (None: for ever) for a frame newer than the last one
     /// returned and decodes the newest such frame into `out` (a (height, width, 4 or 3)
     /// uint8 array, returned) or a new array. Frames in between count as skipped.
+    /// `layout` ("RGBA", "BGRA", "RGB", "BGR") overrides the Reader's for this call.
     ///
     /// Raises TimeoutError when none comes in time; checks for signals every 20 ms, so
     /// Ctrl-C interrupts the wait.
-    #[pyo3(signature = (timeout = 1.0, out = None))]
+    #[pyo3(signature = (timeout = 1.0, out = None, *, layout = None))]
     fn next<'py>(
         slf: PyRefMut<'py, Self>,
         py: Python<'py>,
         timeout: Option<f64>,
         out: Option<&Bound<'py, PyAny>>,
+        layout: Option<&str>,
     ) -> PyResult<Bound<'py, PyArray3<u8>>> {
         let timeout = timeout.map(seconds).transpose()?;
-        Self::take(slf, py, Some(timeout), out)
+        Self::take(slf, py, Some(timeout), out, layout)
     }
 
     /// Decodes the newest complete frame (even one returned before) into `out` or a new
-    /// array. Raises ShmError when nothing has been published yet.
-    #[pyo3(signature = (out = None))]
+    /// array, in `layout` when given (else the Reader's). Raises ShmError when nothing has
+    /// been published yet.
+    #[pyo3(signature = (out = None, *, layout = None))]
     fn latest<'py>(
         slf: PyRefMut<'py, Self>,
         py: Python<'py>,
         out: Option<&Bound<'py, PyAny>>,
+        layout: Option<&str>,
     ) -> PyResult<Bound<'py, PyArray3<u8>>> {
-        Self::take(slf, py, None, out)
+        Self::take(slf, py, None, out, layout)
     }
 
     /// Counters so far: frames (handed out), in_place (of those, decoded straight from the
@@ -223,7 +227,8 @@ impl Reader {
         get(&self.inner, "Reader", shm::Reader::geometry)
     }
 
-    /// `next` (`wait` = Some(timeout)) or `latest` (`wait` = None): the frame's bytes are
+    /// `next` (`wait` = Some(timeout)) or `latest` (`wait` = None), in `layout` when given:
+    /// the frame's bytes are
     /// decoded where the core hands them over (the pinned slot, or its copy), with the GIL
     /// released, into `out` or a new buffer that becomes the returned array without a copy.
     fn take<'py>(
@@ -231,9 +236,13 @@ impl Reader {
         py: Python<'py>,
         wait: Option<Option<Duration>>,
         out: Option<&Bound<'py, PyAny>>,
+        layout: Option<&str>,
     ) -> PyResult<Bound<'py, PyArray3<u8>>> {
         let this = &mut *slf;
-        let opts = this.opts;
+        let opts = match layout {
+            Some(l) => this.opts.with_layout(l)?,
+            None => this.opts,
+        };
         let inner = get_mut(&mut this.inner, "Reader")?;
         let mut target = out.map(|o| out_array(o, None, opts.pixels)).transpose()?;
         let out_shape = target.as_ref().map(|t| {

@@ -105,6 +105,38 @@ def test_frames_are_decoded_in_place_from_a_pinned_slot(
         assert stats["frames"] == stats["in_place"] == 3, stats
 
 
+def test_reader_decodes_each_frame_in_the_layout_asked_for(
+    frames: Dict[str, bytes], region_name: str
+) -> None:
+    """`next(layout=)` and `latest(layout=)` override the Reader's layout for one call: BGR
+    is the RGBA decode reordered, (h, w, 3), what cv2.imdecode gives; `out` is checked
+    against that layout's shape; the Reader's own layout is used again afterwards."""
+    seed, small = frames["bench/seed"], frames["small/rgb24_w317"]
+    rgba = {k: shmbmp.decode(b) for k, b in (("seed", seed), ("small", small))}
+    with shmbmp.Writer(region_name, capacity=len(seed)) as w, shmbmp.Reader(region_name) as r:
+        w.publish(seed)
+        bgr = r.next(timeout=1.0, layout="BGR")
+        assert bgr.shape == (1200, 1600, 3)
+        assert np.array_equal(bgr, rgba["seed"][..., 2::-1])
+        assert np.array_equal(r.latest(), rgba["seed"]), "the Reader's RGBA again"
+        out = np.empty((1200, 1600, 4), np.uint8)
+        assert r.latest(out=out, layout="bgra") is out
+        assert np.array_equal(out, rgba["seed"][..., [2, 1, 0, 3]])
+        with pytest.raises(ValueError, match=r"needs \(height, width, 3\)"):
+            r.latest(out=out, layout="RGB")
+        with pytest.raises(ValueError, match=r"needs \(1200, 1600, 3\)"):
+            r.latest(out=np.empty((1600, 1200, 3), np.uint8), layout="RGB")
+        with pytest.raises(ValueError, match="unknown pixel layout"):
+            r.latest(layout="ARGB")
+        w.publish(small)
+        rgb = np.empty(rgba["small"].shape[:2] + (3,), np.uint8)
+        assert r.next(timeout=1.0, out=rgb, layout="RGB") is rgb
+        assert np.array_equal(rgb, rgba["small"][..., :3])
+    with shmbmp.Reader(region_name, layout="BGR") as r:
+        assert r.latest().shape[2] == 3
+        assert np.array_equal(r.latest(layout="RGBA"), rgba["small"])
+
+
 def test_out_that_does_not_fit_the_frame(frames: Dict[str, bytes], region_name: str) -> None:
     seed = frames["bench/seed"]
     with shmbmp.Writer(region_name, capacity=len(seed)) as w, shmbmp.Reader(region_name) as r:

@@ -8,7 +8,7 @@ use clap::Args;
 use super::CliResult;
 use shmbmp_suite::check::{check_all, ours_agree, Tally};
 use shmbmp_suite::format::{Layout, PixelFormat, PixelLayout, RawHeader};
-use shmbmp_suite::{by_name, DecodeError, Dims, Error, Limits};
+use shmbmp_suite::{by_name, Decode, DecodeError, Dims, Error, Limits};
 
 /// Bounds applied before any allocation (see `shmbmp_suite::Limits`).
 #[derive(Debug, Clone, Args)]
@@ -134,6 +134,20 @@ fn print_raw(file: &Path, bytes: &[u8]) {
     println!("pixel data:  offset {}", raw.data_offset);
 }
 
+/// The decoder of ours called `decoder`, for a `layout` other than RGBA: other layouts are
+/// written directly by decoders of ours, and peers give RGBA only.
+pub(super) fn ours_for_layout(
+    decoder: &str,
+    layout: PixelLayout,
+) -> Result<&'static dyn Decode, String> {
+    shmbmp::by_name(decoder).map_err(|_| {
+        format!(
+            "--layout {layout}: {decoder} is a peer that decodes to RGBA only; choose one of ours: {}",
+            shmbmp::decode::all().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
 /// `shmbmp decode FILE [--decoder NAME] [-o OUT.png]`.
 pub fn decode(
     file: &Path,
@@ -156,13 +170,7 @@ pub fn decode(
         };
         (dims, frame.rgba)
     } else {
-        // Other layouts are written directly by decoders of ours; peers give RGBA only.
-        let ours = shmbmp::by_name(decoder).map_err(|_| {
-            format!(
-                "--layout {layout}: {decoder} is a peer that decodes to RGBA only; choose one of ours: {}",
-                shmbmp::decode::all().map(|d| d.name()).collect::<Vec<_>>().join(", ")
-            )
-        })?;
+        let ours = ours_for_layout(decoder, layout)?;
         let mut out = Vec::new();
         let dims = ours
             .decode_into_as(&bytes, &limits, layout, &mut out)

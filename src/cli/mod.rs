@@ -2,6 +2,7 @@
 
 mod bench;
 mod files;
+mod layouts;
 mod report;
 mod shm;
 
@@ -76,8 +77,13 @@ enum Command {
         iters: usize,
         /// Also time each call with `shmbmp-bare` (the crate called directly, in a process of
         /// its own) and print how far ours is from it.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "layout")]
         bare: bool,
+        /// Pixel layouts, comma-separated (RGBA, BGRA, RGB, BGR): ours into each beside our
+        /// RGBA, and each peer by its call nearest the layout, plus our conversion where its
+        /// output is not that layout, all in one interleaved run.
+        #[arg(long, value_delimiter = ',', value_parser = parse_layout)]
+        layout: Vec<PixelLayout>,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -178,11 +184,6 @@ fn default_inputs() -> shmbmp_suite::report::Inputs {
     shmbmp_suite::report::Inputs::in_target(std::path::Path::new("target"))
 }
 
-/// Writes RGBA pixels as a PNG file and says so.
-fn save_png(path: &std::path::Path, rgba: &[u8], width: u32, height: u32) -> Result<(), String> {
-    save_pixels(path, rgba, width, height, PixelLayout::Rgba)
-}
-
 /// Writes pixels of `layout` to `path`: a PNG where PNG has that layout (RGBA, RGB), else
 /// the raw bytes.
 fn save_pixels(
@@ -240,8 +241,9 @@ pub fn run(cli: Cli) -> CliResult {
             decoder,
             iters,
             bare,
+            layout,
             limits,
-        } => bench::run(&f, &decoder, iters, bare, &limits),
+        } => bench::run(&f, &decoder, iters, bare, &layout, &limits),
         Command::Report {
             criterion,
             peers,

@@ -8,13 +8,13 @@ use clap::{Args, Subcommand};
 
 use super::files::LimitArgs;
 use super::{count, CliResult};
-use shmbmp_suite::format::{Layout, RawHeader};
+use shmbmp_suite::format::{Layout, PixelLayout, RawHeader};
 use shmbmp_suite::shm::{
     layout, now_ns, remove, write_raw, CreateOptions, Geometry, Location, RawReader, Reader,
     ShmError, Writer, WriterStatus,
 };
 use shmbmp_suite::timing::percentile;
-use shmbmp_suite::{by_name, Decoder, Limits};
+use shmbmp_suite::{by_name, Decode, Decoder, Dims, Error, Limits};
 
 /// Which region: a name, or an explicit file.
 #[derive(Debug, Clone, Args)]
@@ -87,9 +87,13 @@ pub enum ShmCommand {
         /// Give up waiting for a frame after this many milliseconds.
         #[arg(long, default_value_t = 5000)]
         timeout_ms: u64,
-        /// Write the last frame as PNG.
+        /// Write the last frame: a PNG for RGBA and RGB, raw bytes for BGRA and BGR.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Pixel layout to decode each frame into: RGBA (canonical), BGRA, RGB or BGR;
+        /// other than RGBA, decoders of ours only.
+        #[arg(long, default_value = "RGBA", value_parser = super::parse_layout)]
+        layout: PixelLayout,
         /// Raw mode: one BMP at offset 0, its length from bfSize.
         #[arg(long)]
         raw: bool,
@@ -163,13 +167,14 @@ pub fn run(cmd: ShmCommand) -> CliResult {
             count,
             timeout_ms,
             output,
+            layout,
             raw,
             copy,
             poll,
             quiet,
             limits,
         } => {
-            let d = by_name(&decoder)?;
+            let d = Pixels::new(&decoder, layout)?;
             let loc = region.location()?;
             if raw {
                 read_raw(&loc, d, output, &limits)
@@ -305,20 +310,55 @@ struct ReadOptions {
     quiet: bool,
 }
 
+/// A decoder and the layout it writes: any decoder for RGBA, one of ours for the others.
+#[derive(Clone, Copy)]
+struct Pixels {
+    decoder: &'static dyn Decoder,
+    ours: Option<&'static dyn Decode>,
+    layout: PixelLayout,
+}
+
+impl Pixels {
+    fn new(decoder: &str, layout: PixelLayout) -> Result<Self, Box<dyn std::error::Error>> {
+        let ours = if layout == PixelLayout::Rgba {
+            None
+        } else {
+            Some(super::files::ours_for_layout(decoder, layout)?)
+        };
+        Ok(Pixels {
+            decoder: by_name(decoder)?,
+            ours,
+            layout,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        self.decoder.name()
+    }
+
+    /// Decodes `bmp` into `out` in this layout.
+    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
+        match self.ours {
+            Some(d) => Ok(d.decode_into_as(bmp, limits, self.layout, out)?),
+            None => self.decoder.decode_into(bmp, limits, out),
+        }
+    }
+}
+
 fn read(
     mut reader: Reader,
-    d: &dyn Decoder,
+    d: Pixels,
     opts: ReadOptions,
     output: Option<PathBuf>,
     limits: &Limits,
 ) -> CliResult {
-    let mut rgba = Vec::new();
+    let mut pixels = Vec::new();
     let mut latencies = Vec::with_capacity(opts.count.min(1 << 20) as usize);
     let started = Instant::now();
     let mut dims = None;
     for _ in 0..opts.count {
         let (info, decoded) =
-            reader.next_with(opts.timeout, |bmp| d.decode_into(bmp, limits, &mut rgba))?;
+            reader.next_with(opts.timeout, |bmp| d.decode_into(bmp, limits, &mut pixels))?;
         let dm = decoded
             .map_err(|e| format!("frame {} of {}: {e}", info.frame, reader.path().display()))?;
         let latency_us = now_ns().saturating_sub(info.written_ns) as f64 / 1e3;
@@ -326,11 +366,12 @@ fn read(
         dims = Some(dm);
         if !opts.quiet {
             println!(
-                "frame {} {}x{} xxh3 {:016x} latency {latency_us:.0} us{}",
+                "frame {} {}x{} {}xxh3 {:016x} latency {latency_us:.0} us{}",
                 info.frame,
                 dm.width,
                 dm.height,
-                xxhash_rust::xxh3::xxh3_64(&rgba),
+                layout_word(d.layout),
+                xxhash_rust::xxh3::xxh3_64(&pixels),
                 if info.in_place { "" } else { " (copied)" }
             );
         }
@@ -339,10 +380,14 @@ fn read(
     latencies.sort_by(f64::total_cmp);
     let s = reader.stats();
     println!(
-        "read {}{} with {}: latency p50 {:.0} us, p99 {:.0} us, max {:.0} us; decoded in place {}; torn attempts {} (none accepted), overtaken {}, skipped frames {}",
+        "read {}{} with {}{}: latency p50 {:.0} us, p99 {:.0} us, max {:.0} us; decoded in place {}; torn attempts {} (none accepted), overtaken {}, skipped frames {}",
         count(s.frames, "frame"),
         rate(s.frames, secs),
         d.name(),
+        match d.layout {
+            PixelLayout::Rgba => String::new(),
+            l => format!(" into {l}"),
+        },
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99),
         latencies.last().copied().unwrap_or(f64::NAN),
@@ -352,33 +397,38 @@ fn read(
         s.skipped
     );
     if let (Some(out), Some(dm)) = (output, dims) {
-        super::save_png(&out, &rgba, dm.width, dm.height)?;
+        super::save_pixels(&out, &pixels, dm.width, dm.height, d.layout)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_raw(
-    loc: &Location,
-    d: &dyn Decoder,
-    output: Option<PathBuf>,
-    limits: &LimitArgs,
-) -> CliResult {
+/// `BGR ` before a frame's hash when the layout is not RGBA (whose lines stay as they were).
+fn layout_word(layout: PixelLayout) -> String {
+    match layout {
+        PixelLayout::Rgba => String::new(),
+        l => format!("{l} "),
+    }
+}
+
+fn read_raw(loc: &Location, d: Pixels, output: Option<PathBuf>, limits: &LimitArgs) -> CliResult {
     let reader = RawReader::open_at(loc)?;
     let mut bmp = Vec::new();
     let len = reader.read(&mut bmp)?;
-    let frame = d
-        .decode(&bmp, &limits.limits())
+    let mut pixels = Vec::new();
+    let dims = d
+        .decode_into(&bmp, &limits.limits(), &mut pixels)
         .map_err(|e| format!("{} (raw region): {e}", loc.file().display()))?;
     println!(
-        "raw {} bytes {}x{} xxh3 {:016x} (decoded by {})",
+        "raw {} bytes {}x{} {}xxh3 {:016x} (decoded by {})",
         len,
-        frame.width,
-        frame.height,
-        xxhash_rust::xxh3::xxh3_64(&frame.rgba),
+        dims.width,
+        dims.height,
+        layout_word(d.layout),
+        xxhash_rust::xxh3::xxh3_64(&pixels),
         d.name()
     );
     if let Some(out) = output {
-        super::save_png(&out, &frame.rgba, frame.width, frame.height)?;
+        super::save_pixels(&out, &pixels, dims.width, dims.height, d.layout)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@ mod bmp_rs;
 mod convert;
 mod image_rs;
 mod peer;
+mod stb;
 mod zune;
 
 use std::sync::OnceLock;
@@ -15,6 +16,7 @@ pub use image_rs::ImageCrate;
 pub use peer::{Native, Peer};
 pub use shmbmp::decode::UnknownDecoder;
 pub use shmbmp::{Decode, Dims, Frame, Kernels, Limits, Lut, Naive};
+pub use stb::Stb;
 pub use zune::Zune;
 
 /// Who wrote a decoder: the core crate, or a third-party crate behind an adapter.
@@ -71,11 +73,11 @@ impl<T: Decode + ?Sized> Decoder for T {
 }
 
 /// Every decoder compared by default: the core crate's ([`shmbmp::decode::decoders`]:
-/// `naive`, `lut`, `lut_mt`), then the `image`, `bmp` and `zune` adapters.
+/// `naive`, `lut`, `lut_mt`), then the `image`, `bmp`, `zune` and `stb` adapters.
 pub fn registry() -> &'static [&'static dyn Decoder] {
     static ALL: OnceLock<Vec<&'static dyn Decoder>> = OnceLock::new();
     ALL.get_or_init(|| {
-        let peers: [&'static dyn Decoder; 3] = [&ImageCrate, &BmpCrate, &Zune];
+        let peers: [&'static dyn Decoder; 4] = [&ImageCrate, &BmpCrate, &Zune, &Stb];
         shmbmp::decode::decoders()
             .iter()
             .map(|d| d as &'static dyn Decoder)

@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::convert::{bmp_to_rgba, grey_alpha_to_rgba, grey_to_rgba, rgb_to_rgba};
 use super::{Dims, Error, Frame, Limits};
-use shmbmp::format::RawHeader;
+use shmbmp::format::{PixelLayout, RawHeader};
 use shmbmp::DecodeError;
 
 /// A third-party decoder called as its own users call it: [`Peer::call`] ends in the crate's
@@ -21,6 +21,14 @@ pub trait Peer: Send + Sync {
 
     /// The crate's own call on `bmp`, behind the limits gate and `catch_unwind`.
     fn call(&self, bmp: &[u8], limits: &Limits) -> Result<Native, Error>;
+
+    /// The crate's own call whose output comes nearest `layout` (its 3-byte RGB for RGB and
+    /// BGR where it has one); by default [`Peer::call`]. Whether the output *is* `layout`
+    /// is [`Native::layout`]'s to say; converting it is ours ([`Native::write_layout`]).
+    fn call_as(&self, bmp: &[u8], limits: &Limits, layout: PixelLayout) -> Result<Native, Error> {
+        let _ = layout;
+        self.call(bmp, limits)
+    }
 }
 
 /// [`Peer::call`], then [`Native::into_rgba`]: a peer's `Decoder::decode_into`.
@@ -108,6 +116,47 @@ impl Native {
             Native::Packed { .. } => "RGB8",
             Native::Bmp(_) => "bmp::Image",
         }
+    }
+
+    /// The layout of ours this output already is: RGBA8 is [`PixelLayout::Rgba`], RGB8
+    /// [`PixelLayout::Rgb`]; `None` for grey and the `bmp` crate's `Image`.
+    pub fn layout(&self) -> Option<PixelLayout> {
+        match self {
+            Native::Rgba(_) => Some(PixelLayout::Rgba),
+            Native::Packed { channels: 3, .. } => Some(PixelLayout::Rgb),
+            _ => None,
+        }
+    }
+
+    /// Writes the pixels in `layout` into `out` (resized to `width * height *
+    /// layout.bytes_per_pixel()`): the conversion, ours, that a peer not producing `layout`
+    /// needs, timed apart from its call. RGBA goes through [`Native::write_rgba`]; the other
+    /// layouts are each pixel reordered ([`PixelLayout::from_rgba`]), alpha dropped for the
+    /// 3-byte ones.
+    pub fn write_layout(&self, layout: PixelLayout, out: &mut Vec<u8>) -> Dims {
+        if layout == PixelLayout::Rgba {
+            return self.write_rgba(out);
+        }
+        let dims = self.dims();
+        let n = layout.bytes_per_pixel();
+        prepare_output(out, dims.width as usize * dims.height as usize * n);
+        match self {
+            Native::Rgba(f) => reorder::<4>(&f.rgba, layout, out, |p| [p[0], p[1], p[2], p[3]]),
+            Native::Packed {
+                channels, pixels, ..
+            } => match channels {
+                1 => reorder::<1>(pixels, layout, out, |p| [p[0], p[0], p[0], 255]),
+                2 => reorder::<2>(pixels, layout, out, |p| [p[0], p[0], p[0], p[1]]),
+                _ => reorder::<3>(pixels, layout, out, |p| [p[0], p[1], p[2], 255]),
+            },
+            Native::Bmp(_) => {
+                // The `bmp` crate's pixels are reached one `get_pixel` at a time anyway.
+                let mut rgba = Vec::new();
+                self.write_rgba(&mut rgba);
+                reorder::<4>(&rgba, layout, out, |p| [p[0], p[1], p[2], p[3]]);
+            }
+        }
+        dims
     }
 
     /// Whether this already is canonical RGBA, so that [`Native::into_rgba`] only moves it.
@@ -198,6 +247,33 @@ where
             message,
         })
     })
+}
+
+/// Each `S`-byte pixel of `src`, read as RGBA by `rgba`, written to `dst` in `layout`
+/// (one loop per layout, so that the compiler sees fixed sizes and a fixed order).
+fn reorder<const S: usize>(
+    src: &[u8],
+    layout: PixelLayout,
+    dst: &mut [u8],
+    rgba: impl Fn(&[u8; S]) -> [u8; 4],
+) {
+    fn each<const S: usize, const N: usize>(
+        src: &[u8],
+        dst: &mut [u8],
+        px: impl Fn(&[u8; S]) -> [u8; 4],
+    ) {
+        for (s, d) in src.chunks_exact(S).zip(dst.chunks_exact_mut(N)) {
+            let s: &[u8; S] = s.try_into().expect("chunks of S bytes");
+            d.copy_from_slice(&px(s)[..N]);
+        }
+    }
+    let bgra = |p: &[u8; S]| PixelLayout::Bgra.from_rgba(rgba(p));
+    match layout {
+        PixelLayout::Bgra => each::<S, 4>(src, dst, bgra),
+        PixelLayout::Bgr => each::<S, 3>(src, dst, bgra),
+        PixelLayout::Rgb => each::<S, 3>(src, dst, &rgba),
+        _ => each::<S, 4>(src, dst, &rgba),
+    }
 }
 
 /// Resizes `out` to `len` bytes without touching its contents when it already has that length.

@@ -81,44 +81,101 @@ pub(super) unsafe fn pal8(row: &Row, src: &[u8], dst: &mut [u8]) {
     };
     let (src, dst) = align_stores(row, 1, src, dst);
     // SAFETY: the caller vouches for AVX2.
-    let done = unsafe { pal8_avx2(palette, src, dst) };
+    let done = unsafe { pal8_avx2::<4>(palette, src, dst) };
     scalar::pal8(&palette.table, &src[done..], &mut dst[done * 4..]);
+}
+
+/// 8-bit palette rows (`Row::Pal8`) straight into 3-byte pixels (RGB or BGR, the table in
+/// that order): [`pal8`]'s blocks, each 8-pixel register packed to 24 bytes in registers
+/// (as [`pack3`] does) and stored, instead of 4-byte pixels through a scratch buffer.
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn pal8_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Pal8(palette) = row else {
+        unreachable!("listed only for Row::Pal8")
+    };
+    // SAFETY: the caller vouches for AVX2.
+    let done = unsafe { pal8_avx2::<3>(palette, src, dst) };
+    for (d, &i) in dst[done * 3..].chunks_exact_mut(3).zip(&src[done..]) {
+        d.copy_from_slice(&palette.table[usize::from(i)].to_ne_bytes()[..3]);
+    }
 }
 
 /// Misses in a row after which [`pal8`] stops probing a row for chunk-local blocks.
 const GIVE_UP: u32 = 4;
 
-/// The 32-pixel blocks of [`pal8`]; returns the pixels written.
+/// The 32-pixel blocks of [`pal8`] (`N` = 4 bytes a pixel) and [`pal8_to3`] (`N` = 3);
+/// returns the pixels written.
 #[target_feature(enable = "avx2")]
-unsafe fn pal8_avx2(palette: &Palette8, src: &[u8], dst: &mut [u8]) -> usize {
-    let n = (src.len() / 32).min(dst.len() / 128);
+unsafe fn pal8_avx2<const N: usize>(palette: &Palette8, src: &[u8], dst: &mut [u8]) -> usize {
+    let mut n = (src.len() / 32).min(dst.len() / (32 * N));
+    // A 3-byte block's last 32-byte store starts 72 bytes in and ends 8 bytes past the
+    // block's 96: stop one block early where `dst` has no such 8 bytes.
+    while N == 3 && n > 0 && (n - 1) * 96 + 104 > dst.len() {
+        n -= 1;
+    }
     let mut misses = 0u32;
     for b in 0..n {
-        // SAFETY: block b reads src[32b..32b+32] and writes dst[128b..128b+128]; b < n keeps
-        // both inside the slices. Chunk bases: lo <= hi <= 15 and each arm clamps its base
-        // so that base + chunks <= 16.
+        // SAFETY: block b reads src[32b..32b+32] and writes dst[32Nb..32Nb+32N] (plus 8
+        // bytes past it for N = 3, inside `dst` by the choice of n); b < n keeps both inside
+        // the slices. Chunk bases: lo <= hi <= 15 and each arm clamps its base so that
+        // base + chunks <= 16.
         unsafe {
             let s = src.as_ptr().add(32 * b);
-            let out = dst.as_mut_ptr().add(128 * b);
+            let out = dst.as_mut_ptr().add(32 * N * b);
+            let mut px = None;
             if misses < GIVE_UP {
                 let raw = _mm256_loadu_si256(s as *const __m256i);
                 let (lo, hi) = chunk_range(raw);
                 if hi - lo < 2 {
-                    block_chunks::<2>(palette, raw, lo.min(14), out);
-                    misses = 0;
-                    continue;
+                    px = Some(block_chunks::<2>(palette, raw, lo.min(14)));
+                } else if hi - lo < 4 {
+                    px = Some(block_chunks::<4>(palette, raw, lo.min(12)));
+                } else {
+                    misses += 1;
                 }
-                if hi - lo < 4 {
-                    block_chunks::<4>(palette, raw, lo.min(12), out);
-                    misses = 0;
-                    continue;
-                }
-                misses += 1;
             }
-            block_insert(&palette.table, s, out);
+            let px = match px {
+                Some(px) => {
+                    misses = 0;
+                    px
+                }
+                None => block_insert(&palette.table, s),
+            };
+            store::<N>(px, out);
         }
     }
     n * 32
+}
+
+/// Stores 32 pixels of 4 bytes (four registers of 8, in order) at `out`: as they are
+/// (`N` = 4, 128 bytes), or with each pixel's fourth byte dropped (`N` = 3, 96 bytes, and
+/// the 8 bytes after them overwritten).
+///
+/// # Safety
+/// AVX2; `out` valid for writing 128 bytes (`N` = 4) or 104 (`N` = 3).
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn store<const N: usize>(px: [__m256i; 4], out: *mut u8) {
+    let shuffle = _mm256_setr_epi8(
+        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, //
+        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+    );
+    let join = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+    for (k, v) in px.into_iter().enumerate() {
+        // SAFETY: store k writes out[32Nk / 4..][..32]: at most out[0..128] for N = 4 and
+        // out[0..104] for N = 3, which the caller vouches for; in order, so each 3-byte
+        // store's last 8 bytes are overwritten by the next.
+        unsafe {
+            if N == 4 {
+                _mm256_storeu_si256(out.add(32 * k) as *mut __m256i, v);
+            } else {
+                let packed = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, shuffle), join);
+                _mm256_storeu_si256(out.add(24 * k) as *mut __m256i, packed);
+            }
+        }
+    }
 }
 
 /// The lowest and highest 16-entry chunk (index / 16) among 32 indices.
@@ -139,21 +196,20 @@ fn chunk_range(v: __m256i) -> (usize, usize) {
 }
 
 /// Looks up 32 indices whose chunks all lie in `base..base + S` with `S` byte shuffles per
-/// plane and writes their 128 bytes of pixels at `out`: `adds_epu8(index - 16 (base + j),
+/// plane and returns their pixels, 8 a register, in order: `adds_epu8(index - 16 (base + j),
 /// 0x70)` has bit 7 clear exactly where the index falls in chunk `base + j`, with its low
 /// nibble below, and a shuffle zeroes the other lanes, so OR-ing the `S` shuffles gives the
 /// plane.
 ///
 /// # Safety
-/// AVX2; `out` valid for writing 128 bytes; `base + S <= 16`.
+/// AVX2; `base + S <= 16`.
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn block_chunks<const S: usize>(
     palette: &Palette8,
     raw: __m256i,
     base: usize,
-    out: *mut u8,
-) {
+) -> [__m256i; 4] {
     debug_assert!(base + S <= 16);
     // Lane 0 takes index dwords 0, 2, 4, 6 and lane 1 dwords 1, 3, 5, 7, so that the in-lane
     // unpacks of `store_planes` emit the pixels in order.
@@ -179,27 +235,24 @@ unsafe fn block_chunks<const S: usize>(
     let [r, g, b, a] = palette.planes.each_ref().map(plane);
     let (rg_lo, rg_hi) = (_mm256_unpacklo_epi8(r, g), _mm256_unpackhi_epi8(r, g));
     let (ba_lo, ba_hi) = (_mm256_unpacklo_epi8(b, a), _mm256_unpackhi_epi8(b, a));
-    let o = out as *mut __m256i;
-    // SAFETY: the four stores cover out[0..128], which the caller vouches for.
-    unsafe {
-        _mm256_storeu_si256(o, _mm256_unpacklo_epi16(rg_lo, ba_lo));
-        _mm256_storeu_si256(o.add(1), _mm256_unpackhi_epi16(rg_lo, ba_lo));
-        _mm256_storeu_si256(o.add(2), _mm256_unpacklo_epi16(rg_hi, ba_hi));
-        _mm256_storeu_si256(o.add(3), _mm256_unpackhi_epi16(rg_hi, ba_hi));
-    }
+    [
+        _mm256_unpacklo_epi16(rg_lo, ba_lo),
+        _mm256_unpackhi_epi16(rg_lo, ba_lo),
+        _mm256_unpacklo_epi16(rg_hi, ba_hi),
+        _mm256_unpackhi_epi16(rg_hi, ba_hi),
+    ]
 }
 
-/// Looks up 32 indices entry by entry: eight entries inserted into a register, one 32-byte
-/// store, four times.
+/// Looks up 32 indices entry by entry: eight entries inserted into each of four registers.
 ///
 /// # Safety
-/// AVX2; `src` valid for reading 32 bytes and `out` for writing 128.
+/// AVX2; `src` valid for reading 32 bytes.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn block_insert(table: &[u32; 256], src: *const u8, out: *mut u8) {
+unsafe fn block_insert(table: &[u32; 256], src: *const u8) -> [__m256i; 4] {
     let entry = |i: u8| table[usize::from(i)] as i32;
-    for k in 0..4 {
-        // SAFETY: src[8k..8k+8] and out[32k..32k+32] lie inside the caller's 32 and 128 bytes.
+    std::array::from_fn(|k| {
+        // SAFETY: src[8k..8k+8] lies inside the caller's 32 bytes.
         unsafe {
             let s = std::slice::from_raw_parts(src.add(8 * k), 8);
             let lo = _mm_cvtsi32_si128(entry(s[0]));
@@ -210,10 +263,9 @@ unsafe fn block_insert(table: &[u32; 256], src: *const u8, out: *mut u8) {
             let hi = _mm_insert_epi32::<1>(hi, entry(s[5]));
             let hi = _mm_insert_epi32::<2>(hi, entry(s[6]));
             let hi = _mm_insert_epi32::<3>(hi, entry(s[7]));
-            let px = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(lo), hi);
-            _mm256_storeu_si256(out.add(32 * k) as *mut __m256i, px);
+            _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(lo), hi)
         }
-    }
+    })
 }
 
 /// 4-bit palette rows (`Row::PalBits` with 2 pixels a byte), 32 pixels an iteration: the
@@ -538,4 +590,50 @@ unsafe fn bgra32_avx2(keep_alpha: bool, blue_first: bool, src: &[u8], dst: &mut 
         }
     }
     scalar::bgra32(keep_alpha, blue_first, &src[n * 32..], &mut dst[n * 32..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `pal8_to3` equals `pal8` with each pixel's fourth byte dropped, on rows that take the
+    /// chunk paths, the insert path and both, at every width up to 200 and from any offset.
+    #[test]
+    fn pal8_to3_is_pal8_packed() {
+        if !is_x86_feature_detected!("avx2") {
+            eprintln!("SKIPPED: no AVX2 on this CPU");
+            return;
+        }
+        let table: [u32; 256] = std::array::from_fn(|i| (i as u32).wrapping_mul(0x9e37_79b9));
+        let row = Row::Pal8(Palette8::new(table));
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as u8
+        };
+        let rows: [Vec<u8>; 3] = [
+            (0..240).map(|_| next() % 24).collect(),
+            (0..240).map(|_| next()).collect(),
+            (0..240)
+                .map(|i| if i < 120 { next() % 16 } else { next() })
+                .collect(),
+        ];
+        for src in &rows {
+            for offset in [0, 1, 5] {
+                for width in 0..200 {
+                    let s = &src[offset..offset + width];
+                    let mut four = vec![0u8; width * 4];
+                    // SAFETY: AVX2 checked above.
+                    unsafe { pal8(&row, s, &mut four) };
+                    let want: Vec<u8> = four.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+                    let mut three = vec![0xa5u8; width * 3];
+                    // SAFETY: as above.
+                    unsafe { pal8_to3(&row, s, &mut three) };
+                    assert!(three == want, "width {width} offset {offset}");
+                }
+            }
+        }
+    }
 }
