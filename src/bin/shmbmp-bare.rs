@@ -3,7 +3,7 @@
 //! allocator settings): the reference the suite's own timings are checked against
 //! (`cargo bench` and `shmbmp bench --bare` run it; see `shmbmp_suite::timing::bare`).
 //!
-//! For each NAME (`image`, `bmp`, `zune`, `lut`, `lut_into`) it runs the call until warm
+//! For each NAME (`image`, `bmp`, `zune`, `stb`, `lut`, `lut_into`) it runs the call until warm
 //! (3 runs and 100 ms), then ROUNDS timed runs one by one, then 8 batches of about 25 ms of
 //! runs back to back, and prints `NAME MEDIAN_NS BATCH_NS` (the median of the single runs,
 //! and the median over the batches of each batch's mean, the statistic criterion reports) or
@@ -62,7 +62,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(file), Some(Ok(rounds))) = (args.first(), args.get(1).map(|r| r.parse())) else {
         eprintln!(
-            "usage: shmbmp-bare FILE ROUNDS NAME...  (NAME: image, bmp, zune, lut, lut_into)"
+            "usage: shmbmp-bare FILE ROUNDS NAME...  (NAME: image, bmp, zune, stb, lut, lut_into)"
         );
         return ExitCode::from(2);
     };
@@ -92,6 +92,13 @@ fn main() -> ExitCode {
             "zune" => medians(rounds, || {
                 let mut dec = zune_bmp::BmpDecoder::new(zune_core::bytestream::ZCursor::new(&bmp));
                 black_box(dec.decode().map_err(|e| format!("{e:?}"))?);
+                Ok(())
+            }),
+            "stb" => medians(rounds, || {
+                match stb_image::image::load_from_memory_with_depth(&bmp, 4, false) {
+                    stb_image::image::LoadResult::ImageU8(img) => black_box(img),
+                    _ => return Err("stb refused the file".to_string()),
+                };
                 Ok(())
             }),
             "lut" => medians(rounds, || {

@@ -40,7 +40,7 @@ pub(super) fn header(criterion_dir: &Path, opts: &Options, python: Option<Python
     });
     let crates = lock
         .and_then(|p| fs::read_to_string(p).ok())
-        .map(|text| crate_versions(&text, &["image", "bmp", "zune-bmp"]))
+        .map(|text| crate_versions(&text, &["image", "bmp", "zune-bmp", "stb_image"]))
         .unwrap_or_default();
     let field = |name: &str| {
         cpuinfo

@@ -15,9 +15,9 @@ use super::Interleaved;
 /// flagged.
 pub const BARE_LIMIT: f64 = 1.3;
 
-/// The calls `shmbmp-bare` knows, by the suite's criterion names: the three peers' own
+/// The calls `shmbmp-bare` knows, by the suite's criterion names: the four peers' own
 /// calls, `lut` (allocating its output) and `lut_into` (into a reused buffer).
-pub const BARE_CALLS: [&str; 5] = ["lut", "lut_into", "image", "bmp", "zune"];
+pub const BARE_CALLS: [&str; 6] = ["lut", "lut_into", "image", "bmp", "zune", "stb"];
 
 /// The bare program's medians for one call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
