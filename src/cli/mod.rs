@@ -104,6 +104,10 @@ enum Command {
         /// Where to write the report.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
+        /// Also rewrite this README's results section for this CPU's class (as `cargo bench`
+        /// does), e.g. after fixing the report's code without re-running the benchmarks.
+        #[arg(long)]
+        readme: Option<PathBuf>,
     },
     /// Write the built-in fixtures as BMP files (e.g. for your own tools or the Python peers).
     Fixtures {
@@ -250,6 +254,7 @@ pub fn run(cli: Cli) -> CliResult {
             handoff,
             interleaved,
             out,
+            readme,
         } => {
             let inputs = shmbmp_suite::report::Inputs {
                 criterion,
@@ -258,7 +263,7 @@ pub fn run(cli: Cli) -> CliResult {
                 interleaved,
                 ..default_inputs()
             };
-            report::run(&inputs, &out)
+            report::run(&inputs, &out, readme.as_deref())
         }
         Command::Fixtures { out, bench } => report::fixtures(&out, bench),
         Command::Shm(cmd) => shm::run(cmd),

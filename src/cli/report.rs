@@ -7,8 +7,8 @@ use super::CliResult;
 use shmbmp_suite::{encode, report};
 
 /// Writes `reports/index.html` and `reports/summary.md` from `inputs` (each JSON only when
-/// it exists).
-pub fn run(inputs: &report::Inputs, out: &Path) -> CliResult {
+/// it exists), and with `readme` that README's results section for this CPU's class.
+pub fn run(inputs: &report::Inputs, out: &Path, readme: Option<&Path>) -> CliResult {
     if !inputs.criterion.is_dir() {
         return Err(format!(
             "no benchmark results under {}: run `cargo bench` first, from the project folder \
@@ -24,6 +24,11 @@ pub fn run(inputs: &report::Inputs, out: &Path) -> CliResult {
     let summary = report::build_from(inputs, out)?;
     for path in &summary.written {
         println!("wrote {}", path.display());
+    }
+    if let Some(readme) = readme {
+        let what = report::readme::rewrite(readme, &summary)
+            .map_err(|e| format!("{}: not rewritten: {e}", readme.display()))?;
+        println!("{what}");
     }
     Ok(ExitCode::SUCCESS)
 }

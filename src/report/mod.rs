@@ -150,6 +150,18 @@ pub struct HandoffRow {
     pub overtaken: u64,
 }
 
+impl HandoffRow {
+    /// The row a headline quotes: one reader at 60 frames/s, woken and decoding every frame
+    /// (not the rows without decoding, the old polling reader, or one of several readers).
+    pub fn is_one_reader_decoding_at_60(&self) -> bool {
+        let m = &self.mode;
+        m.starts_with("60 ")
+            && m.contains("woken")
+            && !m.contains("no decode")
+            && !m.contains("reader ")
+    }
+}
+
 /// The run's environment, as printed at the top of both files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Header {

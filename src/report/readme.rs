@@ -128,11 +128,11 @@ pub fn section(s: &Summary, class: CpuClass) -> Option<String> {
             interleaved_cell(r.interleaved),
         );
     }
-    if let Some(h) = s.handoff.iter().find(|h| h.mode.starts_with("60 ")) {
+    if let Some(h) = s.handoff.iter().find(|h| h.is_one_reader_decoding_at_60()) {
         let _ = writeln!(
             o,
             "\nAcross processes (`benches/shm.rs`): a writer publishing the seed frame at 60 frames/s \
-             into a framed region, read and decoded with `lut` at {:.0} frames/s, {} to {} (p50 to p99) \
+             into a framed region, woken and decoded in place with `lut` at {:.0} frames/s, {} to {} (p50 to p99) \
              from publish to RGBA; torn frames handed out: none ({} attempts rejected).{}",
             h.decoded_per_s,
             fmt_ns(h.p50_us * 1e3),

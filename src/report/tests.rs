@@ -619,7 +619,7 @@ fn build_from_uses_the_json_files_that_exist() {
     };
     fs::write(&inputs.run, serde_json::to_string(&facts).unwrap()).unwrap();
     let row = HandoffRow {
-        mode: "60 frames/s".into(),
+        mode: "60 frames/s, woken, in place".into(),
         seconds: 1.0,
         published_per_s: 60.0,
         decoded_per_s: 60.0,
@@ -875,7 +875,7 @@ fn partial_runs_are_recognised() {
     assert_eq!(s.seed_table().unwrap().fixture, "seed");
 
     let row = HandoffRow {
-        mode: "60 frames/s".into(),
+        mode: "60 frames/s, woken, in place".into(),
         seconds: 1.0,
         published_per_s: 60.0,
         decoded_per_s: 60.0,
@@ -923,4 +923,33 @@ fn partial_runs_are_recognised() {
     set(&inputs.handoff, 1_767_398_400); // 2026-01-03: written after the run began
     let s = summarize_from(&inputs).unwrap();
     assert!(s.handoff_note.is_none(), "this run's handoff");
+}
+
+/// The README's cross-process headline quotes one reader woken and decoding at 60 frames/s,
+/// not a row without decoding, the old polling reader or one of four readers.
+#[test]
+fn headline_handoff_row_is_one_reader_decoding_at_60() {
+    let row = |mode: &str| HandoffRow {
+        mode: mode.into(),
+        seconds: 1.0,
+        published_per_s: 60.0,
+        decoded_per_s: 60.0,
+        p50_us: 1.0,
+        p99_us: 2.0,
+        max_us: 3.0,
+        frames: 60,
+        skipped: 0,
+        torn: 0,
+        overtaken: 0,
+    };
+    for (mode, want) in [
+        ("60 frames/s, polled, copied, no decode", false),
+        ("60 frames/s, woken, in place, no decode", false),
+        ("60 frames/s, polled, copied", false),
+        ("60 frames/s, woken, in place", true),
+        ("60 frames/s, woken, in place, reader 1 of 4", false),
+        ("as fast as possible, woken, in place", false),
+    ] {
+        assert_eq!(row(mode).is_one_reader_decoding_at_60(), want, "{mode}");
+    }
 }
