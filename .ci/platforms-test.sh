@@ -11,7 +11,8 @@
 # windows-cli  the post's scenario with the CLI: seedwriter.exe (what the C# writer does) holds
 #              `test1`, `wine shmbmp.exe read --raw --name test1` must print the xxh3 of the
 #              RGBA that the native naive decoder gives; then a framed write/read between two
-#              Wine processes, and the errors for another namespace and a vanished block
+#              Wine processes, the errors for another namespace and a vanished block, and
+#              shmbmp.exe holding a raw block of its own
 # aarch64      cargo clippy -D warnings and the whole workspace's cargo test under qemu-user
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,6 +108,20 @@ windows_cli() {
     wait "$wpid" 2>/dev/null || true
     echo "$out"
     [ "$(grep -c "$want" <<<"$out")" = 5 ] || { echo "FAIL: 5 framed frames with $want expected"; return 1; }
+
+    # shmbmp.exe as the raw writer: it holds the block until it is stopped.
+    wine "$exe" write --raw --name shmbmp-ci-raw "$work/seed.bmp" >"$work/raw.out" 2>&1 &
+    wpid=$!
+    for _ in $(seq 300); do
+        grep -q '^holding' "$work/raw.out" && break
+        sleep 0.1
+    done
+    cat "$work/raw.out"
+    out=$(wine "$exe" read --raw --name shmbmp-ci-raw)
+    kill "$wpid" 2>/dev/null || true
+    wait "$wpid" 2>/dev/null || true
+    echo "wine shmbmp.exe read --raw --name shmbmp-ci-raw: $out"
+    [ "$(grep -o 'xxh3 [0-9a-f]*' <<<"$out")" = "$want" ] || { echo "FAIL: raw block of shmbmp.exe"; return 1; }
     platform_wine_stop
 }
 

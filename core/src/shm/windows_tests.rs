@@ -7,7 +7,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
-use super::{layout, remove, Location, RawReader, Reader, ShmError, Writer, WriterStatus};
+use super::{
+    layout, remove, write_raw, Location, RawReader, Reader, ShmError, Writer, WriterStatus,
+};
 use crate::{Decode, Limits, Lut, Naive};
 
 /// A region name no other test process uses.
@@ -285,4 +287,34 @@ fn windows_names() {
             "{bad:?}"
         );
     }
+}
+
+/// `write_raw` to a named block: readable while the returned region is held, gone after.
+#[test]
+fn a_raw_block_lives_while_its_writer_holds_it() {
+    let name = unique("rawhold");
+    let loc = Location::named(&name).unwrap();
+    let bmp = frame(3);
+    let held = write_raw(&loc, &bmp, 0o600).unwrap();
+    assert!(held.exists_only_while_held());
+    let mut got = Vec::new();
+    RawReader::open(&name).unwrap().read(&mut got).unwrap();
+    assert!(got == bmp);
+    let small = write_raw(&loc, &bmp[..100], 0o600).expect("a smaller frame fits");
+    let grow = write_raw(&loc, &[bmp.clone(), bmp.clone()].concat(), 0o600)
+        .err()
+        .unwrap();
+    assert!(grow.to_string().contains("cannot grow"), "{grow}");
+    drop((held, small));
+    let gone = RawReader::open(&name).err().unwrap();
+    assert!(
+        matches!(
+            gone,
+            ShmError::NotFound {
+                held_only: true,
+                ..
+            }
+        ),
+        "{gone:?}"
+    );
 }
