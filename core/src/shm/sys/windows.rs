@@ -578,9 +578,10 @@ impl Wake {
     /// Bumps `word` by one and wakes every reader waiting for it to change.
     pub(in crate::shm) fn publish(&self, word: &AtomicU32) {
         let v = word.load(Ordering::Relaxed).wrapping_add(1);
-        // SAFETY (both): our event handles, open while `self` lives.
+        // SAFETY: our event handle, open while `self` lives.
         unsafe { ResetEvent(self.events[(v.wrapping_add(1) % 2) as usize]) };
         word.store(v, Ordering::SeqCst);
+        // SAFETY: as above.
         unsafe { SetEvent(self.events[(v % 2) as usize]) };
     }
 
