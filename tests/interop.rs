@@ -386,13 +386,9 @@ fn csharp_drop_in_writer_refuses_what_it_cannot_trust() {
     let wide = TempRegion::new("cswide");
     std::fs::write(wide.path(), [0u8; 8192]).unwrap();
     std::fs::set_permissions(wide.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let err = run_failing(
-        Command::new("mono")
-            .arg(&exe)
-            .arg(&wide.name)
-            .arg(&files[0].0),
-        4,
-    );
+    let refused =
+        |name: &str| run_failing(Command::new("mono").arg(&exe).arg(name).arg(&files[0].0), 4);
+    let err = refused(&wide.name);
     assert!(err.contains("mode 644 is wider than 600"), "{err}");
     assert_eq!(std::fs::read(wide.path()).unwrap(), vec![0u8; 8192]);
 
@@ -400,13 +396,7 @@ fn csharp_drop_in_writer_refuses_what_it_cannot_trust() {
     let link = TempRegion::new("cslink");
     std::fs::write(target.path(), b"precious").unwrap();
     std::os::unix::fs::symlink(target.path(), link.path()).unwrap();
-    let err = run_failing(
-        Command::new("mono")
-            .arg(&exe)
-            .arg(&link.name)
-            .arg(&files[0].0),
-        4,
-    );
+    let err = refused(&link.name);
     assert!(err.contains("not a regular file"), "{err}");
     assert_eq!(std::fs::read(target.path()).unwrap(), b"precious");
 }

@@ -51,6 +51,27 @@ fn frame(seed: u8) -> Vec<u8> {
     b
 }
 
+/// The block `name` is gone, and the error says a Windows block lives only while held.
+fn assert_gone(name: &str) {
+    let gone = RawReader::open(name).err().unwrap();
+    assert!(
+        matches!(
+            gone,
+            ShmError::NotFound {
+                held_only: true,
+                ..
+            }
+        ),
+        "{gone:?}"
+    );
+    assert!(
+        gone.to_string().contains(&format!(
+            "no block named {name} — on Windows it exists only while a writer holds it open"
+        )),
+        "{gone}"
+    );
+}
+
 /// Reads lines from `child`'s stdout until one ends with `want` (libtest prints a test's
 /// name before what the test prints, on the same line).
 fn wait_for(child: &mut Child, want: &str) {
@@ -104,23 +125,7 @@ fn raw_block_of_a_csharp_style_writer_reads_exactly_until_the_writer_exits() {
 
     drop(writer.stdin.take());
     assert!(writer.wait().unwrap().success());
-    let gone = RawReader::open(&name).err().unwrap();
-    assert!(
-        matches!(
-            gone,
-            ShmError::NotFound {
-                held_only: true,
-                ..
-            }
-        ),
-        "{gone:?}"
-    );
-    assert!(
-        gone.to_string().contains(&format!(
-            "no block named {name} — on Windows it exists only while a writer holds it open"
-        )),
-        "{gone}"
-    );
+    assert_gone(&name);
     let _ = std::fs::remove_file(file);
 }
 
@@ -306,15 +311,5 @@ fn a_raw_block_lives_while_its_writer_holds_it() {
         .unwrap();
     assert!(grow.to_string().contains("cannot grow"), "{grow}");
     drop((held, small));
-    let gone = RawReader::open(&name).err().unwrap();
-    assert!(
-        matches!(
-            gone,
-            ShmError::NotFound {
-                held_only: true,
-                ..
-            }
-        ),
-        "{gone:?}"
-    );
+    assert_gone(&name);
 }
