@@ -6,8 +6,9 @@
 #
 # darwin       cargo clippy --all-targets -D warnings for x86_64- and aarch64-apple-darwin
 #              (nothing runs: no macOS here)
-# windows      cargo test of the core crate for x86_64-pc-windows-gnu under Wine (its tests
-#              include seedwriter.exe holding `test1` and a framed writer in a second process)
+# windows      cargo clippy -D warnings and cargo test of the core crate for
+#              x86_64-pc-windows-gnu, the tests under Wine (they include seedwriter.exe holding
+#              `test1` and a framed writer in a second process)
 # windows-cli  the post's scenario with the CLI: seedwriter.exe (what the C# writer does) holds
 #              `test1`, `wine shmbmp.exe read --raw --name test1` must print the xxh3 of the
 #              RGBA that the native naive decoder gives; then a framed write/read between two
@@ -42,8 +43,13 @@ darwin() {
 }
 
 windows() {
+    local t=x86_64-pc-windows-gnu
+    # The core crate holds all of the Windows code (the suite's has none of its own).
+    echo "--- cargo clippy -p shmbmp --all-targets --target $t -- -D warnings"
+    cargo clippy -p shmbmp --all-targets --target "$t" -- -D warnings
     platform_wine_reset
-    cargo test -p shmbmp --target x86_64-pc-windows-gnu
+    echo "--- cargo test -p shmbmp --target $t (runner: wine)"
+    cargo test -p shmbmp --target "$t"
     platform_wine_stop
 }
 
