@@ -26,12 +26,21 @@ work=$(mktemp -d)
 trap 'platform_wine_stop; rm -rf "$work"' EXIT
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }'; }
+# CPU seconds (user + system) of this shell's finished children, into $cpu: on a shared
+# machine the wall time says little, the CPU time divided by the cores a little more.
+cpu_now() {
+    times >"$work/times" # in this shell: a subshell would count its own children
+    cpu=$(awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$work/times")
+}
 step() {
-    local t0
+    local t0 c0 cpu
     t0=$(date +%s.%N)
+    cpu_now
+    c0=$cpu
     printf '\n=== platform: %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"
     "$@"
-    printf '=== platform: %s took %s\n' "$1" "$(elapsed "$t0")"
+    cpu_now
+    printf '=== platform: %s took %s (CPU %.1f s)\n' "$1" "$(elapsed "$t0")" "$(awk -v a="$c0" -v b="$cpu" 'BEGIN { print b - a }')"
 }
 
 darwin() {
