@@ -60,7 +60,11 @@ fn csharp(source: &str, with_client: bool) -> Option<PathBuf> {
         missing("Mono (apt-get install mono-mcs mono-runtime)");
         return None;
     }
-    let exe = scratch("cs").join(source.replace(".cs", ".exe"));
+    // A folder per call: tests run in parallel, and one must never run an .exe that
+    // another's mcs is still writing (mono then exits silently).
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let exe = scratch(&format!("cs{n}")).join(source.replace(".cs", ".exe"));
     let mut cmd = Command::new("mcs");
     if with_client {
         cmd.arg("-unsafe")
