@@ -47,8 +47,9 @@ fn python() -> Option<PathBuf> {
     }
 }
 
-/// Compiles a C# peer with `mcs` into the test's scratch folder; `None` without Mono.
-fn csharp(source: &str, unsafe_code: bool) -> Option<PathBuf> {
+/// Compiles a C# peer with `mcs` into the test's scratch folder, `with_client`: together with
+/// the drop-in writer `clients/csharp/ShmbmpWriter.cs` (unsafe code); `None` without Mono.
+fn csharp(source: &str, with_client: bool) -> Option<PathBuf> {
     let have = |tool: &str| {
         Command::new(tool)
             .arg("--version")
@@ -59,10 +60,15 @@ fn csharp(source: &str, unsafe_code: bool) -> Option<PathBuf> {
         missing("Mono (apt-get install mono-mcs mono-runtime)");
         return None;
     }
-    let exe = scratch("cs").join(source.replace(".cs", ".exe"));
+    // A folder per call: tests run in parallel, and one must never run an .exe that
+    // another's mcs is still writing (mono then exits silently).
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let exe = scratch(&format!("cs{n}")).join(source.replace(".cs", ".exe"));
     let mut cmd = Command::new("mcs");
-    if unsafe_code {
-        cmd.arg("-unsafe");
+    if with_client {
+        cmd.arg("-unsafe")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/csharp/ShmbmpWriter.cs"));
     }
     let out = cmd
         .arg(format!("-out:{}", exe.display()))
@@ -316,4 +322,85 @@ fn csharp_framed_writer_read_by_rust() {
         std::fs::metadata(r.path()).unwrap().permissions().mode() & 0o777,
         0o600
     );
+}
+
+/// The drop-in C# writer (`clients/csharp/ShmbmpWriter.cs`) as the post's program would use
+/// it: alive and publishing a frame every 15 ms while a Rust reader takes them, in order and
+/// in place, each byte-identical to what was published; no second writer while it lives;
+/// none left once it exits (and the region, a file on Linux, stays readable).
+#[test]
+fn csharp_drop_in_writer_streams_to_a_rust_reader() {
+    let Some(exe) = csharp("FramedWriter.cs", true) else {
+        return;
+    };
+    let r = TempRegion::new("csdropin");
+    let files = fixture_files(&scratch("csdropin"));
+    let mut child = Command::new("mono")
+        .arg(&exe)
+        .args([r.name.as_str(), "--every", "15"])
+        .args(files.iter().map(|f| &f.0))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+
+    let mut reader = Reader::open(&r.name).unwrap();
+    assert!(matches!(
+        reader.writer().unwrap(),
+        WriterStatus::Alive { pid: Some(_) }
+    ));
+    let mut last = 0;
+    for _ in 0..12 {
+        let (info, bmp) = reader
+            .next_with(std::time::Duration::from_secs(5), |b| b.to_vec())
+            .unwrap();
+        assert!(info.frame > last, "in order: {} after {last}", info.frame);
+        assert!(info.in_place, "the drop-in honours leases");
+        assert!(
+            bmp == files[((info.frame - 1) % 4) as usize].1,
+            "frame {}",
+            info.frame
+        );
+        last = info.frame;
+    }
+    let err = Writer::create(&r.name, 4, files[3].1.len() as u64)
+        .err()
+        .expect("the C# writer holds the region");
+    assert!(err.to_string().contains("already has a writer"), "{err}");
+
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    assert_eq!(reader.writer().unwrap(), WriterStatus::Gone);
+    let mut buf = Vec::new();
+    assert!(reader.latest(&mut buf).unwrap().frame >= last);
+}
+
+/// The drop-in C# writer trusts a region as the Rust writer does: a file open to others, or
+/// a symlink, never receives frames, and the target is left untouched.
+#[test]
+fn csharp_drop_in_writer_refuses_what_it_cannot_trust() {
+    let Some(exe) = csharp("FramedWriter.cs", true) else {
+        return;
+    };
+    let files = fixture_files(&scratch("csdropin-trust"));
+    let wide = TempRegion::new("cswide");
+    std::fs::write(wide.path(), [0u8; 8192]).unwrap();
+    std::fs::set_permissions(wide.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let refused =
+        |name: &str| run_failing(Command::new("mono").arg(&exe).arg(name).arg(&files[0].0), 4);
+    let err = refused(&wide.name);
+    assert!(err.contains("mode 644 is wider than 600"), "{err}");
+    assert_eq!(std::fs::read(wide.path()).unwrap(), vec![0u8; 8192]);
+
+    let target = TempRegion::new("cstarget");
+    let link = TempRegion::new("cslink");
+    std::fs::write(target.path(), b"precious").unwrap();
+    std::os::unix::fs::symlink(target.path(), link.path()).unwrap();
+    let err = refused(&link.name);
+    assert!(err.contains("not a regular file"), "{err}");
+    assert_eq!(std::fs::read(target.path()).unwrap(), b"precious");
 }

@@ -245,12 +245,21 @@ fn write_raw_once(loc: &Location, files: &[PathBuf], frames: &[Vec<u8>], mode: u
         )
         .into());
     };
-    write_raw(loc, bmp, mode)?;
+    let held = write_raw(loc, bmp, mode)?;
     println!(
         "wrote {} bytes (raw) to {}",
         bmp.len(),
         loc.file().display()
     );
+    if held.exists_only_while_held() {
+        println!(
+            "holding {} open until this process is stopped (Ctrl-C): on Windows a named block exists only while a process holds it",
+            loc.file().display()
+        );
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

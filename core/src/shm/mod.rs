@@ -50,4 +50,4 @@ pub use error::ShmError;
 pub use layout::{Geometry, HeaderError};
 pub use reader::{FrameInfo, LeaseInfo, RawReader, ReadStats, Reader, SlotHeader, WriterStatus};
 pub use region::{now_ns, Location};
-pub use writer::{remove, write_raw, CreateOptions, WriteStats, Writer};
+pub use writer::{remove, write_raw, CreateOptions, RawRegion, WriteStats, Writer};

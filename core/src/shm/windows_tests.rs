@@ -7,7 +7,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
-use super::{layout, remove, Location, RawReader, Reader, ShmError, Writer, WriterStatus};
+use super::{
+    layout, remove, write_raw, Location, RawReader, Reader, ShmError, Writer, WriterStatus,
+};
 use crate::{Decode, Limits, Lut, Naive};
 
 /// A region name no other test process uses.
@@ -47,6 +49,27 @@ fn frame(seed: u8) -> Vec<u8> {
     }
     b.extend((0..w * h).map(|i| (i % w * 7 + i / w * 3) as u8 ^ seed));
     b
+}
+
+/// The block `name` is gone, and the error says a Windows block lives only while held.
+fn assert_gone(name: &str) {
+    let gone = RawReader::open(name).err().unwrap();
+    assert!(
+        matches!(
+            gone,
+            ShmError::NotFound {
+                held_only: true,
+                ..
+            }
+        ),
+        "{gone:?}"
+    );
+    assert!(
+        gone.to_string().contains(&format!(
+            "no block named {name} — on Windows it exists only while a writer holds it open"
+        )),
+        "{gone}"
+    );
 }
 
 /// Reads lines from `child`'s stdout until one ends with `want` (libtest prints a test's
@@ -102,23 +125,7 @@ fn raw_block_of_a_csharp_style_writer_reads_exactly_until_the_writer_exits() {
 
     drop(writer.stdin.take());
     assert!(writer.wait().unwrap().success());
-    let gone = RawReader::open(&name).err().unwrap();
-    assert!(
-        matches!(
-            gone,
-            ShmError::NotFound {
-                held_only: true,
-                ..
-            }
-        ),
-        "{gone:?}"
-    );
-    assert!(
-        gone.to_string().contains(&format!(
-            "no block named {name} — on Windows it exists only while a writer holds it open"
-        )),
-        "{gone}"
-    );
+    assert_gone(&name);
     let _ = std::fs::remove_file(file);
 }
 
@@ -285,4 +292,24 @@ fn windows_names() {
             "{bad:?}"
         );
     }
+}
+
+/// `write_raw` to a named block: readable while the returned region is held, gone after.
+#[test]
+fn a_raw_block_lives_while_its_writer_holds_it() {
+    let name = unique("rawhold");
+    let loc = Location::named(&name).unwrap();
+    let bmp = frame(3);
+    let held = write_raw(&loc, &bmp, 0o600).unwrap();
+    assert!(held.exists_only_while_held());
+    let mut got = Vec::new();
+    RawReader::open(&name).unwrap().read(&mut got).unwrap();
+    assert!(got == bmp);
+    let small = write_raw(&loc, &bmp[..100], 0o600).expect("a smaller frame fits");
+    let grow = write_raw(&loc, &[bmp.clone(), bmp.clone()].concat(), 0o600)
+        .err()
+        .unwrap();
+    assert!(grow.to_string().contains("cannot grow"), "{grow}");
+    drop((held, small));
+    assert_gone(&name);
 }

@@ -423,13 +423,37 @@ pub fn remove(loc: &Location, force: bool) -> Result<(), ShmError> {
     })
 }
 
+/// A raw region [`write_raw`] wrote, held open while this value lives.
+pub struct RawRegion {
+    region: Region,
+}
+
+impl std::fmt::Debug for RawRegion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawRegion")
+            .field("at", &self.region.path())
+            .field("len", &self.region.len())
+            .finish()
+    }
+}
+
+impl RawRegion {
+    /// Whether the region exists only while some process holds it open (a Windows named
+    /// block): dropping this may delete it, so a writer that leaves a frame for readers keeps
+    /// it (the post's C# program keeps its `MemoryMappedFile`).
+    pub fn exists_only_while_held(&self) -> bool {
+        sys::held_only(self.region.location().place())
+    }
+}
+
 /// Writes one BMP file at offset 0 of the region at `loc` (raw mode, as the seed's C#
-/// program does). The file is created with `mode` if missing and grown if too small; it is
-/// never shrunk, so a larger existing region keeps its size and its old tail bytes. An
-/// existing file must belong to this user with a mode no wider than `mode`; symlinks are
-/// refused. A Windows named section cannot grow, and vanishes when this call returns unless
-/// another process holds it open.
-pub fn write_raw(loc: &Location, bmp: &[u8], mode: u32) -> Result<(), ShmError> {
+/// program does), and returns it held open. The file is created with `mode` if missing and
+/// grown if too small; it is never shrunk, so a larger existing region keeps its size and its
+/// old tail bytes. An existing file must belong to this user with a mode no wider than
+/// `mode`; symlinks are refused. A Windows named block is created at the BMP's size (an
+/// existing one cannot grow), and vanishes once no process holds it: keep the returned
+/// [`RawRegion`] while readers need the frame.
+pub fn write_raw(loc: &Location, bmp: &[u8], mode: u32) -> Result<RawRegion, ShmError> {
     let path = loc.file();
     let object = match sys::create_new(loc.place(), mode, bmp.len()) {
         Ok(f) => f,
@@ -451,5 +475,5 @@ pub fn write_raw(loc: &Location, bmp: &[u8], mode: u32) -> Result<(), ShmError> 
     }
     let region = Region::map(object, loc, true)?;
     region.store_bytes(0, bmp);
-    Ok(())
+    Ok(RawRegion { region })
 }

@@ -11,8 +11,9 @@
 //!   `.shmbmp-wake-0`/`-1`), in the same namespace as the section.
 //! - A view is as long as the section rounded up to whole pages (`VirtualQuery` tells):
 //!   protocols carry their own length (`bfSize`, the framed header).
-//! - New objects get the default security descriptor: the creating user (and SYSTEM and
-//!   administrators) may open them, other users may not. Creation modes do not apply.
+//! - New objects get the default security descriptor of the creating process's token
+//!   (normally: that user and SYSTEM may open them, other users may not). Creation modes do
+//!   not apply.
 //!
 //! Locks of a named region (the writer's, the readers' leases) are named events held by
 //! *existing*: taking one creates the event and fails if it exists already; the holder keeps
@@ -578,9 +579,10 @@ impl Wake {
     /// Bumps `word` by one and wakes every reader waiting for it to change.
     pub(in crate::shm) fn publish(&self, word: &AtomicU32) {
         let v = word.load(Ordering::Relaxed).wrapping_add(1);
-        // SAFETY (both): our event handles, open while `self` lives.
+        // SAFETY: our event handle, open while `self` lives.
         unsafe { ResetEvent(self.events[(v.wrapping_add(1) % 2) as usize]) };
         word.store(v, Ordering::SeqCst);
+        // SAFETY: as above.
         unsafe { SetEvent(self.events[(v % 2) as usize]) };
     }
 
