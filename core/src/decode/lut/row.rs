@@ -175,11 +175,17 @@ impl Row {
     /// pack), lowest level first; chosen over the 4-byte kernels and [`Step::Pack3`] at a
     /// level no lower than theirs.
     fn kernels3(&self) -> &'static [(Kernels, RowFn)] {
-        #[cfg(target_arch = "x86_64")]
-        if let Row::Pal8(_) = self {
-            return &[(Kernels::Avx2, avx2::pal8_to3)];
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Row::Pal8(_) => &[
+                (Kernels::Scalar, scalar::pal8_to3),
+                (Kernels::Avx2, avx2::pal8_to3),
+            ],
+            #[cfg(not(target_arch = "x86_64"))]
+            Row::Pal8(_) => &[(Kernels::Scalar, scalar::pal8_to3)],
+            Row::Bgra32 { .. } => &[(Kernels::Scalar, scalar::bgra32_to3)],
+            _ => &[],
         }
-        &[]
     }
 }
 

@@ -129,23 +129,95 @@ pub(super) fn bgr24_to3(blue_first: bool, src: &[u8], dst: &mut [u8]) {
     }
 }
 
-/// 4-byte pixels into 3-byte ones (the fourth byte dropped).
+/// Four 4-byte pixels (each a little-endian word) as twelve bytes: their first three bytes.
+#[inline(always)]
+fn merge3(a: u32, b: u32, c: u32, e: u32) -> [[u8; 4]; 3] {
+    [
+        ((a & 0x00ff_ffff) | (b << 24)).to_le_bytes(),
+        (((b >> 8) & 0xffff) | (c << 16)).to_le_bytes(),
+        (((c >> 16) & 0xff) | (e << 8)).to_le_bytes(),
+    ]
+}
+
+/// Stores [`merge3`]'s twelve bytes.
+#[inline(always)]
+fn store3(d: &mut [u8], words: [[u8; 4]; 3]) {
+    d[0..4].copy_from_slice(&words[0]);
+    d[4..8].copy_from_slice(&words[1]);
+    d[8..12].copy_from_slice(&words[2]);
+}
+
+/// 4-byte pixels into 3-byte ones (the fourth byte dropped): four pixels as three word
+/// stores, since byte moves one at a time cost several times the 4-byte decode they follow.
 pub(super) fn pack3(src: &[u8], dst: &mut [u8]) {
-    // Four pixels (16 bytes in, 12 out) as three word stores: byte moves one at a time cost
-    // several times the 4-byte decode they follow.
-    let pixels = (dst.len() / 3).min(src.len() / 4);
-    let whole = pixels / 4;
-    let (src4, src_rest) = src.split_at(whole * 16);
-    let (dst4, dst_rest) = dst.split_at_mut(whole * 12);
-    for (d, s) in dst4.chunks_exact_mut(12).zip(src4.chunks_exact(16)) {
+    let mut d12 = dst.chunks_exact_mut(12);
+    let mut s16 = src.chunks_exact(16);
+    for (d, s) in (&mut d12).zip(&mut s16) {
         let word = |i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]);
-        let (a, b, c, e) = (word(0), word(4), word(8), word(12));
-        d[0..4].copy_from_slice(&((a & 0x00ff_ffff) | (b << 24)).to_le_bytes());
-        d[4..8].copy_from_slice(&(((b >> 8) & 0xffff) | (c << 16)).to_le_bytes());
-        d[8..12].copy_from_slice(&(((c >> 16) & 0xff) | (e << 8)).to_le_bytes());
+        store3(d, merge3(word(0), word(4), word(8), word(12)));
     }
-    for (d, s) in dst_rest.chunks_exact_mut(3).zip(src_rest.chunks_exact(4)) {
+    for (d, s) in d12
+        .into_remainder()
+        .chunks_exact_mut(3)
+        .zip(s16.remainder().chunks_exact(4))
+    {
         d.copy_from_slice(&s[..3]);
+    }
+}
+
+/// 8-bit palette rows (`Row::Pal8`) straight into 3-byte pixels (the table in the output's
+/// order): four entries merged into three word stores, no 4-byte scratch and pack.
+pub(super) fn pal8_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Pal8(palette) = row else {
+        unreachable!("listed only for Row::Pal8")
+    };
+    let table = &palette.table;
+    let entry = |i: u8| u32::from_le_bytes(table[usize::from(i)].to_ne_bytes());
+    let mut d12 = dst.chunks_exact_mut(12);
+    let mut s4 = src.chunks_exact(4);
+    for (d, s) in (&mut d12).zip(&mut s4) {
+        store3(
+            d,
+            merge3(entry(s[0]), entry(s[1]), entry(s[2]), entry(s[3])),
+        );
+    }
+    for (d, &i) in d12.into_remainder().chunks_exact_mut(3).zip(s4.remainder()) {
+        d.copy_from_slice(&entry(i).to_le_bytes()[..3]);
+    }
+}
+
+/// 32-bit rows (`Row::Bgra32`: B, G, R, A/X) straight into 3-byte output: BGR keeps each
+/// pixel's first three bytes (a pack), RGB swaps red and blue in the same word pass.
+pub(super) fn bgra32_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Bgra32 { blue_first, .. } = row else {
+        unreachable!("listed only for Row::Bgra32")
+    };
+    if *blue_first {
+        return pack3(src, dst);
+    }
+    let rgb = |s: &[u8]| {
+        let w = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+        ((w >> 16) & 0xff) | (w & 0xff00) | ((w & 0xff) << 16)
+    };
+    let mut d12 = dst.chunks_exact_mut(12);
+    let mut s16 = src.chunks_exact(16);
+    for (d, s) in (&mut d12).zip(&mut s16) {
+        store3(
+            d,
+            merge3(
+                rgb(&s[0..4]),
+                rgb(&s[4..8]),
+                rgb(&s[8..12]),
+                rgb(&s[12..16]),
+            ),
+        );
+    }
+    for (d, s) in d12
+        .into_remainder()
+        .chunks_exact_mut(3)
+        .zip(s16.remainder().chunks_exact(4))
+    {
+        d.copy_from_slice(&rgb(s).to_le_bytes()[..3]);
     }
 }
 
