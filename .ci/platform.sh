@@ -21,7 +21,7 @@ _platform_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 PLATFORM_PACKAGES=(
     gcc-mingw-w64-x86-64-win32 wine wine64 qemu-user
-    gcc-aarch64-linux-gnu libc6-dev-arm64-cross clang
+    gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross clang
 )
 PLATFORM_TARGETS=(x86_64-pc-windows-gnu aarch64-unknown-linux-gnu x86_64-apple-darwin aarch64-apple-darwin)
 
@@ -151,6 +151,8 @@ export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 # A CPU without SVE: with qemu's default (max), glibc picks an SVE memcpy that qemu runs slowly.
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -cpu neoverse-n1 -L /usr/aarch64-linux-gnu"
 export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
+# stb_image (a Linux-only peer of the suite) is compiled as C++.
+export CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
 # The same settings for a bare `qemu-aarch64 prog`.
 export QEMU_CPU=neoverse-n1 QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
 # macOS check: one dev-dependency (criterion -> alloca) compiles C; no SDK, so freestanding.

@@ -94,6 +94,7 @@ fn main() -> ExitCode {
                 black_box(dec.decode().map_err(|e| format!("{e:?}"))?);
                 Ok(())
             }),
+            #[cfg(target_os = "linux")]
             "stb" => medians(rounds, || {
                 match stb_image::image::load_from_memory_with_depth(&bmp, 4, false) {
                     stb_image::image::LoadResult::ImageU8(img) => black_box(img),

@@ -5,6 +5,7 @@ mod bmp_rs;
 mod convert;
 mod image_rs;
 mod peer;
+#[cfg(target_os = "linux")]
 mod stb;
 mod zune;
 
@@ -16,6 +17,7 @@ pub use image_rs::ImageCrate;
 pub use peer::{Native, Peer};
 pub use shmbmp::decode::UnknownDecoder;
 pub use shmbmp::{Decode, Dims, Frame, Kernels, Limits, Lut, Naive};
+#[cfg(target_os = "linux")]
 pub use stb::Stb;
 pub use zune::Zune;
 
@@ -73,15 +75,21 @@ impl<T: Decode + ?Sized> Decoder for T {
 }
 
 /// Every decoder compared by default: the core crate's ([`shmbmp::decode::decoders`]:
-/// `naive`, `lut`, `lut_mt`), then the `image`, `bmp`, `zune` and `stb` adapters.
+/// `naive`, `lut`, `lut_mt`), then the `image`, `bmp`, `zune` and (on Linux) `stb` adapters.
 pub fn registry() -> &'static [&'static dyn Decoder] {
     static ALL: OnceLock<Vec<&'static dyn Decoder>> = OnceLock::new();
     ALL.get_or_init(|| {
-        let peers: [&'static dyn Decoder; 4] = [&ImageCrate, &BmpCrate, &Zune, &Stb];
+        let peers: &[&'static dyn Decoder] = &[
+            &ImageCrate,
+            &BmpCrate,
+            &Zune,
+            #[cfg(target_os = "linux")]
+            &Stb,
+        ];
         shmbmp::decode::decoders()
             .iter()
             .map(|d| d as &'static dyn Decoder)
-            .chain(peers)
+            .chain(peers.iter().copied())
             .collect()
     })
 }
