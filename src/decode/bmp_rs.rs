@@ -1,7 +1,7 @@
 //! Adapter over the `bmp` crate: `bmp::from_reader` into its `Image`.
 
-use super::peer::{decode_into, guarded, Native, Peer};
-use super::{Decoder, Dims, Error, Limits, Origin};
+use super::peer::{guarded, peer_decoder, Native, Peer};
+use super::{Error, Limits};
 
 /// The `bmp` crate's decoder; its `Image` has no alpha, so alpha is always 255.
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,20 +28,4 @@ impl Peer for BmpCrate {
     }
 }
 
-impl Decoder for BmpCrate {
-    fn name(&self) -> &'static str {
-        Peer::name(self)
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Peer
-    }
-
-    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
-        decode_into(self, bmp, limits, out)
-    }
-
-    fn peer(&self) -> Option<&dyn Peer> {
-        Some(self)
-    }
-}
+peer_decoder!(BmpCrate);

@@ -2,8 +2,8 @@
 
 use shmbmp::PixelLayout;
 
-use super::peer::{decode_into, guarded, Native, Peer};
-use super::{Decoder, Dims, Error, Frame, Limits, Origin};
+use super::peer::{guarded, peer_decoder, Native, Peer};
+use super::{Error, Frame, Limits};
 
 /// The `image` crate's BMP decoder; `into_rgba8` already yields canonical RGBA, whose
 /// buffer is taken as is.
@@ -56,20 +56,4 @@ impl Peer for ImageCrate {
     }
 }
 
-impl Decoder for ImageCrate {
-    fn name(&self) -> &'static str {
-        Peer::name(self)
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Peer
-    }
-
-    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
-        decode_into(self, bmp, limits, out)
-    }
-
-    fn peer(&self) -> Option<&dyn Peer> {
-        Some(self)
-    }
-}
+peer_decoder!(ImageCrate);

@@ -284,6 +284,37 @@ pub(crate) fn prepare_output(out: &mut Vec<u8>, len: usize) {
     }
 }
 
+/// `impl Decoder` for a [`Peer`]: its name, `Origin::Peer`, [`decode_into`] (its call, then
+/// the conversion to canonical RGBA) and itself as the peer. (A blanket impl would overlap
+/// the one for the core crate's decoders.)
+macro_rules! peer_decoder {
+    ($peer:ty) => {
+        impl $crate::decode::Decoder for $peer {
+            fn name(&self) -> &'static str {
+                $crate::decode::Peer::name(self)
+            }
+
+            fn origin(&self) -> $crate::decode::Origin {
+                $crate::decode::Origin::Peer
+            }
+
+            fn decode_into(
+                &self,
+                bmp: &[u8],
+                limits: &$crate::decode::Limits,
+                out: &mut Vec<u8>,
+            ) -> Result<$crate::decode::Dims, $crate::decode::Error> {
+                $crate::decode::peer::decode_into(self, bmp, limits, out)
+            }
+
+            fn peer(&self) -> Option<&dyn $crate::decode::Peer> {
+                Some(self)
+            }
+        }
+    };
+}
+pub(super) use peer_decoder;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@ use std::ffi::CStr;
 use shmbmp::PixelLayout;
 use stb_image::image::{load_from_memory_with_depth, LoadResult};
 
-use super::peer::{decode_into, guarded, Native, Peer};
-use super::{Decoder, Dims, Error, Limits, Origin};
+use super::peer::{guarded, peer_decoder, Native, Peer};
+use super::{Error, Limits};
 
 /// stb_image's decoder, asked for 4 channels: it writes RGBA in its decode loop, taken as is.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,20 +72,4 @@ impl Peer for Stb {
     }
 }
 
-impl Decoder for Stb {
-    fn name(&self) -> &'static str {
-        Peer::name(self)
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Peer
-    }
-
-    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
-        decode_into(self, bmp, limits, out)
-    }
-
-    fn peer(&self) -> Option<&dyn Peer> {
-        Some(self)
-    }
-}
+peer_decoder!(Stb);

@@ -3,8 +3,8 @@
 use zune_bmp::BmpDecoder;
 use zune_core::bytestream::ZCursor;
 
-use super::peer::{decode_into, guarded, Native, Peer};
-use super::{Decoder, Dims, Error, Limits, Origin};
+use super::peer::{guarded, peer_decoder, Native, Peer};
+use super::{Error, Limits};
 
 /// zune-bmp's decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,20 +34,4 @@ impl Peer for Zune {
     }
 }
 
-impl Decoder for Zune {
-    fn name(&self) -> &'static str {
-        Peer::name(self)
-    }
-
-    fn origin(&self) -> Origin {
-        Origin::Peer
-    }
-
-    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
-        decode_into(self, bmp, limits, out)
-    }
-
-    fn peer(&self) -> Option<&dyn Peer> {
-        Some(self)
-    }
-}
+peer_decoder!(Zune);
