@@ -618,19 +618,7 @@ fn build_from_uses_the_json_files_that_exist() {
         allocator: "held (test)".into(),
     };
     fs::write(&inputs.run, serde_json::to_string(&facts).unwrap()).unwrap();
-    let row = HandoffRow {
-        mode: "60 frames/s, woken, in place".into(),
-        seconds: 1.0,
-        published_per_s: 60.0,
-        decoded_per_s: 60.0,
-        p50_us: 2000.0,
-        p99_us: 3000.0,
-        max_us: 3500.0,
-        frames: 60,
-        skipped: 0,
-        torn: 0,
-        overtaken: 0,
-    };
+    let row = handoff_row("60 frames/s, woken, in place");
     fs::write(&inputs.handoff, serde_json::to_string(&[row]).unwrap()).unwrap();
     let out = tmp.0.join("reports");
     let s = build_from(&inputs, &out).unwrap();
@@ -874,19 +862,7 @@ fn partial_runs_are_recognised() {
     let s = summarize_from(&inputs).unwrap();
     assert_eq!(s.seed_table().unwrap().fixture, "seed");
 
-    let row = HandoffRow {
-        mode: "60 frames/s, woken, in place".into(),
-        seconds: 1.0,
-        published_per_s: 60.0,
-        decoded_per_s: 60.0,
-        p50_us: 2000.0,
-        p99_us: 3000.0,
-        max_us: 3500.0,
-        frames: 60,
-        skipped: 0,
-        torn: 0,
-        overtaken: 0,
-    };
+    let row = handoff_row("60 frames/s, woken, in place");
     fs::write(&inputs.handoff, serde_json::to_string(&[row]).unwrap()).unwrap();
     let facts = RunFacts {
         quick: true,
@@ -929,19 +905,6 @@ fn partial_runs_are_recognised() {
 /// not a row without decoding, the old polling reader or one of four readers.
 #[test]
 fn headline_handoff_row_is_one_reader_decoding_at_60() {
-    let row = |mode: &str| HandoffRow {
-        mode: mode.into(),
-        seconds: 1.0,
-        published_per_s: 60.0,
-        decoded_per_s: 60.0,
-        p50_us: 1.0,
-        p99_us: 2.0,
-        max_us: 3.0,
-        frames: 60,
-        skipped: 0,
-        torn: 0,
-        overtaken: 0,
-    };
     for (mode, want) in [
         ("60 frames/s, polled, copied, no decode", false),
         ("60 frames/s, woken, in place, no decode", false),
@@ -950,6 +913,27 @@ fn headline_handoff_row_is_one_reader_decoding_at_60() {
         ("60 frames/s, woken, in place, reader 1 of 4", false),
         ("as fast as possible, woken, in place", false),
     ] {
-        assert_eq!(row(mode).is_one_reader_decoding_at_60(), want, "{mode}");
+        assert_eq!(
+            handoff_row(mode).is_one_reader_decoding_at_60(),
+            want,
+            "{mode}"
+        );
+    }
+}
+
+/// One reader's handoff row at 60 frames/s: p50 2 ms, p99 3 ms, nothing torn.
+fn handoff_row(mode: &str) -> HandoffRow {
+    HandoffRow {
+        mode: mode.into(),
+        seconds: 1.0,
+        published_per_s: 60.0,
+        decoded_per_s: 60.0,
+        p50_us: 2000.0,
+        p99_us: 3000.0,
+        max_us: 3500.0,
+        frames: 60,
+        skipped: 0,
+        torn: 0,
+        overtaken: 0,
     }
 }
