@@ -14,7 +14,7 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
-use shmbmp_suite::timing::{self, bare, memcpy_floor, write_floor};
+use shmbmp_suite::timing::{self, bare, memcpy_floor, write_floor, FloorBuffer};
 use shmbmp_suite::{encode, registry, Layout, Limits};
 
 fn decode_matrix(c: &mut Criterion) {
@@ -28,8 +28,10 @@ fn decode_matrix(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(out_len as u64));
         support::configure(&mut group);
 
-        let src = vec![0x5au8; out_len];
-        let mut dst = vec![0u8; out_len];
+        let (src, mut dst) = (
+            FloorBuffer::new(out_len, 0x5a),
+            FloorBuffer::new(out_len, 0),
+        );
         group.bench_function("floor", |b| b.iter(|| memcpy_floor(&src, &mut dst)));
         group.bench_function("fill", |b| b.iter(|| write_floor(&mut dst)));
 

@@ -1,7 +1,9 @@
 //! `shmbmp-bare FILE ROUNDS NAME...`: each decoder called directly, as a user's minimal
 //! program calls it, with nothing of the suite in between (no adapter, no criterion, no
-//! allocator settings): the reference the suite's own timings are checked against
-//! (`cargo bench` and `shmbmp bench --bare` run it; see `shmbmp_suite::timing::bare`).
+//! allocator settings of its own: the suite runs it once as it is and once with
+//! `GLIBC_TUNABLES` holding glibc malloc steady as its own timings do): the reference the
+//! suite's own timings are checked against (`cargo bench` and `shmbmp bench --bare` run it;
+//! see `shmbmp_suite::timing::bare`).
 //!
 //! For each NAME (`image`, `bmp`, `zune`, `stb`, `lut`, `lut_into`) it runs the call until warm
 //! (3 runs and 100 ms), then ROUNDS timed runs one by one, then 8 batches of about 25 ms of

@@ -72,7 +72,7 @@ enum Command {
         /// A decoder name (as for `decode`), or `all`.
         #[arg(long, default_value = "all", value_parser = DecoderName { all: true })]
         decoder: String,
-        /// Timed rounds; each round runs the floors and every decoder twice, interleaved.
+        /// Timed rounds; each round runs the floors and every decoder six times in a row, interleaved.
         #[arg(long, default_value_t = 20)]
         iters: usize,
         /// Also time each call with `shmbmp-bare` (the crate called directly, in a process of

@@ -147,7 +147,7 @@ fn fixture_table(o: &mut String, t: &FixtureTable) {
         let _ = writeln!(o, "<p class=\"howto\">RGBA output: {n} bytes.</p>");
     }
     o.push_str(&bar_chart(t));
-    o.push_str("\n<table><thead><tr><th>decoder</th><th>source</th><th class=\"n\">median</th><th class=\"n\">GB/s</th><th class=\"n\">× memcpy</th><th class=\"n\">× write</th><th class=\"n\">× lut</th><th class=\"n\">interleaved × memcpy<br>in turn / repeated</th><th>pixels</th><th>spread / note</th></tr></thead><tbody>\n");
+    o.push_str("\n<table><thead><tr><th>decoder</th><th>source</th><th class=\"n\">median</th><th class=\"n\">GB/s</th><th class=\"n\">× memcpy</th><th class=\"n\">× write</th><th class=\"n\">× lut</th><th class=\"n\">interleaved × memcpy<br>in turn / repeated / settled</th><th>pixels</th><th>spread / note</th></tr></thead><tbody>\n");
     for r in &t.rows {
         let mut note: Vec<String> = Vec::new();
         if let Some(e) = &r.error {
@@ -195,11 +195,9 @@ fn agreement_section(o: &mut String, s: &Summary) {
         return;
     }
     let _ = writeln!(o, "<p>The seed frame, call by call:</p>");
-    o.push_str("<table><thead><tr><th>call</th><th class=\"n\">criterion</th><th class=\"n\">bare call</th><th class=\"n\">× memcpy: criterion / in turn / repeated</th><th>verdict</th></tr></thead><tbody>\n");
+    o.push_str("<table><thead><tr><th>call</th><th class=\"n\">criterion</th><th class=\"n\">bare call</th><th class=\"n\">× memcpy: criterion / in turn / repeated / settled</th><th>verdict</th></tr></thead><tbody>\n");
     for a in seed {
-        let xs = [a.criterion_x, a.turn_x, a.repeat_x]
-            .map(|x| opt(x, fmt_ratio))
-            .join(" / ");
+        let xs = a.floor_ratios();
         let _ = writeln!(
             o,
             "<tr{}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{xs}</td><td class=\"note\">{}</td></tr>",

@@ -42,7 +42,7 @@ pub fn render_markdown(s: &Summary) -> String {
         if let Some(n) = t.rgba_bytes {
             let _ = writeln!(o, "RGBA output: {n} bytes.\n");
         }
-        o.push_str("| decoder | source | median | GB/s | × memcpy | × write | × lut | interleaved × memcpy, in turn / repeated | pixels | spread / note |\n");
+        o.push_str("| decoder | source | median | GB/s | × memcpy | × write | × lut | interleaved × memcpy, in turn / repeated / settled | pixels | spread / note |\n");
         o.push_str("|---|---|--:|--:|--:|--:|--:|--:|---|---|\n");
         for r in &t.rows {
             let median = match (&r.median_ns, &r.error) {
@@ -82,11 +82,9 @@ pub fn render_markdown(s: &Summary) -> String {
             .filter(|a| a.fixture == SEED_FIXTURE)
             .collect();
         if !seed.is_empty() {
-            o.push_str("| call (seed frame) | criterion | bare call | × memcpy: criterion / in turn / repeated | verdict |\n|---|--:|--:|--:|---|\n");
+            o.push_str("| call (seed frame) | criterion | bare call | × memcpy: criterion / in turn / repeated / settled | verdict |\n|---|--:|--:|--:|---|\n");
             for a in seed {
-                let xs = [a.criterion_x, a.turn_x, a.repeat_x]
-                    .map(|x| opt(x, fmt_ratio))
-                    .join(" / ");
+                let xs = a.floor_ratios();
                 let _ = writeln!(
                     o,
                     "| {} | {} | {} | {xs} | {} |",

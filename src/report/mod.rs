@@ -59,7 +59,7 @@ pub use python::{Binding, FromPython, Target, FROM_PYTHON_SETUP};
 pub use text::fmt_ns;
 
 use crate::timing::bare::BareRun;
-use crate::timing::Interleaved;
+use crate::timing::{Interleaved, JobTimes};
 use criterion::read_criterion;
 use peers::read_peers;
 use python::read_python_bench;
@@ -318,6 +318,20 @@ pub struct InterleavedRatio {
     pub turn: f64,
     /// Repeated ÷ the floor repeated, when recorded.
     pub repeat: Option<f64>,
+    /// Settled ÷ the floor settled, when recorded.
+    pub settled: Option<f64>,
+}
+
+impl InterleavedRatio {
+    /// `job`'s medians ÷ the memcpy floor's of the same run.
+    pub fn of(job: JobTimes, run: &Interleaved) -> InterleavedRatio {
+        let r = job.over(&run.floor());
+        InterleavedRatio {
+            turn: r.turn_ns,
+            repeat: r.repeat_ns,
+            settled: r.settled_ns,
+        }
+    }
 }
 
 /// The table of one fixture (`decode/<fixture>`).

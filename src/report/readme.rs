@@ -113,7 +113,7 @@ pub fn section(s: &Summary, class: CpuClass) -> Option<String> {
         );
     }
     o.push_str(
-        "| decoder | what | median | × memcpy floor | × write floor | interleaved × memcpy floor, in turn / repeated |\n\
+        "| decoder | what | median | × memcpy floor | × write floor | interleaved × memcpy floor, in turn / repeated / settled |\n\
          |---|---|--:|--:|--:|--:|\n",
     );
     for r in t.rows.iter().filter(|r| r.median_ns.is_some()) {

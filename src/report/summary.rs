@@ -13,7 +13,7 @@ use super::{
     Check, FixtureTable, InterleavedRatio, Options, OtherRow, Row, RowKind, RunFacts, Summary,
     SEED_FIXTURE,
 };
-use crate::timing::Interleaved;
+use crate::timing::{Interleaved, JobTimes};
 use crate::{by_name, Kernels, Origin};
 
 /// Criterion group prefix for the decode matrix.
@@ -243,12 +243,7 @@ fn attach_interleaved(t: &mut FixtureTable, run: &Interleaved) {
     if t.rgba_bytes.is_none() {
         t.rgba_bytes = Some(run.rgba_bytes);
     }
-    let ratio = |turn: Option<f64>, repeat: Option<f64>| {
-        turn.map(|x| InterleavedRatio {
-            turn: x / run.floor_ns,
-            repeat: repeat.zip(run.floor_repeat_ns).map(|(r, f)| r / f),
-        })
-    };
+    let ratio = |job: Option<JobTimes>| job.map(|j| InterleavedRatio::of(j, run));
     let put = |t: &mut FixtureTable, name: String, kind: RowKind, r: Option<InterleavedRatio>| {
         let Some(r) = r else { return };
         match t.rows.iter_mut().find(|row| row.decoder == name) {
@@ -261,38 +256,23 @@ fn attach_interleaved(t: &mut FixtureTable, run: &Interleaved) {
             }
         }
     };
-    put(
-        t,
-        "floor".into(),
-        RowKind::Floor,
-        ratio(Some(run.floor_ns), run.floor_repeat_ns),
-    );
-    put(
-        t,
-        "fill".into(),
-        RowKind::WriteFloor,
-        ratio(run.fill_ns, run.fill_repeat_ns),
-    );
+    put(t, "floor".into(), RowKind::Floor, ratio(Some(run.floor())));
+    put(t, "fill".into(), RowKind::WriteFloor, ratio(run.fill()));
     for d in &run.decoders {
         match &d.native {
             None => put(
                 t,
                 format!("{}_into", d.decoder),
                 RowKind::Ours,
-                ratio(d.median_ns, d.repeat_ns),
+                ratio(d.times()),
             ),
             Some(format) => {
-                put(
-                    t,
-                    d.decoder.clone(),
-                    RowKind::RustCrate,
-                    ratio(d.median_ns, d.repeat_ns),
-                );
+                put(t, d.decoder.clone(), RowKind::RustCrate, ratio(d.times()));
                 put(
                     t,
                     format!("{}{TO_RGBA}", d.decoder),
                     RowKind::Conversion,
-                    ratio(d.to_rgba_ns, d.to_rgba_repeat_ns),
+                    ratio(d.to_rgba_times()),
                 );
                 if let Some(r) = t.rows.iter_mut().find(|r| r.decoder == d.decoder) {
                     r.note = Some(format!("its own output: {format}"));

@@ -4,14 +4,17 @@ use std::fmt::Write as _;
 
 use super::{Check, Header, InterleavedRatio, PythonEnv, PEERS_SETUP};
 
-/// An interleaved job's ratio to the floor, in turn / repeated: `1.02× / 0.70×`.
+/// An interleaved job's ratio to the floor, in turn / repeated / settled:
+/// `1.02× / 0.70× / 0.65×` (the figures recorded).
 pub(super) fn interleaved_cell(r: Option<InterleavedRatio>) -> String {
     match r {
         None => "—".to_string(),
-        Some(r) => match r.repeat {
-            Some(rep) => format!("{} / {}", fmt_ratio(r.turn), fmt_ratio(rep)),
-            None => fmt_ratio(r.turn),
-        },
+        Some(r) => std::iter::once(r.turn)
+            .chain(r.repeat)
+            .chain(r.settled)
+            .map(fmt_ratio)
+            .collect::<Vec<_>>()
+            .join(" / "),
     }
 }
 
@@ -22,10 +25,10 @@ pub(super) const CRITERION_PAGES: &str = "Criterion's own pages for this run (di
 pub(super) const HANDOFF_INTRO: &str = "## Shared-memory handoff\n\nA `shmbmp write` process publishes the 1600×1200 8-bit seed frame into a 3-slot framed region; this process takes each newest frame out whole (seqlock-validated copy) and decodes it with `lut` into reused buffers. Latency runs from the writer's `written_ns` to the end of the decode. Compare with the in-process `shm/seed` and `decode/seed` rows.";
 
 /// What the interleaved columns measure.
-pub(super) const INTERLEAVED_INTRO: &str = "The interleaved column is the same run measured a second way: for each fixture the two floors and every job (ours `decode_into` a reused buffer, a peer's own call, a conversion) run round by round, twice a round, and each figure is that job's median ÷ the memcpy floor's. Host drift slows every job of a round alike, so these ratios hold where criterion's, measured one benchmark after another, can move with the machine. The first run of a round (in turn) finds the caches as the other jobs left them, which favours decoders that read less than the floor (its memcpy reads the whole output size, an 8-bit decode a quarter of it) and costs multi-threaded decoders their start-up; the second (repeated) runs right after itself, as in criterion's loop.";
+pub(super) const INTERLEAVED_INTRO: &str = "The interleaved column is the same run measured a second way: for each fixture the two floors and every job (ours `decode_into` a reused buffer, a peer's own call, a conversion) run round by round, six times in a row a round, and each figure is that job's median ÷ the memcpy floor's (its source and destination each start on a page boundary, in both ways of timing). Host drift slows every job of a round alike, so these ratios hold where criterion's, measured one benchmark after another, can move with the machine. The first run of a round (in turn) finds the caches as the other jobs left them, as a frame that arrives now and then does; the second (repeated) runs right after itself; the sixth (settled) is where criterion's loop, thousands of runs back to back, should agree. On the machine this suite was built on (Zen 3 VM) a job on a 7.68 MB output needs about six runs in a row to settle: the memcpy floor took 981, 642, 411, 356, 313, 303 µs in its first six runs and 263–302 µs from its 10th to its 40th, `lut_into` 812, 588, 496, 480, 441, 438 µs, then 432–485 µs. In turn favours decoders that read less than the floor (its memcpy reads the whole output size, an 8-bit decode a quarter of it) and costs multi-threaded decoders their start-up.";
 
 /// What the agreement section checks.
-pub(super) const AGREEMENT_INTRO: &str = "The same call measured three ways in this run should give the same figure. `shmbmp-bare` (src/bin/shmbmp-bare.rs) calls each crate directly in a plain loop, in a process of its own with the allocator at its defaults, as a user's minimal program would: criterion's median and the interleaved repeated median should be within 1.3× of it either way, or our harness adds work (or skips some). Criterion's and the interleaved ratios to the memcpy floor should agree within 1.5×; where they do not, the interleaved job repeated right after itself shows whether cache state explains it. Like is compared with like: criterion's figure, a median of sample means (each sample many runs back to back), with the bare program's median of batch means; the interleaved figure, a median of single runs, with the bare program's median of single runs. On a loaded machine a run that loses its core to another process lifts a whole batch's mean but not a median of single runs, so the two statistics part there. `shmbmp bench FILE --bare` runs the same check on any file.";
+pub(super) const AGREEMENT_INTRO: &str = "The same call measured three ways in this run should give the same figure. `shmbmp-bare` (src/bin/shmbmp-bare.rs) calls each crate directly in a plain loop, in a process of its own, as a user's minimal program would; it runs twice, once with glibc malloc held steady as every timing of the suite holds it (`GLIBC_TUNABLES` with the same two settings) and once with the allocator at its defaults. Criterion's median and the interleaved settled median should be within 1.3× of the held-steady run either way, or our harness adds work (or skips some); the run at defaults shows what a program pays that lets glibc hand its freed blocks back to the kernel (fresh pages every call). Criterion's and the interleaved settled ratios to the memcpy floor should agree within 1.5×; the in-turn figure shows what cold caches cost the call. Like is compared with like: criterion's figure, a median of sample means (each sample many runs back to back), with the bare program's median of batch means; the interleaved figure, a median of single runs, with the bare program's median of single runs. `shmbmp bench FILE --bare` runs the same check on any file.";
 
 /// 3 significant figures with a unit: `97.6 ns`, `1.23 µs`, `4.56 ms`, `0.745 s` → `745 ms`.
 pub fn fmt_ns(ns: f64) -> String {

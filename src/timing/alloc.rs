@@ -31,6 +31,18 @@ pub fn hold_steady() -> &'static str {
     DONE.get_or_init(hold_steady_once)
 }
 
+/// The same two settings as glibc tunables for another process (`GLIBC_TUNABLES`'s value),
+/// so that a program of its own (`shmbmp-bare`) can run held steady too; `None` where
+/// [`hold_steady`] does nothing.
+pub fn glibc_tunables() -> Option<String> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    return Some(format!(
+        "glibc.malloc.mmap_threshold={MMAP_THRESHOLD}:glibc.malloc.trim_threshold={TRIM_THRESHOLD}"
+    ));
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    return None;
+}
+
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn hold_steady_once() -> String {
     // SAFETY: mallopt only changes two tunables of glibc malloc under its arena lock; it

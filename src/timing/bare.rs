@@ -1,15 +1,19 @@
 //! The bare-call check: each peer crate (and `lut`) timed by `shmbmp-bare`, a minimal
 //! program of its own (`src/bin/shmbmp-bare.rs`) that calls the crate directly in a plain
-//! loop, in its own process, with the allocator at its defaults. The suite's figures for the
-//! same call, measured in the same run, should be within [`BARE_LIMIT`] of it; a harness
-//! that adds work (a copy, an unsteady allocator) shows up as a ratio above it.
+//! loop, in its own process. It runs twice: with the allocator held steady as in every
+//! timing path of the suite (through `GLIBC_TUNABLES`, [`alloc::glibc_tunables`]), the
+//! like-for-like reference, and with the allocator at its defaults, as a user's minimal
+//! program runs. The suite's figures for the same call, measured in the same run, should be
+//! within [`BARE_LIMIT`] of the held-steady run; a harness that adds work (a copy, a wrapper)
+//! shows up as a ratio above it. The run at defaults shows what fresh pages cost a program
+//! that lets glibc hand freed blocks back to the kernel.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use super::Interleaved;
+use super::{alloc, Interleaved};
 
 /// How far the suite's median may stray from the bare program's, either way, before it is
 /// flagged.
@@ -43,8 +47,15 @@ pub struct BareRun {
     pub name: String,
     /// Timed runs of each call.
     pub rounds: usize,
-    /// One result per call asked for.
+    /// One result per call asked for, the allocator held steady (where it can be; else at
+    /// its defaults, as [`BareRun::steady`] says).
     pub times: Vec<BareTime>,
+    /// Whether `times` ran with the allocator held steady.
+    #[serde(default)]
+    pub steady: bool,
+    /// The same calls with the allocator at its defaults (empty when not run).
+    #[serde(default)]
+    pub at_defaults: Vec<BareTime>,
 }
 
 impl BareRun {
@@ -56,6 +67,20 @@ impl BareRun {
     /// The batch statistic of `call` (see [`BareTime::batch_ns`]), else its median.
     pub fn batch_ns(&self, call: &str) -> Option<f64> {
         self.time(call).and_then(|t| t.batch_ns.or(t.median_ns))
+    }
+
+    /// The batch statistic of `call` with the allocator at its defaults, if it was run so.
+    pub fn defaults_batch_ns(&self, call: &str) -> Option<f64> {
+        let t = self.at_defaults.iter().find(|t| t.call == call)?;
+        t.batch_ns.or(t.median_ns)
+    }
+
+    /// The median of single runs of `call` with the allocator at its defaults, if run so.
+    pub fn defaults_median_ns(&self, call: &str) -> Option<f64> {
+        self.at_defaults
+            .iter()
+            .find(|t| t.call == call)
+            .and_then(|t| t.median_ns)
     }
 
     fn time(&self, call: &str) -> Option<&BareTime> {
@@ -88,7 +113,8 @@ pub fn program_beside_current_exe() -> Result<PathBuf, String> {
     }
 }
 
-/// Runs `program` (`shmbmp-bare`) on `file` for `calls`, `rounds` timed runs each.
+/// Runs `program` (`shmbmp-bare`) on `file` for `calls`, `rounds` timed runs each: at the
+/// allocator's defaults, then held steady.
 pub fn run(
     program: &Path,
     name: &str,
@@ -96,10 +122,35 @@ pub fn run(
     rounds: usize,
     calls: &[&str],
 ) -> Result<BareRun, String> {
-    let out = Command::new(program)
-        .arg(file)
-        .arg(rounds.max(1).to_string())
-        .args(calls)
+    let at_defaults = run_once(program, file, rounds, calls, None)?;
+    let tunables = alloc::glibc_tunables();
+    let times = match &tunables {
+        Some(t) => run_once(program, file, rounds, calls, Some(t))?,
+        None => at_defaults.clone(),
+    };
+    Ok(BareRun {
+        name: name.to_string(),
+        rounds: rounds.max(1),
+        times,
+        steady: tunables.is_some(),
+        at_defaults,
+    })
+}
+
+/// One run of `program`, with `GLIBC_TUNABLES` set to `tunables` when given.
+fn run_once(
+    program: &Path,
+    file: &Path,
+    rounds: usize,
+    calls: &[&str],
+    tunables: Option<&str>,
+) -> Result<Vec<BareTime>, String> {
+    let mut cmd = Command::new(program);
+    cmd.arg(file).arg(rounds.max(1).to_string()).args(calls);
+    if let Some(t) = tunables {
+        cmd.env("GLIBC_TUNABLES", t);
+    }
+    let out = cmd
         .output()
         .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
     if !out.status.success() {
@@ -110,12 +161,7 @@ pub fn run(
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let times = parse(&String::from_utf8_lossy(&out.stdout))?;
-    Ok(BareRun {
-        name: name.to_string(),
-        rounds: rounds.max(1),
-        times,
-    })
+    parse(&String::from_utf8_lossy(&out.stdout))
 }
 
 /// `NAME MEDIAN_NS BATCH_NS` and `NAME error MESSAGE` lines, as `shmbmp-bare` prints them.

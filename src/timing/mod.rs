@@ -4,11 +4,12 @@
 //!
 //! Used by `shmbmp bench` and by `cargo bench` (the interleaved columns in `reports/`).
 //!
-//! Every job runs twice a round: the first run finds the caches as the other jobs left them
-//! ("in turn"), the second runs right after itself ("repeated", as in criterion's loop). The
-//! in-turn figures favour decoders that read less than the memcpy floor does (it reads its
-//! whole output size, an 8-bit decode a quarter of that); the repeated ones are what
-//! criterion's figures should agree with.
+//! Every job runs [`RUNS_PER_ROUND`] times in a row each round. The first run finds the
+//! caches as the other jobs left them ("in turn"), the second runs right after itself
+//! ("repeated"), the last after as many ("settled": criterion's loop runs a job thousands of
+//! times back to back, and that is the figure it should agree with). The in-turn figures
+//! favour decoders that read less than the memcpy floor does (it reads its whole output
+//! size, an 8-bit decode a quarter of that).
 //!
 //! Peers are timed as their users call them ([`Peer::call`], ending in the crate's own
 //! output), and the conversion of that output to canonical RGBA as a job of its own.
@@ -16,7 +17,10 @@
 
 pub mod alloc;
 pub mod bare;
+mod floor;
 mod text;
+
+pub use floor::{memcpy_floor, write_floor, FloorBuffer};
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -26,20 +30,6 @@ use serde::{Deserialize, Serialize};
 use crate::decode::{kernel_levels, Native, Peer};
 use crate::{registry, Decoder, Error, Kernels, Layout, Limits};
 
-/// The memcpy floor: copy `src` into `dst`, as the least a decoder reading its whole output
-/// size would do.
-pub fn memcpy_floor(src: &[u8], dst: &mut [u8]) {
-    dst.copy_from_slice(black_box(src));
-    black_box(dst);
-}
-
-/// The write floor: fill `dst` once, the least any decoder must do (every output byte
-/// written once, nothing read).
-pub fn write_floor(dst: &mut [u8]) {
-    dst.fill(black_box(0x5a));
-    black_box(dst);
-}
-
 /// The decoders a full timing compares: the registry, then `lut` on each kernel level below
 /// the one it picks on this CPU (`lut_scalar`, `lut_avx2`), to show what each level buys.
 pub fn compared_decoders() -> Vec<&'static dyn Decoder> {
@@ -48,13 +38,26 @@ pub fn compared_decoders() -> Vec<&'static dyn Decoder> {
     registry().iter().copied().chain(lower).collect()
 }
 
-/// A job's two medians, nanoseconds: in its turn, and repeated right after itself.
+/// Runs of each job back to back in a round: the first is "in turn", the second
+/// "repeated", the last "settled".
+///
+/// Chosen from the warm-up measured here (Zen 3 VM, seed frame, 7.68 MB of output; medians
+/// of 25 rounds, each job's k-th run after 40 MB of other writes): the memcpy floor took
+/// 981, 642, 411, 356, 313, 303 µs in its first six runs and 263–302 µs from its 10th to its
+/// 40th; the write floor 565, 232, 151, 135, 129, 128 µs, then 124–136; `lut_into` 812, 588,
+/// 496, 480, 441, 438 µs, then 432–485. The sixth run is within about 10% of where a job
+/// settles.
+pub const RUNS_PER_ROUND: usize = 6;
+
+/// A job's medians, nanoseconds: in its turn, repeated right after itself, and settled.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Medians {
     /// First run of each round, after every other job's.
     pub turn_ns: f64,
     /// Second run of each round, right after the first.
     pub repeat_ns: f64,
+    /// Last run of each round ([`RUNS_PER_ROUND`] in a row): the job warmed up.
+    pub settled_ns: f64,
 }
 
 /// The `p` quantile (0 ≤ p ≤ 1) of `sorted`, ascending: the value at the nearest rank
@@ -69,10 +72,11 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Medians of each of `jobs` after one warm-up run of each; the timed runs are `rounds`
-/// rounds in which every job, in order, runs twice in a row (see [`Medians`]).
+/// rounds in which every job, in order, runs [`RUNS_PER_ROUND`] times in a row (see
+/// [`Medians`]).
 pub fn interleaved_medians(rounds: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<Medians> {
     let rounds = rounds.max(1);
-    let mut times = vec![[Vec::with_capacity(rounds), Vec::with_capacity(rounds)]; jobs.len()];
+    let mut times = vec![[(); RUNS_PER_ROUND].map(|_| Vec::with_capacity(rounds)); jobs.len()];
     for job in jobs.iter_mut() {
         job();
     }
@@ -85,15 +89,16 @@ pub fn interleaved_medians(rounds: usize, jobs: &mut [Box<dyn FnMut() + '_>]) ->
             }
         }
     }
-    let median = |mut t: Vec<f64>| {
+    let median = |t: &mut Vec<f64>| {
         t.sort_by(f64::total_cmp);
-        percentile(&t, 0.5)
+        percentile(t, 0.5)
     };
     times
-        .into_iter()
-        .map(|[turn, repeat]| Medians {
-            turn_ns: median(turn),
-            repeat_ns: median(repeat),
+        .iter_mut()
+        .map(|runs| Medians {
+            turn_ns: median(&mut runs[0]),
+            repeat_ns: median(&mut runs[1]),
+            settled_ns: median(&mut runs[RUNS_PER_ROUND - 1]),
         })
         .collect()
 }
@@ -109,6 +114,9 @@ pub struct DecoderTime {
     /// Median repeated right after itself.
     #[serde(default)]
     pub repeat_ns: Option<f64>,
+    /// Median settled, the last of [`RUNS_PER_ROUND`] runs in a row.
+    #[serde(default)]
+    pub settled_ns: Option<f64>,
     /// A peer's own output format ([`Native::format`]); `None` for ours (canonical RGBA).
     #[serde(default)]
     pub native: Option<String>,
@@ -118,6 +126,9 @@ pub struct DecoderTime {
     /// The conversion repeated right after itself.
     #[serde(default)]
     pub to_rgba_repeat_ns: Option<f64>,
+    /// The conversion settled.
+    #[serde(default)]
+    pub to_rgba_settled_ns: Option<f64>,
     /// Why it was not timed.
     pub error: Option<String>,
 }
@@ -140,12 +151,18 @@ pub struct Interleaved {
     /// The memcpy floor repeated.
     #[serde(default)]
     pub floor_repeat_ns: Option<f64>,
+    /// The memcpy floor settled.
+    #[serde(default)]
+    pub floor_settled_ns: Option<f64>,
     /// The write floor ([`write_floor`]) in turn.
     #[serde(default)]
     pub fill_ns: Option<f64>,
     /// The write floor repeated.
     #[serde(default)]
     pub fill_repeat_ns: Option<f64>,
+    /// The write floor settled.
+    #[serde(default)]
+    pub fill_settled_ns: Option<f64>,
     /// What was done to the allocator ([`alloc::hold_steady`]).
     #[serde(default)]
     pub allocator: Option<String>,
@@ -153,7 +170,92 @@ pub struct Interleaved {
     pub decoders: Vec<DecoderTime>,
 }
 
+/// One job's medians as recorded, nanoseconds (files from before a figure was recorded lack
+/// it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JobTimes {
+    /// In turn.
+    pub turn_ns: f64,
+    /// Repeated right after itself.
+    pub repeat_ns: Option<f64>,
+    /// Settled ([`RUNS_PER_ROUND`] runs in a row).
+    pub settled_ns: Option<f64>,
+}
+
+impl JobTimes {
+    /// Each of `self`'s medians ÷ the same of `floor`.
+    pub fn over(&self, floor: &JobTimes) -> JobTimes {
+        let div = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
+        JobTimes {
+            turn_ns: self.turn_ns / floor.turn_ns,
+            repeat_ns: div(self.repeat_ns, floor.repeat_ns),
+            settled_ns: div(self.settled_ns, floor.settled_ns),
+        }
+    }
+}
+
+impl DecoderTime {
+    /// Its own call's medians, if it was timed.
+    pub fn times(&self) -> Option<JobTimes> {
+        self.median_ns.map(|turn_ns| JobTimes {
+            turn_ns,
+            repeat_ns: self.repeat_ns,
+            settled_ns: self.settled_ns,
+        })
+    }
+
+    /// Its conversion to RGBA's medians, if it had one.
+    pub fn to_rgba_times(&self) -> Option<JobTimes> {
+        self.to_rgba_ns.map(|turn_ns| JobTimes {
+            turn_ns,
+            repeat_ns: self.to_rgba_repeat_ns,
+            settled_ns: self.to_rgba_settled_ns,
+        })
+    }
+}
+
 impl Interleaved {
+    /// The memcpy floor's medians.
+    pub fn floor(&self) -> JobTimes {
+        JobTimes {
+            turn_ns: self.floor_ns,
+            repeat_ns: self.floor_repeat_ns,
+            settled_ns: self.floor_settled_ns,
+        }
+    }
+
+    /// The write floor's medians, if recorded.
+    pub fn fill(&self) -> Option<JobTimes> {
+        self.fill_ns.map(|turn_ns| JobTimes {
+            turn_ns,
+            repeat_ns: self.fill_repeat_ns,
+            settled_ns: self.fill_settled_ns,
+        })
+    }
+
+    /// The job that corresponds to a criterion row of the decode matrix: `floor`, `fill`,
+    /// ours as `<name>_into` (the interleaved pass runs `decode_into` a reused buffer), a
+    /// peer's own call under its name, its conversion as `<peer>_to_rgba`.
+    pub fn job(&self, row: &str) -> Option<JobTimes> {
+        match row {
+            "floor" => Some(self.floor()),
+            "fill" => self.fill(),
+            _ => {
+                if let Some(peer) = row.strip_suffix("_to_rgba") {
+                    return self.decoder(peer)?.to_rgba_times();
+                }
+                let ours = row.strip_suffix("_into");
+                self.decoders
+                    .iter()
+                    .find(|d| match ours {
+                        Some(base) => d.native.is_none() && d.decoder == base,
+                        None => d.native.is_some() && d.decoder == row,
+                    })?
+                    .times()
+            }
+        }
+    }
+
     /// The result for `decoder`, if it was asked for.
     pub fn decoder(&self, decoder: &str) -> Option<&DecoderTime> {
         self.decoders.iter().find(|d| d.decoder == decoder)
@@ -188,7 +290,8 @@ pub fn interleave_decoders(
     let allocator = alloc::hold_steady().to_string();
     let layout = Layout::parse(bmp, limits)?;
     let len = layout.output_len();
-    let (src, mut dst, mut fill) = (vec![0x5au8; len], vec![0u8; len], vec![0u8; len]);
+    let (src, mut dst) = (FloorBuffer::new(len, 0x5a), FloorBuffer::new(len, 0));
+    let mut fill = FloorBuffer::new(len, 0);
     // One untimed call each: who fails is listed, not timed.
     let mut prepared: Vec<Result<Prepared, String>> = decoders
         .iter()
@@ -242,9 +345,11 @@ pub fn interleave_decoders(
                 decoder: d.name().to_string(),
                 median_ns: None,
                 repeat_ns: None,
+                settled_ns: None,
                 native: None,
                 to_rgba_ns: None,
                 to_rgba_repeat_ns: None,
+                to_rgba_settled_ns: None,
                 error: None,
             };
             match p {
@@ -253,12 +358,14 @@ pub fn interleave_decoders(
                     let main = m.next();
                     t.median_ns = main.map(|x| x.turn_ns);
                     t.repeat_ns = main.map(|x| x.repeat_ns);
+                    t.settled_ns = main.map(|x| x.settled_ns);
                     if let Prepared::Peer(_, native, _) = p {
                         t.native = Some(native.format().to_string());
                         if !native.is_rgba() {
                             let conv = m.next();
                             t.to_rgba_ns = conv.map(|x| x.turn_ns);
                             t.to_rgba_repeat_ns = conv.map(|x| x.repeat_ns);
+                            t.to_rgba_settled_ns = conv.map(|x| x.settled_ns);
                         }
                     }
                 }
@@ -274,8 +381,10 @@ pub fn interleave_decoders(
         rounds: rounds.max(1),
         floor_ns: floor.map_or(f64::NAN, |x| x.turn_ns),
         floor_repeat_ns: floor.map(|x| x.repeat_ns),
+        floor_settled_ns: floor.map(|x| x.settled_ns),
         fill_ns: fill_m.map(|x| x.turn_ns),
         fill_repeat_ns: fill_m.map(|x| x.repeat_ns),
+        fill_settled_ns: fill_m.map(|x| x.settled_ns),
         allocator: Some(allocator),
         decoders,
     })
@@ -287,7 +396,7 @@ mod tests {
     use std::cell::RefCell;
 
     #[test]
-    fn jobs_warm_up_once_then_run_twice_a_round() {
+    fn jobs_warm_up_once_then_run_in_a_row_each_round() {
         let log = RefCell::new(String::new());
         let mut jobs: Vec<Box<dyn FnMut() + '_>> = vec![
             Box::new(|| log.borrow_mut().push('a')),
@@ -298,9 +407,11 @@ mod tests {
         ];
         let medians = interleaved_medians(3, &mut jobs);
         drop(jobs);
-        assert_eq!(log.into_inner(), "abaabbaabbaabb");
+        let round = "a".repeat(RUNS_PER_ROUND) + &"b".repeat(RUNS_PER_ROUND);
+        assert_eq!(log.into_inner(), format!("ab{}", round.repeat(3)));
         assert_eq!(medians.len(), 2);
-        assert!(medians[1].turn_ns >= 2e6 && medians[1].repeat_ns >= 2e6);
+        let b = medians[1];
+        assert!(b.turn_ns >= 2e6 && b.repeat_ns >= 2e6 && b.settled_ns >= 2e6);
         assert!(medians[0].turn_ns < medians[1].turn_ns, "{medians:?}");
     }
 

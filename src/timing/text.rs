@@ -3,14 +3,13 @@
 use std::fmt::Write as _;
 
 use super::bare::{bare_call_of_interleaved, BareRun, BARE_LIMIT};
-use super::Interleaved;
+use super::{Interleaved, JobTimes, RUNS_PER_ROUND};
 use crate::report::fmt_ns;
 
 /// One printed line: what was timed, its medians, and its bare counterpart's name.
 struct Line {
     what: String,
-    turn: Option<f64>,
-    repeat: Option<f64>,
+    times: Option<JobTimes>,
     bare: Option<&'static str>,
     error: Option<String>,
 }
@@ -24,15 +23,13 @@ impl Interleaved {
         let mut lines = vec![
             Line {
                 what: "memcpy floor".into(),
-                turn: Some(self.floor_ns),
-                repeat: self.floor_repeat_ns,
+                times: Some(self.floor()),
                 bare: None,
                 error: None,
             },
             Line {
                 what: "write floor (fill once)".into(),
-                turn: self.fill_ns,
-                repeat: self.fill_repeat_ns,
+                times: self.fill(),
                 bare: None,
                 error: None,
             },
@@ -44,8 +41,7 @@ impl Interleaved {
             };
             lines.push(Line {
                 what,
-                turn: d.median_ns,
-                repeat: d.repeat_ns,
+                times: d.times(),
                 bare: bare_call_of_interleaved(&d.decoder),
                 error: d.error.clone(),
             });
@@ -55,8 +51,7 @@ impl Interleaved {
                         "  {} → RGBA (ours)",
                         d.native.as_deref().unwrap_or(&d.decoder)
                     ),
-                    turn: d.to_rgba_ns,
-                    repeat: d.to_rgba_repeat_ns,
+                    times: d.to_rgba_times(),
                     bare: None,
                     error: None,
                 });
@@ -65,7 +60,7 @@ impl Interleaved {
         let mut o = String::new();
         let _ = writeln!(
             o,
-            "{}: {}x{}, {} bytes of RGBA, medians of {} interleaved round{} (in turn; repeated right after itself)",
+            "{}: {}x{}, {} bytes of RGBA, medians of {} interleaved round{} (in turn; repeated right after itself; settled, the last of {RUNS_PER_ROUND} in a row); GB/s and ratios of the in-turn medians",
             self.name,
             self.width,
             self.height,
@@ -75,27 +70,37 @@ impl Interleaved {
         );
         let _ = write!(
             o,
-            "  {:<30} {:>9} {:>9} {:>7} {:>8} {:>8} {:>7}",
-            "what", "in turn", "repeated", "GB/s", "× memcpy", "× write", "× lut"
+            "  {:<30} {:>9} {:>9} {:>9} {:>7} {:>8} {:>8} {:>7}",
+            "what", "in turn", "repeated", "settled", "GB/s", "× memcpy", "× write", "× lut"
         );
         if bare.is_some() {
-            let _ = write!(o, " {:>9} {:>15}", "bare", "repeated ÷ bare");
+            let _ = write!(
+                o,
+                " {:>9} {:>14} {:>13}",
+                "bare", "settled ÷ bare", "bare defaults"
+            );
         }
         o.push('\n');
         let lut = self.median_ns("lut");
         let ratio = |x: f64, of: Option<f64>| of.map_or("-".into(), |f| format!("{:.2}", x / f));
         let mut outside = Vec::new();
         for l in &lines {
-            let Some(turn) = l.turn else {
+            let Some(JobTimes {
+                turn_ns: turn,
+                repeat_ns,
+                settled_ns,
+            }) = l.times
+            else {
                 let _ = writeln!(o, "  {:<30} {}", l.what, l.error.as_deref().unwrap_or("-"));
                 continue;
             };
             let _ = write!(
                 o,
-                "  {:<30} {:>9} {:>9} {:>7.2} {:>8} {:>8} {:>7}",
+                "  {:<30} {:>9} {:>9} {:>9} {:>7.2} {:>8} {:>8} {:>7}",
                 l.what,
                 fmt_ns(turn),
-                l.repeat.map_or("-".into(), fmt_ns),
+                repeat_ns.map_or("-".into(), fmt_ns),
+                settled_ns.map_or("-".into(), fmt_ns),
                 self.rgba_bytes as f64 / turn,
                 ratio(turn, Some(self.floor_ns)),
                 ratio(turn, self.fill_ns),
@@ -103,7 +108,7 @@ impl Interleaved {
             );
             if let Some(run) = bare {
                 let b = l.bare.and_then(|c| run.median_ns(c));
-                let vs = l.repeat.zip(b).map(|(r, b)| r / b);
+                let vs = settled_ns.zip(b).map(|(r, b)| r / b);
                 let flag = match vs {
                     Some(v) if !(1.0 / BARE_LIMIT..=BARE_LIMIT).contains(&v) => {
                         outside.push(format!("{} {v:.2}×", l.what));
@@ -113,9 +118,12 @@ impl Interleaved {
                 };
                 let _ = write!(
                     o,
-                    " {:>9} {:>15}",
+                    " {:>9} {:>14} {:>13}",
                     b.map_or("-".into(), fmt_ns),
-                    vs.map_or("-".into(), |v| format!("{v:.2}{flag}"))
+                    vs.map_or("-".into(), |v| format!("{v:.2}{flag}")),
+                    l.bare
+                        .and_then(|c| run.defaults_median_ns(c))
+                        .map_or("-".into(), fmt_ns)
                 );
             }
             o.push('\n');
@@ -123,9 +131,14 @@ impl Interleaved {
         if let Some(run) = bare {
             let _ = writeln!(
                 o,
-                "  bare: shmbmp-bare called each crate directly, {} run{} each in its own process; {}",
+                "  bare: shmbmp-bare called each crate directly, {} run{} each in its own process, {}; {}",
                 run.rounds,
                 if run.rounds == 1 { "" } else { "s" },
+                if run.steady {
+                    "the allocator held steady as here (and again at its defaults: the last column)"
+                } else {
+                    "the allocator at its defaults"
+                },
                 if outside.is_empty() {
                     format!("every call within {BARE_LIMIT}× of it")
                 } else {
@@ -156,16 +169,20 @@ mod tests {
             rounds: 3,
             floor_ns: 100.0,
             floor_repeat_ns: Some(90.0),
+            floor_settled_ns: Some(85.0),
             fill_ns: Some(50.0),
             fill_repeat_ns: Some(40.0),
+            fill_settled_ns: Some(35.0),
             allocator: Some("held".into()),
             decoders: vec![DecoderTime {
                 decoder: "zune".into(),
                 median_ns: Some(400.0),
-                repeat_ns: Some(300.0),
+                repeat_ns: Some(320.0),
+                settled_ns: Some(300.0),
                 native: Some("RGB8".into()),
                 to_rgba_ns: Some(200.0),
                 to_rgba_repeat_ns: Some(150.0),
+                to_rgba_settled_ns: Some(140.0),
                 error: None,
             }],
         };
@@ -178,6 +195,8 @@ mod tests {
                 batch_ns: Some(210.0),
                 error: None,
             }],
+            steady: true,
+            at_defaults: Vec::new(),
         };
         let text = t.table(Some(&bare));
         assert!(text.contains("zune (its call, RGB8)"), "{text}");
