@@ -21,10 +21,10 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use shmbmp_suite::report::HandoffRow;
+use shmbmp_suite::report::{HandoffFile, HandoffRow, Yardstick};
 use shmbmp_suite::shm::{now_ns, Reader, Writer};
-use shmbmp_suite::timing::percentile;
-use shmbmp_suite::{encode, Decode, Limits, Lut};
+use shmbmp_suite::timing::{interleave_decoders, percentile};
+use shmbmp_suite::{by_name, encode, Decode, Limits, Lut};
 
 fn region_name(tag: &str) -> String {
     format!("shmbmp-bench-{tag}-{}", std::process::id())
@@ -304,6 +304,9 @@ fn handoff(
                 torn: r.torn,
                 overtaken: r.overtaken,
                 frames,
+                decode_p50_us: Some(percentile(&r.decode_us, 0.5)),
+                reader_cpu_pct: Some(100.0 * r.cpu_s / r.seconds),
+                switches_per_s: Some(r.switches as f64 / r.seconds),
             }
         })
         .collect()
@@ -334,9 +337,10 @@ fn main() {
     let seed_file = support::fixtures_dir().join("seed.bmp");
     std::fs::write(&seed_file, &seed).expect("write seed.bmp");
     let seconds = if support::quick() { 1.5 } else { 4.0 };
+    let yardstick = yardstick(&seed, if support::quick() { 5 } else { 25 });
     eprintln!(
-        "hot lut_into of the seed frame: p50 {:.0} us",
-        hot_lut_us(&seed)
+        "lut on the seed frame as shmbmp bench times it: in turn {:.0} us, settled {:.0} us; back to back {:.0} us",
+        yardstick.lut_in_turn_us, yardstick.lut_settled_us, yardstick.hot_lut_into_us
     );
     let mut rows = Vec::new();
     for (fps, way, readers) in [
@@ -352,10 +356,25 @@ fn main() {
         rows.extend(handoff(fps, way, readers, seconds, &seed_file));
     }
     eprintln!(
-        "hot lut_into of the seed frame: p50 {:.0} us",
+        "hot lut_into of the seed frame after the handoff runs: p50 {:.0} us",
         hot_lut_us(&seed)
     );
-    let json = serde_json::to_string_pretty(&rows).expect("serialize");
+    let file = HandoffFile::Run { rows, yardstick };
+    let json = serde_json::to_string_pretty(&file).expect("serialize");
     std::fs::write(support::inputs().handoff, json).expect("write shm-handoff.json");
     support::write_report();
+}
+
+/// `lut` on the seed frame as `shmbmp bench` times it (interleaved with the floors, in turn
+/// and settled) and back to back: what the handoff is judged against, in this run.
+fn yardstick(seed: &[u8], rounds: usize) -> Yardstick {
+    let lut = by_name("lut").expect("lut is registered");
+    let t = interleave_decoders("seed", seed, &[lut], &Limits::default(), rounds)
+        .expect("the seed frame decodes");
+    let times = t.decoder("lut").and_then(|d| d.times()).expect("lut timed");
+    Yardstick {
+        lut_in_turn_us: times.turn_ns / 1e3,
+        lut_settled_us: times.settled_ns.unwrap_or(f64::NAN) / 1e3,
+        hot_lut_into_us: hot_lut_us(seed),
+    }
 }

@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use super::agreement::summary_line;
+use super::handoff;
 use super::python::{FROM_PYTHON_INTRO, TARGETS_INTRO};
+use super::target::targets_html;
 use super::text::{
     check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, python_env_text,
     AGREEMENT_INTRO, CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
@@ -247,19 +249,7 @@ fn from_python_section(o: &mut String, s: &Summary) {
         return;
     }
     let _ = writeln!(o, "<p>{}</p>", prose(TARGETS_INTRO));
-    o.push_str("<table><thead><tr><th>target (seed frame)</th><th class=\"n\">times</th><th class=\"n\">ratio</th><th>verdict</th></tr></thead><tbody>\n");
-    for t in &fp.targets {
-        let _ = writeln!(
-            o,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>",
-            prose(&t.what),
-            esc(&t.detail),
-            fmt_ratio(t.ratio),
-            if t.met() { "ok" } else { "bad" },
-            esc(&t.verdict()),
-        );
-    }
-    o.push_str("</tbody></table>\n");
+    o.push_str(&targets_html("target (seed frame)", &fp.targets));
 }
 
 /// The `index.html` text: one self-contained page, inline CSS and SVG, no scripts, links
@@ -338,15 +328,31 @@ pub fn render_html(s: &Summary) -> String {
         if let Some(n) = &s.handoff_note {
             let _ = write!(o, "</p>\n<p class=\"bad\">{}", prose(n));
         }
-        o.push_str("</p>\n<table><thead><tr><th>writer</th><th class=\"n\">published/s</th><th class=\"n\">decoded/s</th><th class=\"n\">p50</th><th class=\"n\">p99</th><th class=\"n\">max</th><th class=\"n\">skipped</th><th class=\"n\">torn attempts (accepted: 0)</th></tr></thead><tbody>\n");
+        o.push_str("</p>\n<table><thead><tr>");
+        for (i, h) in handoff::HEADER.iter().enumerate() {
+            let class = if i == 0 { "" } else { " class=\"n\"" };
+            let _ = write!(o, "<th{class}>{}</th>", esc(h));
+        }
+        o.push_str("</tr></thead><tbody>\n");
         for r in &s.handoff {
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td class=\"n\">{:.0}</td><td class=\"n\">{:.0}</td><td class=\"n\">{:.0} µs</td><td class=\"n\">{:.0} µs</td><td class=\"n\">{:.0} µs</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(&r.mode), r.published_per_s, r.decoded_per_s, r.p50_us, r.p99_us, r.max_us, r.skipped, r.torn
-            );
+            o.push_str("<tr>");
+            for (i, c) in handoff::cells(r).iter().enumerate() {
+                let class = if i == 0 { "" } else { " class=\"n\"" };
+                let _ = write!(o, "<td{class}>{}</td>", esc(c));
+            }
+            o.push_str("</tr>\n");
         }
         o.push_str("</tbody></table>\n");
+        let targets = handoff::targets(&s.handoff, s.handoff_yardstick.as_ref());
+        if !targets.is_empty() {
+            o.push_str(&targets_html(
+                "target (shared memory, seed frame)",
+                &targets,
+            ));
+        }
+        if let Some(r) = handoff::reading(s.handoff_yardstick.as_ref()) {
+            let _ = writeln!(o, "<p>{}</p>", prose(&r));
+        }
     }
     if !s.other.is_empty() {
         o.push_str("<h2 id=\"other\">Other benchmarks</h2>\n<table><thead><tr><th>group</th><th>benchmark</th><th class=\"n\">median</th><th class=\"n\">GB/s</th></tr></thead><tbody>\n");

@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use super::agreement::summary_line;
+use super::handoff;
 use super::python::{FROM_PYTHON_INTRO, TARGETS_INTRO};
+use super::target::targets_md;
 use super::text::{
     check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, python_env_text,
     AGREEMENT_INTRO, CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
@@ -104,22 +106,20 @@ pub fn render_markdown(s: &Summary) -> String {
         if let Some(n) = &s.handoff_note {
             let _ = write!(o, "\n\n**{n}**");
         }
-        o.push_str("\n\n| writer | published/s | decoded/s | p50 | p99 | max | skipped | torn attempts (accepted: 0) |\n|---|--:|--:|--:|--:|--:|--:|--:|\n");
+        let _ = writeln!(o, "\n\n| {} |", handoff::HEADER.join(" | "));
+        let _ = writeln!(o, "|---|{}", "--:|".repeat(handoff::HEADER.len() - 1));
         for r in &s.handoff {
-            let _ = writeln!(
-                o,
-                "| {} | {:.0} | {:.0} | {:.0} µs | {:.0} µs | {:.0} µs | {} | {} |",
-                md_cell(&r.mode),
-                r.published_per_s,
-                r.decoded_per_s,
-                r.p50_us,
-                r.p99_us,
-                r.max_us,
-                r.skipped,
-                r.torn
-            );
+            let cells = handoff::cells(r).map(|c| md_cell(&c));
+            let _ = writeln!(o, "| {} |", cells.join(" | "));
         }
         o.push('\n');
+        let targets = handoff::targets(&s.handoff, s.handoff_yardstick.as_ref());
+        if !targets.is_empty() {
+            o.push_str(&targets_md("target (shared memory, seed frame)", &targets));
+        }
+        if let Some(r) = handoff::reading(s.handoff_yardstick.as_ref()) {
+            let _ = writeln!(o, "{r}\n");
+        }
     }
     if !s.other.is_empty() {
         o.push_str(
@@ -167,17 +167,6 @@ pub(super) fn from_python(fp: Option<&FromPython>, cpu: &str, seed_only: bool) -
         return o;
     }
     let _ = writeln!(o, "{TARGETS_INTRO}\n");
-    o.push_str("| target (seed frame) | times | ratio | verdict |\n|---|--:|--:|---|\n");
-    for t in &fp.targets {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} |",
-            md_cell(&t.what),
-            t.detail,
-            fmt_ratio(t.ratio),
-            t.verdict()
-        );
-    }
-    o.push('\n');
+    o.push_str(&targets_md("target (seed frame)", &fp.targets));
     o
 }

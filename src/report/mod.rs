@@ -35,12 +35,14 @@ mod agreement;
 mod criterion;
 mod environment;
 mod error;
+mod handoff;
 mod html;
 mod markdown;
 mod peers;
 mod python;
 pub mod readme;
 mod summary;
+mod target;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -53,9 +55,11 @@ use serde::{Deserialize, Serialize};
 pub use agreement::Agreement;
 pub use environment::rustc_version;
 pub use error::ReportError;
+pub use handoff::{HandoffFile, HandoffRow, Yardstick};
 pub use html::render_html;
 pub use markdown::render_markdown;
-pub use python::{Binding, FromPython, Target, FROM_PYTHON_SETUP};
+pub use python::{Binding, FromPython, FROM_PYTHON_SETUP};
+pub use target::{Target, Unit};
 pub use text::fmt_ns;
 
 use crate::timing::bare::BareRun;
@@ -119,46 +123,6 @@ impl RunFacts {
         } else {
             "cargo bench"
         }
-    }
-}
-
-/// One cross-process handoff run: a writer process publishing the seed frame, this process
-/// reading and decoding every frame it can with `lut` into reused buffers.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
-pub struct HandoffRow {
-    /// `as fast as possible` or `N frames/s`.
-    pub mode: String,
-    /// Length of the measured window.
-    pub seconds: f64,
-    /// Frames the writer published per second.
-    pub published_per_s: f64,
-    /// Frames the reader copied out whole and decoded per second.
-    pub decoded_per_s: f64,
-    /// Median latency from `written_ns` to decoded, in microseconds.
-    pub p50_us: f64,
-    /// 99th percentile latency in microseconds.
-    pub p99_us: f64,
-    /// Largest latency in microseconds.
-    pub max_us: f64,
-    /// Frames decoded.
-    pub frames: u64,
-    /// Frames published but never read (the reader was busy).
-    pub skipped: u64,
-    /// Read attempts the seqlock rejected (never handed out).
-    pub torn: u64,
-    /// Read attempts whose slot was already reused for a newer frame.
-    pub overtaken: u64,
-}
-
-impl HandoffRow {
-    /// The row a headline quotes: one reader at 60 frames/s, woken and decoding every frame
-    /// (not the rows without decoding, the old polling reader, or one of several readers).
-    pub fn is_one_reader_decoding_at_60(&self) -> bool {
-        let m = &self.mode;
-        m.starts_with("60 ")
-            && m.contains("woken")
-            && !m.contains("no decode")
-            && !m.contains("reader ")
     }
 }
 
@@ -396,6 +360,8 @@ pub struct Summary {
     pub other: Vec<OtherRow>,
     /// Cross-process shared-memory handoff runs (empty when not measured).
     pub handoff: Vec<HandoffRow>,
+    /// The decode times the handoff is judged against, from the same run.
+    pub handoff_yardstick: Option<Yardstick>,
     /// Set when the handoff runs come from an earlier bench run: when, in words.
     pub handoff_note: Option<String>,
     /// Interleaved floor-and-decoders timings per fixture (empty when not measured).
@@ -525,7 +491,8 @@ pub fn summarize_with(
     summary.bare = bare;
     summary.from_python = from_python.as_ref().map(FromPython::new);
     if let Some(path) = &opts.handoff_json {
-        summary.handoff = read_json(path)?;
+        let file: HandoffFile = read_json(path)?;
+        (summary.handoff, summary.handoff_yardstick) = file.into_parts();
         summary.handoff_note = opts.handoff_earlier.as_ref().map(|d| {
             format!("From an earlier run of `benches/shm.rs` (written {d}), not this one: this run did not time the handoff.")
         });

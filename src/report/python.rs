@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::peers::{check_medians, PeersJson};
 use super::summary::{new_table, python_row};
+use super::target::{Target, Unit};
 use super::text::{fmt_ns, fmt_ratio};
 use super::{read_json, FixtureTable, PythonEnv, ReportError, SEED_FIXTURE};
 
@@ -110,35 +111,6 @@ pub(super) fn read_python_bench(path: &Path) -> Result<PythonBenchJson, ReportEr
     Ok(doc)
 }
 
-/// One of the seed frame's targets, measured.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Target {
-    /// What is divided by what, in words (Markdown code spans).
-    pub what: String,
-    /// The two times, in words.
-    pub detail: String,
-    /// The measured ratio.
-    pub ratio: f64,
-    /// The most it may be.
-    pub limit: f64,
-}
-
-impl Target {
-    /// Whether the ratio is within its limit.
-    pub fn met(&self) -> bool {
-        self.ratio <= self.limit
-    }
-
-    /// `met (≤ 1.3×)` or `NOT met (target ≤ 0.2×)`.
-    pub fn verdict(&self) -> String {
-        if self.met() {
-            format!("met (target ≤ {})", fmt_ratio(self.limit))
-        } else {
-            format!("NOT met (target ≤ {})", fmt_ratio(self.limit))
-        }
-    }
-}
-
 /// The "From Python" section: per fixture, shmbmp's calls and every Python peer timed in one
 /// process, and the seed frame's targets.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +196,7 @@ impl FromPython {
                 detail,
                 ratio: repeat.map_or(turn, |r| r.max(turn)),
                 limit: BINDING_LIMIT,
+                unit: Unit::Times,
             });
         }
         if let Some(seed) = self.fixture(SEED_FIXTURE) {
@@ -235,6 +208,7 @@ impl FromPython {
                     detail: format!("{} ÷ {}", fmt_ns(into), fmt_ns(cv2.total_ns)),
                     ratio: into / cv2.total_ns,
                     limit: CV2_LIMIT,
+                    unit: Unit::Times,
                 });
             }
         }

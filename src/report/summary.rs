@@ -170,6 +170,7 @@ pub(super) fn summarize(
         fixtures,
         other,
         handoff: Vec::new(),
+        handoff_yardstick: None,
         handoff_note: None,
         interleaved: Vec::new(),
         bare: Vec::new(),

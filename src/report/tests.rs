@@ -957,5 +957,8 @@ fn handoff_row(mode: &str) -> HandoffRow {
         skipped: 0,
         torn: 0,
         overtaken: 0,
+        decode_p50_us: Some(1500.0),
+        reader_cpu_pct: Some(2.5),
+        switches_per_s: Some(60.0),
     }
 }

@@ -1,0 +1,329 @@
+//! The shared-memory handoff (`benches/shm.rs`): a writer process publishing the seed frame,
+//! readers in the bench process; and the targets its issue set, judged against decode times
+//! of the same frame measured in the same run.
+
+use serde::{Deserialize, Serialize};
+
+use super::target::{Target, Unit};
+use super::text::{fmt_ns, fmt_ratio};
+
+/// One cross-process handoff run: a writer process publishing the seed frame, this process
+/// reading every frame it can and decoding it with `lut` into reused buffers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandoffRow {
+    /// `as fast as possible` or `N frames/s`, and how the reader takes frames.
+    pub mode: String,
+    /// Length of the measured window.
+    pub seconds: f64,
+    /// Frames the writer published per second.
+    pub published_per_s: f64,
+    /// Frames the reader took and decoded per second.
+    pub decoded_per_s: f64,
+    /// Median latency from `written_ns` to decoded, in microseconds.
+    pub p50_us: f64,
+    /// 99th percentile latency in microseconds.
+    pub p99_us: f64,
+    /// Largest latency in microseconds.
+    pub max_us: f64,
+    /// Frames decoded.
+    pub frames: u64,
+    /// Frames published but never read (the reader was busy).
+    pub skipped: u64,
+    /// Read attempts the seqlock rejected (never handed out).
+    pub torn: u64,
+    /// Read attempts whose slot was already reused for a newer frame.
+    pub overtaken: u64,
+    /// Median of the reader's decode alone, in microseconds (0 when it does not decode).
+    #[serde(default)]
+    pub decode_p50_us: Option<f64>,
+    /// The reader thread's CPU time over the window, percent of one core.
+    #[serde(default)]
+    pub reader_cpu_pct: Option<f64>,
+    /// The reader thread's context switches per second.
+    #[serde(default)]
+    pub switches_per_s: Option<f64>,
+}
+
+impl HandoffRow {
+    /// The row a headline quotes: one reader at 60 frames/s, woken and decoding every frame
+    /// (not the rows without decoding, the old polling reader, or one of several readers).
+    pub fn is_one_reader_decoding_at_60(&self) -> bool {
+        let m = &self.mode;
+        m.starts_with("60 ")
+            && m.contains("woken")
+            && !m.contains("no decode")
+            && !m.contains("reader ")
+    }
+
+    fn is_one_reader_waiting_at_60(&self) -> bool {
+        let m = &self.mode;
+        m.starts_with("60 ")
+            && m.contains("woken")
+            && m.contains("no decode")
+            && !m.contains("reader ")
+    }
+
+    fn is_one_reader_flat_out(&self) -> bool {
+        let m = &self.mode;
+        m.starts_with("as fast")
+            && m.contains("woken")
+            && !m.contains("no decode")
+            && !m.contains("reader ")
+    }
+}
+
+/// `lut` decoding the seed frame into a reused buffer in the bench process, measured in the
+/// same run as the handoff, microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Yardstick {
+    /// As `shmbmp bench` times it, in turn (caches as other work left them: what a frame
+    /// every 16 ms finds).
+    pub lut_in_turn_us: f64,
+    /// As `shmbmp bench` times it, settled (runs in a row: hot caches).
+    pub lut_settled_us: f64,
+    /// Median of runs back to back (hot), the flat-out yardstick.
+    pub hot_lut_into_us: f64,
+}
+
+/// `target/shm-handoff.json`: the rows and the yardstick (files from before the yardstick
+/// are a list of rows).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HandoffFile {
+    /// Rows and yardstick.
+    Run {
+        /// Every reader of every run.
+        rows: Vec<HandoffRow>,
+        /// The decode times to judge them by.
+        yardstick: Yardstick,
+    },
+    /// Rows alone (older files).
+    Rows(Vec<HandoffRow>),
+}
+
+impl HandoffFile {
+    /// The rows and the yardstick, when recorded.
+    pub fn into_parts(self) -> (Vec<HandoffRow>, Option<Yardstick>) {
+        match self {
+            HandoffFile::Run { rows, yardstick } => (rows, Some(yardstick)),
+            HandoffFile::Rows(rows) => (rows, None),
+        }
+    }
+}
+
+/// Reader CPU while waiting for frames at 60 frames/s, percent of a core.
+const WAITING_CPU_LIMIT: f64 = 3.0;
+/// p50 publish→RGBA ÷ the decode of the frame.
+const LATENCY_LIMIT: f64 = 1.15;
+/// p99 ÷ p50.
+const TAIL_LIMIT: f64 = 2.0;
+/// Flat out, decoded frames/s at least this share of 1 ÷ the hot decode.
+const FLAT_OUT_SHARE: f64 = 0.9;
+
+/// The shared-memory issue's targets, each where its rows (and yardstick) were measured.
+pub(super) fn targets(rows: &[HandoffRow], y: Option<&Yardstick>) -> Vec<Target> {
+    let mut v = Vec::new();
+    if let Some((r, cpu)) = rows
+        .iter()
+        .find(|r| r.is_one_reader_waiting_at_60())
+        .and_then(|r| Some((r, r.reader_cpu_pct?)))
+    {
+        v.push(Target {
+            what: "reader CPU while waiting for frames at 60 frames/s (woken, no decode)".into(),
+            detail: format!(
+                "{:.0} context switches/s",
+                r.switches_per_s.unwrap_or(f64::NAN)
+            ),
+            ratio: cpu,
+            limit: WAITING_CPU_LIMIT,
+            unit: Unit::Percent,
+        });
+    }
+    if let Some(r) = rows.iter().find(|r| r.is_one_reader_decoding_at_60()) {
+        let p50 = r.p50_us * 1e3;
+        if let Some(y) = y {
+            for (how, lut) in [
+                ("in turn, caches as other work left them", y.lut_in_turn_us),
+                ("settled, hot caches", y.lut_settled_us),
+            ] {
+                v.push(Target {
+                    what: format!("p50 publish→RGBA at 60 frames/s ÷ `lut`'s decode of the frame as `shmbmp bench` times it, {how}"),
+                    detail: format!("{} ÷ {}", fmt_ns(p50), fmt_ns(lut * 1e3)),
+                    ratio: r.p50_us / lut,
+                    limit: LATENCY_LIMIT,
+                    unit: Unit::Times,
+                });
+            }
+        }
+        if let Some(d) = r.decode_p50_us.filter(|d| *d > 0.0) {
+            v.push(Target {
+                what: "p50 publish→RGBA at 60 frames/s ÷ the reader's own decode of those frames (p50): what the handoff adds".into(),
+                detail: format!("{} ÷ {}", fmt_ns(p50), fmt_ns(d * 1e3)),
+                ratio: r.p50_us / d,
+                limit: LATENCY_LIMIT,
+                unit: Unit::Times,
+            });
+        }
+        v.push(Target {
+            what: "p99 ÷ p50 publish→RGBA at 60 frames/s".into(),
+            detail: format!("{} ÷ {}", fmt_ns(r.p99_us * 1e3), fmt_ns(p50)),
+            ratio: r.p99_us / r.p50_us,
+            limit: TAIL_LIMIT,
+            unit: Unit::Times,
+        });
+    }
+    if let (Some(r), Some(y)) = (rows.iter().find(|r| r.is_one_reader_flat_out()), y) {
+        let per_frame_us = 1e6 / r.decoded_per_s;
+        v.push(Target {
+            what: format!(
+                "flat out, time per decoded frame ÷ hot `lut_into` (frames/s at least {FLAT_OUT_SHARE} × 1 ÷ the hot decode)"
+            ),
+            detail: format!(
+                "{:.0} frames/s = {} a frame ÷ {}",
+                r.decoded_per_s,
+                fmt_ns(per_frame_us * 1e3),
+                fmt_ns(y.hot_lut_into_us * 1e3)
+            ),
+            ratio: per_frame_us / y.hot_lut_into_us,
+            limit: 1.0 / FLAT_OUT_SHARE,
+            unit: Unit::Times,
+        });
+    }
+    v
+}
+
+/// The table's cells for one row (mode, published/s, decoded/s, p50, p99, max, decode p50,
+/// reader CPU, skipped, torn).
+pub(super) fn cells(r: &HandoffRow) -> [String; 10] {
+    let us = |x: f64| fmt_ns(x * 1e3);
+    [
+        r.mode.clone(),
+        format!("{:.0}", r.published_per_s),
+        format!("{:.0}", r.decoded_per_s),
+        us(r.p50_us),
+        us(r.p99_us),
+        us(r.max_us),
+        r.decode_p50_us.filter(|d| *d > 0.0).map_or("—".into(), us),
+        r.reader_cpu_pct.map_or("—".into(), |c| format!("{c:.1} %")),
+        r.skipped.to_string(),
+        r.torn.to_string(),
+    ]
+}
+
+/// The header cells matching [`cells`].
+pub(super) const HEADER: [&str; 10] = [
+    "writer, reader",
+    "published/s",
+    "decoded/s",
+    "p50",
+    "p99",
+    "max",
+    "decode p50",
+    "reader CPU",
+    "skipped",
+    "torn attempts (accepted: 0)",
+];
+
+/// One line on what the ratio to the in-turn decode means, for under the targets.
+pub(super) fn reading(y: Option<&Yardstick>) -> Option<String> {
+    let y = y?;
+    Some(format!(
+        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {} and settled {} (`shmbmp bench`'s way, {} apart), back to back {}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well.",
+        fmt_ns(y.lut_in_turn_us * 1e3),
+        fmt_ns(y.lut_settled_us * 1e3),
+        fmt_ratio(y.lut_in_turn_us / y.lut_settled_us),
+        fmt_ns(y.hot_lut_into_us * 1e3),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(mode: &str, p50_us: f64, p99_us: f64, decoded_per_s: f64) -> HandoffRow {
+        HandoffRow {
+            mode: mode.into(),
+            seconds: 4.0,
+            published_per_s: 60.0,
+            decoded_per_s,
+            p50_us,
+            p99_us,
+            max_us: p99_us * 1.5,
+            frames: 240,
+            skipped: 0,
+            torn: 0,
+            overtaken: 0,
+            decode_p50_us: Some(p50_us * 0.9),
+            reader_cpu_pct: Some(0.4),
+            switches_per_s: Some(61.0),
+        }
+    }
+
+    #[test]
+    fn targets_judge_the_rows_against_the_same_run() {
+        let rows = [
+            row(
+                "60 frames/s, polled, copied, no decode",
+                500.0,
+                1600.0,
+                60.0,
+            ),
+            row("60 frames/s, woken, in place, no decode", 40.0, 90.0, 60.0),
+            row("60 frames/s, woken, in place", 1000.0, 2500.0, 60.0),
+            row(
+                "60 frames/s, woken, in place, reader 1 of 4",
+                9000.0,
+                9900.0,
+                60.0,
+            ),
+            row(
+                "as fast as possible, woken, in place",
+                800.0,
+                1300.0,
+                1250.0,
+            ),
+        ];
+        let y = Yardstick {
+            lut_in_turn_us: 900.0,
+            lut_settled_us: 500.0,
+            hot_lut_into_us: 750.0,
+        };
+        let t = targets(&rows, Some(&y));
+        let figure = |what: &str| {
+            let t = t.iter().find(|t| t.what.contains(what)).unwrap();
+            (t.figure(), t.met())
+        };
+        assert_eq!(figure("CPU while waiting"), ("0.4 %".into(), true));
+        assert_eq!(figure("in turn"), ("1.11×".into(), true));
+        assert_eq!(figure("settled"), ("2.00×".into(), false));
+        assert_eq!(figure("reader's own decode"), ("1.11×".into(), true));
+        assert_eq!(figure("p99 ÷ p50"), ("2.50×".into(), false));
+        assert_eq!(figure("flat out"), ("1.07×".into(), true));
+        assert_eq!(t.len(), 6);
+        let without = targets(&rows, None);
+        assert_eq!(without.len(), 3, "no yardstick: only the row-only targets");
+    }
+
+    #[test]
+    fn old_files_are_a_list_of_rows() {
+        let r = row("60 frames/s, woken, in place", 1000.0, 2500.0, 60.0);
+        let old = serde_json::to_string(&[&r]).unwrap();
+        let (rows, y) = serde_json::from_str::<HandoffFile>(&old)
+            .unwrap()
+            .into_parts();
+        assert_eq!((rows.len(), y), (1, None));
+        let new = HandoffFile::Run {
+            rows: vec![r],
+            yardstick: Yardstick {
+                lut_in_turn_us: 1.0,
+                lut_settled_us: 1.0,
+                hot_lut_into_us: 1.0,
+            },
+        };
+        let text = serde_json::to_string(&new).unwrap();
+        let (rows, y) = serde_json::from_str::<HandoffFile>(&text)
+            .unwrap()
+            .into_parts();
+        assert_eq!((rows.len(), y.is_some()), (1, true));
+    }
+}
