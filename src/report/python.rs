@@ -26,7 +26,7 @@ pub const BINDING_LIMIT: f64 = 1.3;
 pub const CV2_LIMIT: f64 = 0.2;
 
 /// The seed frame timed the way `shmbmp bench --decoder lut` times it (round by round
-/// with the floors, each job twice a round: in turn, then repeated right after itself), in
+/// with the floors, each job run in a row: in turn, then repeated right after itself), in
 /// Rust and in Python, alternating: medians of the runs, nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Binding {
@@ -282,7 +282,7 @@ impl FromPython {
 pub(super) const FROM_PYTHON_INTRO: &str = "Measured from Python by `python/bench.py`, in one process: per fixture, shmbmp's calls (`shmbmp.decode`: a new array; `shmbmp.decode_into`: one array reused; `shmbmp.decode_into BGR`: the same into BGR, what `cv2.imdecode` gives) beside every peer of `benches/peers.py`, with its timing rules (steady state from the file's bytes in memory, one thread, the allocator held steady; medians). A peer whose output is not RGBA shows its own call + its library's conversion to RGBA = the total. (Δn): its pixels made RGBA differ from Pillow's by up to n per channel (16-bit rounding; BGR has no alpha). —: the call does not apply to that file.";
 
 /// What the targets measure.
-pub(super) const TARGETS_INTRO: &str = "The seed frame's targets: the binding costs little (`shmbmp.decode_into` from Python within 1.3× of Rust's `lut_into`, both timed as `shmbmp bench` times them: round by round with the memcpy and write floors, each job twice a round, in turn and repeated; the Rust CLI and Python alternating three times, so drift hits both alike), and from Python shmbmp takes at most 0.2× what OpenCV takes to RGBA.";
+pub(super) const TARGETS_INTRO: &str = "The seed frame's targets: the binding costs little (`shmbmp.decode_into` from Python within 1.3× of Rust's `lut_into`, both timed as `shmbmp bench` times them: round by round with the memcpy and write floors, each job's first run of a round (in turn) and second (repeated); the Rust CLI and Python alternating three times, so drift hits both alike), and from Python shmbmp takes at most 0.2× what OpenCV takes to RGBA.";
 
 /// The setup that makes the table, quoted where it is missing.
 pub const FROM_PYTHON_SETUP: &str =
