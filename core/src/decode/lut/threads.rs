@@ -34,29 +34,77 @@ const MIN_BAND_BYTES: usize = 256 << 10;
 const BANDS_PER_THREAD: usize = 4;
 
 /// Runs `rows(first_row, band)` over `out` (rows of `row_len` bytes), split into bands of
-/// whole rows on up to `threads` threads of rayon's pool (workers that live across frames;
-/// the caller's thread works too). Small images, and `threads == 1`, run on the caller's
-/// thread alone.
+/// whole rows on up to `threads` threads: the caller's and `threads - 1` workers of rayon's
+/// pool (threads that live across frames). Every thread takes the next band not yet taken
+/// until none is left, so the caller starts at once and a worker that wakes late (a busy
+/// or halted core) takes fewer bands instead of holding the frame up; the call returns when
+/// every band is written. Small images, and `threads == 1`, run on the caller's thread alone.
+///
+/// Measured on a 2-vCPU VM (Zen 3): handing every band to the pool and blocking the caller
+/// (`par_chunks_mut` from outside the pool) made two threads slower than one on a
+/// 7.68 MB frame (criterion 503 µs against 432 µs), as each frame paid two wake-ups.
 pub(super) fn split_rows<F>(out: &mut [u8], row_len: usize, threads: usize, rows: F)
 where
     F: Fn(usize, &mut [u8]) + Sync,
 {
-    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
     let h = out.len() / row_len.max(1);
-    // With the whole pool, several bands a thread balance the load; with fewer threads than
-    // the pool has, one band a thread keeps at most `threads` of them busy.
-    let wanted = if threads >= rayon::current_num_threads() {
-        threads * BANDS_PER_THREAD
-    } else {
-        threads
-    };
-    let bands = wanted.min(out.len() / MIN_BAND_BYTES).min(h);
+    let threads = threads.min(rayon::current_num_threads() + 1);
+    let bands = (threads * BANDS_PER_THREAD)
+        .min(out.len() / MIN_BAND_BYTES)
+        .min(h);
     if threads <= 1 || bands <= 1 {
         rows(0, out);
         return;
     }
     let per = h.div_ceil(bands);
-    out.par_chunks_mut(per * row_len)
-        .enumerate()
-        .for_each(|(t, band)| rows(t * per, band));
+    // Each band is taken once: the counter hands out indices, the mutex the band itself.
+    let bands: Vec<Mutex<Option<&mut [u8]>>> = out
+        .chunks_mut(per * row_len)
+        .map(|b| Mutex::new(Some(b)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = bands.get(i) else { break };
+        let band = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(band) = band {
+            rows(i * per, band);
+        }
+    };
+    rayon::in_place_scope(|s| {
+        for _ in 1..threads {
+            s.spawn(|_| work());
+        }
+        work();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_is_written_once_with_its_index() {
+        for (rows, row_len) in [(40, 64 << 10), (3, 1 << 20), (1, 8), (1000, 4096)] {
+            for threads in [1, 2, 3, 8, 2000] {
+                let mut out = vec![0u8; rows * row_len];
+                split_rows(&mut out, row_len, threads, |first, band| {
+                    for (i, row) in band.chunks_exact_mut(row_len).enumerate() {
+                        for b in row.iter_mut() {
+                            *b += 1 + ((first + i) % 251) as u8;
+                        }
+                    }
+                });
+                for (y, row) in out.chunks_exact(row_len).enumerate() {
+                    let want = 1 + (y % 251) as u8;
+                    assert!(
+                        row.iter().all(|&b| b == want),
+                        "{rows} rows of {row_len}, {threads} threads: row {y}"
+                    );
+                }
+            }
+        }
+    }
 }
