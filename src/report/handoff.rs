@@ -117,6 +117,8 @@ const WAITING_CPU_LIMIT: f64 = 3.0;
 const LATENCY_LIMIT: f64 = 1.15;
 /// p99 ÷ p50.
 const TAIL_LIMIT: f64 = 2.0;
+/// p50 publish→RGBA ÷ the hot decode (cold frames).
+const COLD_LIMIT: f64 = 2.0;
 /// Flat out, decoded frames/s at least this share of 1 ÷ the hot decode.
 const FLAT_OUT_SHARE: f64 = 0.9;
 
@@ -154,6 +156,13 @@ pub(super) fn targets(rows: &[HandoffRow], y: Option<&Yardstick>) -> Vec<Target>
                     unit: Unit::Times,
                 });
             }
+            v.push(Target {
+                what: "p50 publish→RGBA at 60 frames/s ÷ hot `lut_into` (runs back to back): what cold frames cost".into(),
+                detail: format!("{} ÷ {}", fmt_ns(p50), fmt_ns(y.hot_lut_into_us * 1e3)),
+                ratio: r.p50_us / y.hot_lut_into_us,
+                limit: COLD_LIMIT,
+                unit: Unit::Times,
+            });
         }
         if let Some(d) = r.decode_p50_us.filter(|d| *d > 0.0) {
             v.push(Target {
@@ -299,7 +308,8 @@ mod tests {
         assert_eq!(figure("reader's own decode"), ("1.11×".into(), true));
         assert_eq!(figure("p99 ÷ p50"), ("2.50×".into(), false));
         assert_eq!(figure("flat out"), ("1.07×".into(), true));
-        assert_eq!(t.len(), 6);
+        assert_eq!(figure("cold frames"), ("1.33×".into(), true));
+        assert_eq!(t.len(), 7);
         let without = targets(&rows, None);
         assert_eq!(without.len(), 3, "no yardstick: only the row-only targets");
     }
