@@ -19,12 +19,17 @@ Then, on the seed frame, the binding's cost: the Rust CLI's `shmbmp bench --deco
 (lut_into a reused buffer, interleaved round by round with the memcpy and write floors,
 each job twice a round: in turn, then repeated) run from here, and the same procedure in
 Python (numpy.copyto and ndarray.fill as the floors, then decode_into), alternating Rust
-and Python runs.
+and Python runs; then decode_into on 1 and 2 threads, hot and paced at 60 frames/s.
+
+--threads-only runs just that last part (seconds), e.g. to check `threads=`'s default on
+another machine.
 
 --out writes what benches/peers.py writes (its environment fields and one row per fixture
 and call, same keys) plus `versions.shmbmp`, `rounds`, `seed_binding` (the medians of the
 three alternating runs: {rust,python}_{floor,fill,decode_into}_ns in turn and the same
-with _repeat_ns, repeated) and `seed_binding_runs` (each run). `cargo bench` runs this script into
+with _repeat_ns, repeated), `seed_binding_runs` (each run) and `seed_threads`
+(decode_into on the seed frame with threads=1 and threads=2, hot and paced at 60 frames/s:
+python_threads). `cargo bench` runs this script into
 target/python-bench.json when the venv has the package, and the report renders its
 "From Python" table.
 """
@@ -190,6 +195,47 @@ def python_interleaved(seed: bytes, rounds: int) -> Dict[str, float]:
     return res
 
 
+FRAME_GAP_S = 1 / 60
+"""The gap between frames at 60 frames/s."""
+
+
+def python_threads(seed: bytes, rounds: int, counts=(1, 2)) -> Dict[str, Dict[str, float]]:
+    """decode_into the seed frame on each thread count in `counts`, interleaved round by
+    round, medians in ns: "hot_ns" (each count twice in a row, the second run timed, as
+    "repeated" above) and "paced_ns" (asleep for a frame's gap at 60 frames/s before the
+    call, as a 60 fps reader meets it); keyed by the count. The evidence behind
+    `threads=`'s default."""
+    i = shmbmp.info(seed)
+    out = np.empty((i["height"], i["width"], 4), np.uint8)
+    hot: Dict[int, List[int]] = {n: [] for n in counts}
+    paced: Dict[int, List[int]] = {n: [] for n in counts}
+    clock = time.perf_counter_ns
+    for n in counts:  # warm-up: the pool's workers start on first use
+        shmbmp.decode_into(seed, out, threads=n)
+    for _ in range(rounds):
+        for n in counts:
+            shmbmp.decode_into(seed, out, threads=n)
+            t = clock()
+            shmbmp.decode_into(seed, out, threads=n)
+            hot[n].append(clock() - t)
+        for n in counts:
+            time.sleep(FRAME_GAP_S)
+            t = clock()
+            shmbmp.decode_into(seed, out, threads=n)
+            paced[n].append(clock() - t)
+    return {str(n): {"hot_ns": median(hot[n]), "paced_ns": median(paced[n])} for n in counts}
+
+
+def threads_line(t: Dict[str, Dict[str, float]], rounds: int) -> str:
+    """python_threads' result in words: each count's medians and its ratio to one thread."""
+    one = t["1"]
+    parts = [f"threads={n}: hot {v['hot_ns'] / 1e3:.0f} µs ({v['hot_ns'] / one['hot_ns']:.2f}x), "
+             f"paced {v['paced_ns'] / 1e3:.0f} µs ({v['paced_ns'] / one['paced_ns']:.2f}x)"
+             for n, v in t.items()]
+    return (f"seed, decode_into by thread count, medians of {rounds} interleaved rounds "
+            f"(paced: {FRAME_GAP_S * 1e3:.1f} ms asleep before each call): " + "; ".join(parts))
+
+
 def main(argv: List[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cli", type=Path, default=REPO / "target" / "release" / "shmbmp")
@@ -197,6 +243,8 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="few repetitions (seconds, not minutes)")
     ap.add_argument("--rounds", type=int, default=200, help="interleaved rounds on the seed")
     ap.add_argument("--out", type=Path, help="also write the results as JSON")
+    ap.add_argument("--threads-only", action="store_true",
+                    help="only decode_into on 1 and 2 threads, hot and paced (seed frame)")
     args = ap.parse_args(argv)
     if not args.cli.is_file():
         ap.error(f"no Rust CLI at {args.cli}: cargo build --release --bin shmbmp")
@@ -212,6 +260,13 @@ def main(argv: List[str] | None = None) -> int:
     seed = next((p for p in files if p.stem == peers.SEED_FIXTURE), None)
     if seed is None:
         ap.error(f"no {peers.SEED_FIXTURE}.bmp in {fixtures}")
+    rounds = 30 if args.quick else args.rounds
+    if args.threads_only:
+        print(f"CPU: {peers.cpu_model()}, {os.cpu_count()} cores")
+        print(threads_line(python_threads(seed.read_bytes(), rounds), rounds))
+        if tmp:
+            tmp.cleanup()
+        return 0
 
     # as benches/peers.py runs its peers: the allocator held steady, one core, OpenCV quiet
     allocator = peers.hold_allocator_steady()
@@ -223,7 +278,6 @@ def main(argv: List[str] | None = None) -> int:
     budget = peers.Budget(args.quick)
     results = [row for path in files for row in time_fixture(path, budget)]
 
-    rounds = 30 if args.quick else args.rounds
     pairs = []
     for _ in range(3):  # alternate, so drift on a shared machine hits both sides
         rust = rust_lut_into(args.cli, seed, rounds)
@@ -232,6 +286,8 @@ def main(argv: List[str] | None = None) -> int:
                       **{f"python_{k}": v for k, v in py.items()}})
     binding = {k: statistics.median(p[k] for p in pairs) for k in pairs[0]}
     print(seed_lines(results, binding))
+    seed_threads = python_threads(seed.read_bytes(), rounds)
+    print(threads_line(seed_threads, rounds))
 
     if args.out:
         doc = {
@@ -248,6 +304,7 @@ def main(argv: List[str] | None = None) -> int:
             "results": results,
             "seed_binding": binding,
             "seed_binding_runs": pairs,
+            "seed_threads": seed_threads,
         }
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

@@ -62,17 +62,21 @@ def decode(
     data: Buffer,
     *,
     decoder: str = "lut",
+    threads: int = 1,
     layout: PixelLayout = "RGBA",
     max_pixels: Optional[int] = None,
     max_bytes: Optional[int] = None,
 ) -> RGBA:
-    """Decodes a whole BMP file (any buffer, read in place) to a new array (RGBA unless `layout`)."""
+    """Decodes a whole BMP file (any buffer, read in place) to a new array (RGBA unless `layout`).
+
+    `threads`: at most this many threads for "lut" and its kernel levels (>= 1; default 1)."""
 
 def decode_into(
     data: Buffer,
     out: RGBA,
     *,
     decoder: str = "lut",
+    threads: int = 1,
     layout: PixelLayout = "RGBA",
     max_pixels: Optional[int] = None,
     max_bytes: Optional[int] = None,
@@ -91,6 +95,7 @@ def read_raw(
     name: str,
     *,
     decoder: str = "lut",
+    threads: int = 1,
     layout: PixelLayout = "RGBA",
     max_pixels: Optional[int] = None,
     max_bytes: Optional[int] = None,
@@ -105,6 +110,7 @@ class Reader:
         name: str,
         *,
         decoder: str = "lut",
+        threads: int = 1,
         layout: PixelLayout = "RGBA",
         max_pixels: Optional[int] = None,
         max_bytes: Optional[int] = None,

@@ -49,13 +49,10 @@ pub fn out_array<'py>(
     pixels: PixelLayout,
 ) -> PyResult<PyReadwriteArray3<'py, u8>> {
     let channels = pixels.bytes_per_pixel();
-    let needs = match want {
-        Some([h, w, c]) => format!("({h}, {w}, {c})"),
-        None => format!("(height, width, {channels})"),
-    };
     let array = out.cast::<PyUntypedArray>().map_err(|_| {
         PyTypeError::new_err(format!(
-            "out must be a numpy.ndarray of shape {needs} and dtype uint8, not {}",
+            "out must be a numpy.ndarray of shape {} and dtype uint8, not {}",
+            needs(want, pixels),
             type_name(out)
         ))
     })?;
@@ -71,7 +68,12 @@ pub fn out_array<'py>(
         None => shape.len() == 3 && shape[2] == channels,
     };
     if !fits {
-        return Err(shape_error(shape, &needs, pixels));
+        return Err(WrongShape {
+            got: shape.to_vec(),
+            want,
+            pixels,
+        }
+        .into());
     }
     if !array.is_c_contiguous() {
         return Err(PyValueError::new_err(
@@ -86,11 +88,67 @@ pub fn out_array<'py>(
     })
 }
 
-/// `out` has the wrong shape: `needs` says the right one, e.g. `(1200, 1600, 4)`.
-pub fn shape_error(got: &[usize], needs: &str, pixels: PixelLayout) -> PyErr {
-    PyValueError::new_err(format!(
-        "out has shape {got:?}, the image needs {needs} (height, width, {pixels})"
-    ))
+/// A borrowed output array as bytes and shape: what a decode writes into with the GIL
+/// released, once the image's shape is known.
+pub struct OutSlice<'a> {
+    bytes: &'a mut [u8],
+    shape: [usize; 3],
+    pixels: PixelLayout,
+}
+
+impl<'a> OutSlice<'a> {
+    /// The bytes of `array`, an array `out_array` checked for `pixels`.
+    pub fn of(array: &'a mut PyReadwriteArray3<'_, u8>, pixels: PixelLayout) -> PyResult<Self> {
+        let [h, w, c] = array.shape() else {
+            unreachable!("a PyArray3 has three dimensions")
+        };
+        let shape = [*h, *w, *c];
+        Ok(OutSlice {
+            bytes: array.as_slice_mut()?,
+            shape,
+            pixels,
+        })
+    }
+
+    /// The bytes, if the array has the shape `want` the image needs.
+    pub fn fit(&mut self, want: [usize; 3]) -> Result<&mut [u8], WrongShape> {
+        if self.shape != want {
+            return Err(WrongShape {
+                got: self.shape.to_vec(),
+                want: Some(want),
+                pixels: self.pixels,
+            });
+        }
+        Ok(self.bytes)
+    }
+}
+
+/// `out` has the wrong shape: `want` is the image's (height, width, bytes a pixel) when known.
+#[derive(Debug)]
+pub struct WrongShape {
+    got: Vec<usize>,
+    want: Option<[usize; 3]>,
+    pixels: PixelLayout,
+}
+
+impl From<WrongShape> for PyErr {
+    fn from(e: WrongShape) -> PyErr {
+        PyValueError::new_err(format!(
+            "out has shape {:?}, the image needs {} (height, width, {})",
+            e.got,
+            needs(e.want, e.pixels),
+            e.pixels
+        ))
+    }
+}
+
+/// The shape an output needs, e.g. `(1200, 1600, 4)`, or `(height, width, 4)` before the
+/// image is known.
+fn needs(want: Option<[usize; 3]>, pixels: PixelLayout) -> String {
+    match want {
+        Some([h, w, c]) => format!("({h}, {w}, {c})"),
+        None => format!("(height, width, {})", pixels.bytes_per_pixel()),
+    }
 }
 
 /// Refuses an output that shares memory with the input: the decoder would read what it has

@@ -1,37 +1,100 @@
 //! `decode`, `decode_into`, `info`, `decoders`: BMP bytes to RGBA arrays.
 
+use std::num::NonZeroUsize;
+
 use numpy::prelude::*;
 use numpy::PyArray3;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use shmbmp::format::PixelFormat;
-use shmbmp::{Decode, Layout, Limits, PixelLayout};
+use shmbmp::{Decode, DecodeError, Dims, Layout, Limits, Lut, PixelLayout, Threads};
 
-use crate::buffer::{bytes_of, check_disjoint, out_array};
+use crate::buffer::{bytes_of, check_disjoint, out_array, OutSlice, WrongShape};
 use crate::errors::decode_error;
 
-/// How to decode: the decoder, the pixel layout written and the limits checked before
-/// anything is allocated.
+/// How to decode: the decoder (on its threads), the pixel layout written and the limits
+/// checked before anything is allocated.
 #[derive(Clone, Copy)]
 pub struct Options {
-    pub decoder: &'static dyn Decode,
+    decoder: Decoder,
     pub pixels: PixelLayout,
     pub limits: Limits,
 }
 
+/// The decoder `decoder=` and `threads=` chose: the registry's, or `lut` (or one of its
+/// kernel levels) on more than one thread.
+#[derive(Clone, Copy)]
+enum Decoder {
+    Registry(&'static dyn Decode),
+    Threaded(Lut),
+}
+
+impl Decoder {
+    /// The decoder called `name` on at most `threads` threads (`ValueError` naming the
+    /// choices otherwise). `lut` and its kernel levels split rows over any count; `naive`
+    /// runs on one thread and `lut_mt` on every core, so they take only 1.
+    fn new(name: &str, threads: i64) -> PyResult<Self> {
+        let decoder = shmbmp::by_name(name).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let n = usize::try_from(threads)
+            .ok()
+            .and_then(NonZeroUsize::new)
+            .ok_or_else(|| PyValueError::new_err(format!("threads must be >= 1, not {threads}")))?;
+        if n.get() == 1 {
+            return Ok(Decoder::Registry(decoder));
+        }
+        let lut = std::iter::once(Lut::AUTO)
+            .chain(Lut::every_level())
+            .find(|l| l.name() == name)
+            .ok_or_else(|| {
+                let why = if name == Lut::PARALLEL.name() {
+                    format!("{name} splits rows over every core already: for at most {n} threads use decoder=\"lut\", threads={n}")
+                } else {
+                    format!("{name} decodes on one thread; threads= applies to lut and its kernel levels")
+                };
+                PyValueError::new_err(format!("threads={n}: {why}"))
+            })?;
+        Ok(Decoder::Threaded(lut.with_threads(Threads::AtMost(n))))
+    }
+
+    fn get(&self) -> &dyn Decode {
+        match self {
+            Decoder::Registry(d) => *d,
+            Decoder::Threaded(lut) => lut,
+        }
+    }
+}
+
+/// Why a decode with the GIL released gave no pixels.
+pub enum Failure {
+    Decode(DecodeError),
+    Shape(WrongShape),
+    Overlap(PyErr),
+}
+
+impl From<Failure> for PyErr {
+    fn from(f: Failure) -> PyErr {
+        match f {
+            Failure::Decode(e) => decode_error(e),
+            Failure::Shape(e) => e.into(),
+            Failure::Overlap(e) => e,
+        }
+    }
+}
+
 impl Options {
-    /// The decoder called `decoder` and the pixel layout called `layout` (`ValueError` naming the
-    /// choices otherwise), and the core's default limits, lowered by `max_pixels` /
-    /// `max_bytes` when given.
+    /// The decoder called `decoder` on `threads` threads and the pixel layout called
+    /// `layout` (`ValueError` naming the choices otherwise), and the core's default limits,
+    /// lowered by `max_pixels` / `max_bytes` when given.
     pub fn new(
         decoder: &str,
+        threads: i64,
         layout: &str,
         max_pixels: Option<u64>,
         max_bytes: Option<u64>,
     ) -> PyResult<Self> {
         Options {
-            decoder: shmbmp::by_name(decoder).map_err(|e| PyValueError::new_err(e.to_string()))?,
+            decoder: Decoder::new(decoder, threads)?,
             pixels: PixelLayout::Rgba,
             limits: limits(max_pixels, max_bytes),
         }
@@ -65,37 +128,40 @@ impl Options {
         Layout::parse(bmp, &self.limits).map_err(decode_error)
     }
 
-    /// Decodes `bmp` into `out` with the GIL released.
-    pub fn decode_into_slice(&self, py: Python<'_>, bmp: &[u8], out: &mut [u8]) -> PyResult<()> {
-        check_disjoint(bmp, out)?;
-        let Options {
-            decoder,
-            pixels,
-            limits,
-        } = *self;
-        py.detach(|| decoder.decode_into_slice_as(bmp, &limits, pixels, out))
-            .map_err(decode_error)?;
-        Ok(())
+    /// Decodes `bmp` into `out` if it has the image's shape (else `Failure::Shape`). Needs
+    /// no GIL: callers release it.
+    pub fn decode_into_out(&self, bmp: &[u8], out: &mut OutSlice<'_>) -> Result<Dims, Failure> {
+        let shape = self.shape(&Layout::parse(bmp, &self.limits).map_err(Failure::Decode)?);
+        self.fill(bmp, out.fit(shape).map_err(Failure::Shape)?)
     }
 
-    /// Decodes `bmp` into `out` when given (checked against the image's shape), else into a
-    /// new `(height, width, 4)` array.
+    /// Decodes `bmp` into a new buffer, returned with the array shape it has. Needs no GIL.
+    pub fn decode_new(&self, bmp: &[u8]) -> Result<(Vec<u8>, [usize; 3]), Failure> {
+        let shape = self.shape(&Layout::parse(bmp, &self.limits).map_err(Failure::Decode)?);
+        let mut pixels = vec![0u8; shape.iter().product()];
+        self.fill(bmp, &mut pixels)?;
+        Ok((pixels, shape))
+    }
+
+    fn fill(&self, bmp: &[u8], out: &mut [u8]) -> Result<Dims, Failure> {
+        check_disjoint(bmp, out).map_err(Failure::Overlap)?;
+        self.decoder
+            .get()
+            .decode_into_slice_as(bmp, &self.limits, self.pixels, out)
+            .map_err(Failure::Decode)
+    }
+
+    /// Decodes `bmp` into a new `(height, width, 4)` array (3 for RGB and BGR), the GIL
+    /// released meanwhile.
     pub fn decode_to_array<'py>(
         &self,
         py: Python<'py>,
         bmp: &[u8],
-        out: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyArray3<u8>>> {
-        let layout = self.layout(bmp)?;
-        let array = match out {
-            Some(out) => {
-                let mut rw = out_array(out, Some(self.shape(&layout)), self.pixels)?;
-                self.decode_into_slice(py, bmp, rw.as_slice_mut()?)?;
-                return Ok(out.cast::<PyArray3<u8>>()?.clone());
-            }
-            None => new_array(py, self.shape(&layout)),
-        };
-        self.decode_into_slice(py, bmp, array.readwrite().as_slice_mut()?)?;
+        let array = new_array(py, self.shape(&self.layout(bmp)?));
+        let mut rw = array.readwrite();
+        let mut out = OutSlice::of(&mut rw, self.pixels)?;
+        py.detach(|| self.decode_into_out(bmp, &mut out))?;
         Ok(array)
     }
 }
@@ -105,8 +171,8 @@ impl Options {
 fn new_array(py: Python<'_>, dims: [usize; 3]) -> Bound<'_, PyArray3<u8>> {
     // SAFETY: `u8` has no invalid values and needs no drop. The memory comes from numpy's
     // allocator through FFI, so the compiler cannot treat it as uninitialised. The only
-    // caller, `decode_to_array`, hands it straight to `decode_into_slice`, which writes every
-    // byte on success (the `Decode` contract; core's equivalence tests check it with dirty
+    // caller, `decode_to_array`, hands it straight to `decode_into_out`, whose decoder writes
+    // every byte on success (the `Decode` contract; core's equivalence tests check it with dirty
     // buffers, and so does python/tests/test_fixtures.py); on failure the array is dropped
     // before Python can see it.
     unsafe { PyArray3::new(py, dims, false) }
@@ -133,12 +199,21 @@ fn limits(max_pixels: Option<u64>, max_bytes: Option<u64>) -> Limits {
 /// wrong pixels or DecodeError (use a framed Reader for streams), never a crash.
 /// `max_pixels` and `max_bytes` (the output's size) lower the default limits (2**28
 /// pixels, 1 GiB), which are checked before anything is allocated.
+///
+/// `threads` is the most threads "lut" and its kernel levels split the rows over, in bands
+/// on a pool whose workers live across calls (small frames stay on one thread); "naive"
+/// decodes on one and "lut_mt" on every core, so they take only 1. A count below 1 raises
+/// ValueError. The default, 1, is what paid on the 2-core machine this was measured on: a
+/// second thread made a 1600x1200 frame no faster, hot or at 60 frames/s (the README's
+/// Python section has the figures; `python/bench.py --threads-only` measures yours).
+///
 /// Raises DecodeError (a ValueError) naming the field, offset and value that was wrong.
 #[pyfunction]
 #[pyo3(signature = (
     data,
     *,
     decoder = "lut",
+    threads = 1,
     layout = "RGBA",
     max_pixels = None,
     max_bytes = None,
@@ -147,46 +222,52 @@ pub fn decode<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     decoder: &str,
+    threads: i64,
     layout: &str,
     max_pixels: Option<u64>,
     max_bytes: Option<u64>,
 ) -> PyResult<Bound<'py, PyArray3<u8>>> {
-    let opts = Options::new(decoder, layout, max_pixels, max_bytes)?;
+    let opts = Options::new(decoder, threads, layout, max_pixels, max_bytes)?;
     let input = bytes_of(data)?;
-    opts.decode_to_array(py, input.as_slice()?, None)
+    opts.decode_to_array(py, input.as_slice()?)
 }
 
 /// Decodes a whole BMP file into `out`, a writeable C-contiguous uint8 array of shape
 /// (height, width, 4) (3 for `layout` "RGB" or "BGR"), and returns (width, height).
 /// Allocates nothing: the loop a camera reader runs. A wrong shape or dtype raises
 /// ValueError or TypeError before anything is written; on DecodeError `out` holds no
-/// meaningful pixels. Otherwise as `decode`.
+/// meaningful pixels. Otherwise as `decode` (`threads` included).
 #[pyfunction]
 #[pyo3(signature = (
     data,
     out,
     *,
     decoder = "lut",
+    threads = 1,
     layout = "RGBA",
     max_pixels = None,
     max_bytes = None,
 ))]
+#[allow(clippy::too_many_arguments)] // Python's keywords, each its own argument
 pub fn decode_into<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     out: &Bound<'py, PyAny>,
     decoder: &str,
+    threads: i64,
     layout: &str,
     max_pixels: Option<u64>,
     max_bytes: Option<u64>,
 ) -> PyResult<(u32, u32)> {
-    let opts = Options::new(decoder, layout, max_pixels, max_bytes)?;
+    let opts = Options::new(decoder, threads, layout, max_pixels, max_bytes)?;
     let input = bytes_of(data)?;
     let bmp = input.as_slice()?;
-    let header = opts.layout(bmp)?;
-    let mut out = out_array(out, Some(opts.shape(&header)), opts.pixels)?;
-    opts.decode_into_slice(py, bmp, out.as_slice_mut()?)?;
-    Ok((header.width, header.height))
+    // Shape checked here first, so a wrong `out` is refused naming the exact shape.
+    let want = opts.shape(&opts.layout(bmp)?);
+    let mut rw = out_array(out, Some(want), opts.pixels)?;
+    let mut out = OutSlice::of(&mut rw, opts.pixels)?;
+    let dims = py.detach(|| opts.decode_into_out(bmp, &mut out))?;
+    Ok((dims.width, dims.height))
 }
 
 /// The parsed headers as a dict: width, height, top_down, bits (per pixel), compression

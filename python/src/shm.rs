@@ -11,11 +11,10 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use shmbmp::shm::{self, layout::DEFAULT_SLOTS, FrameInfo, Location, RawReader, ShmError};
-use shmbmp::{DecodeError, Layout};
 
-use crate::buffer::{bytes_of, out_array, shape_error};
-use crate::decode::Options;
-use crate::errors::{decode_error, shm_error};
+use crate::buffer::{bytes_of, out_array, OutSlice};
+use crate::decode::{Failure, Options};
+use crate::errors::shm_error;
 
 // `Writer(name, slots=4, ...)`: the core's default slot count.
 const _: () = assert!(DEFAULT_SLOTS == 4);
@@ -24,7 +23,8 @@ const _: () = assert!(DEFAULT_SLOTS == 4);
 const WAIT_SLICE: Duration = Duration::from_millis(20);
 
 /// Decodes the BMP in the raw region `name` (the post's layout: one BMP at offset 0 of
-/// /dev/shm/NAME, its length from its own bfSize) to a new array, as `decode` does.
+/// /dev/shm/NAME, its length from its own bfSize) to a new array, as `decode` does
+/// (`threads` included).
 ///
 /// Raw mode has no protection against a writer changing the bytes meanwhile; the bytes are
 /// copied out first, so a concurrent writer gives wrong pixels or DecodeError, never a
@@ -34,6 +34,7 @@ const WAIT_SLICE: Duration = Duration::from_millis(20);
     name,
     *,
     decoder = "lut",
+    threads = 1,
     layout = "RGBA",
     max_pixels = None,
     max_bytes = None,
@@ -42,15 +43,16 @@ pub fn read_raw<'py>(
     py: Python<'py>,
     name: &str,
     decoder: &str,
+    threads: i64,
     layout: &str,
     max_pixels: Option<u64>,
     max_bytes: Option<u64>,
 ) -> PyResult<Bound<'py, PyArray3<u8>>> {
-    let opts = Options::new(decoder, layout, max_pixels, max_bytes)?;
+    let opts = Options::new(decoder, threads, layout, max_pixels, max_bytes)?;
     let mut bmp = Vec::new();
     py.detach(|| RawReader::open(name)?.read(&mut bmp))
         .map_err(shm_error)?;
-    opts.decode_to_array(py, &bmp, None)
+    opts.decode_to_array(py, &bmp)
 }
 
 fn closed(what: &str) -> PyErr {
@@ -74,8 +76,10 @@ fn get_mut<'a, T>(inner: &'a mut Option<Mutex<T>>, what: &str) -> PyResult<&'a m
 }
 
 /// Takes whole frames out of the framed region `name` (/dev/shm/NAME) that a `Writer` (or
-/// `shmbmp write`, or any peer of PROTOCOL.md) fills, and decodes them with `decoder` into
-/// the pixel `layout` within the limits, as `decode` does.
+/// `shmbmp write`, or any peer of PROTOCOL.md) fills, and decodes them with `decoder` on
+/// up to `threads` threads into the pixel `layout` within the limits, as `decode` does. The
+/// decoder, its threads and the limits hold for every frame; `next` and `latest` may ask
+/// for another layout.
 ///
 /// A frame handed out is never torn: each slot is guarded by a sequence counter. Frames are
 /// decoded in place, straight from a slot the reader pins (a lease the writer honours), or
@@ -91,13 +95,6 @@ pub struct Reader {
     last: Option<FrameInfo>,
 }
 
-/// Why a frame handed to the decode closure gave no pixels.
-enum Failure {
-    Decode(DecodeError),
-    /// The caller's `out` does not fit the frame, which needs this shape.
-    Shape([usize; 3]),
-}
-
 /// A frame decoded: into the caller's array, or into a new buffer of this shape.
 type Decoded = Result<Option<(Vec<u8>, [usize; 3])>, Failure>;
 
@@ -108,6 +105,7 @@ impl Reader {
         name,
         *,
         decoder = "lut",
+        threads = 1,
         layout = "RGBA",
         max_pixels = None,
         max_bytes = None,
@@ -115,13 +113,15 @@ impl Reader {
     fn new(
         name: &str,
         decoder: &str,
+        threads: i64,
         layout: &str,
         max_pixels: Option<u64>,
         max_bytes: Option<u64>,
     ) -> PyResult<Self> {
+        let opts = Options::new(decoder, threads, layout, max_pixels, max_bytes)?;
         Ok(Reader {
             inner: Some(Mutex::new(shm::Reader::open(name).map_err(shm_error)?)),
-            opts: Options::new(decoder, layout, max_pixels, max_bytes)?,
+            opts,
             last: None,
         })
     }
@@ -244,29 +244,16 @@ impl Reader {
             None => this.opts,
         };
         let inner = get_mut(&mut this.inner, "Reader")?;
-        let mut target = out.map(|o| out_array(o, None, opts.pixels)).transpose()?;
-        let out_shape = target.as_ref().map(|t| {
-            let s = t.shape();
-            [s[0], s[1], s[2]]
-        });
-        let mut out_slice = target.as_mut().map(|t| t.as_slice_mut()).transpose()?;
+        let mut rw = out.map(|o| out_array(o, None, opts.pixels)).transpose()?;
+        let mut target = rw
+            .as_mut()
+            .map(|a| OutSlice::of(a, opts.pixels))
+            .transpose()?;
         // Runs with the GIL released, once per attempt at a frame (again after a torn one).
         let mut decode = |bmp: &[u8]| -> Decoded {
-            let layout = Layout::parse(bmp, &opts.limits).map_err(Failure::Decode)?;
-            let shape = opts.shape(&layout);
-            let fill = |out: &mut [u8]| {
-                opts.decoder
-                    .decode_into_slice_as(bmp, &opts.limits, opts.pixels, out)
-                    .map_err(Failure::Decode)
-            };
-            match out_slice.as_deref_mut() {
-                Some(out) if Some(shape) == out_shape => fill(out).map(|_| None),
-                Some(_) => Err(Failure::Shape(shape)),
-                None => {
-                    let mut rgba = vec![0u8; shape.iter().product()];
-                    fill(&mut rgba)?;
-                    Ok(Some((rgba, shape)))
-                }
+            match target.as_mut() {
+                Some(out) => opts.decode_into_out(bmp, out).map(|_| None),
+                None => opts.decode_new(bmp).map(Some),
             }
         };
         let started = Instant::now();
@@ -298,18 +285,12 @@ impl Reader {
             }
         };
         this.last = Some(info);
-        match decoded {
-            Ok(None) => Ok(out
+        match decoded? {
+            None => Ok(out
                 .expect("decoded into out")
                 .cast::<PyArray3<u8>>()?
                 .clone()),
-            Ok(Some((rgba, shape))) => PyArray1::from_vec(py, rgba).reshape(shape),
-            Err(Failure::Decode(e)) => Err(decode_error(e)),
-            Err(Failure::Shape([h, w, c])) => Err(shape_error(
-                &out_shape.unwrap_or_default(),
-                &format!("({h}, {w}, {c})"),
-                opts.pixels,
-            )),
+            Some((pixels, shape)) => PyArray1::from_vec(py, pixels).reshape(shape),
         }
     }
 }
