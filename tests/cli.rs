@@ -472,3 +472,96 @@ fn bench_times_every_layout_beside_rgba_and_labels_conversions() {
     assert_eq!(r.code, Some(2));
     assert_has(&r.stderr, &["unknown pixel layout \"ARGB\"", "BGR"]);
 }
+
+/// `--threads N` splits lut's rows (the same pixels, named with its count), is refused for
+/// decoders without a thread count and for 0, and in `bench` times lut on N threads beside
+/// lut on one.
+#[test]
+fn threads_split_lut_and_are_refused_where_they_cannot_apply() {
+    let dir = scratch("threads");
+    let seed = file(&dir, "seed.bmp", &encode::seed_frame());
+    let hash = |out: &str| -> String {
+        let at = out
+            .find("xxh3 ")
+            .unwrap_or_else(|| panic!("no hash in:\n{out}"));
+        out[at..at + 21].to_string()
+    };
+    let one = run(&["decode", &seed]);
+    assert_eq!(one.code, Some(0), "{}", one.stderr);
+    for (decoder, n) in [("lut", "2"), ("lut", "5000"), ("lut_scalar", "3")] {
+        let r = run(&["decode", &seed, "--decoder", decoder, "--threads", n]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert_has(
+            &r.stdout,
+            &[
+                &format!("decoded by {decoder} on {n} threads"),
+                &format!("--decoder {decoder} --threads {n}"),
+                &hash(&one.stdout),
+            ],
+        );
+    }
+    for (decoder, why) in [
+        ("naive", "naive decodes on one thread"),
+        ("lut_mt", "lut_mt splits rows over every core already"),
+        ("zune", "zune is a peer"),
+    ] {
+        let r = run(&["decode", &seed, "--decoder", decoder, "--threads", "2"]);
+        assert_eq!(r.code, Some(1), "{decoder}: {}", r.stderr);
+        assert_has(&r.stderr, &["--threads 2: ", why]);
+    }
+    for bad in ["0", "-1", "two"] {
+        let r = run(&["decode", &seed, &format!("--threads={bad}")]);
+        assert_eq!(r.code, Some(2), "--threads {bad}: {}", r.stderr);
+        assert_has(&r.stderr, &["--threads <N>", bad]);
+    }
+
+    let region = dir.join("region");
+    let region = region.to_str().unwrap();
+    let r = run(&["write", "--path", region, &seed]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let r = run(&["read", "--path", region, "--threads", "2"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_has(&r.stdout, &["with lut on 2 threads", &hash(&one.stdout)]);
+    let r = run(&[
+        "read",
+        "--path",
+        region,
+        "--decoder",
+        "naive",
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_has(&r.stderr, &["naive decodes on one thread"]);
+
+    let bmp = file(&dir, "pal8.bmp", &pal8());
+    let r = run(&[
+        "bench",
+        "--iters",
+        "1",
+        "--decoder",
+        "lut",
+        "--threads",
+        "2",
+        &bmp,
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_has(
+        &r.stdout,
+        &["lut (decode_into)", "lut on 2 threads (decode_into)"],
+    );
+    let r = run(&[
+        "bench",
+        "--iters",
+        "1",
+        "--decoder",
+        "naive",
+        "--threads",
+        "2",
+        &bmp,
+    ]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_has(&r.stderr, &["only lut and its kernel levels", "naive"]);
+    let r = run(&["bench", "--threads", "2", "--bare", &bmp]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+}

@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::threads::{pick, Picked, ThreadArgs};
 use super::CliResult;
 use shmbmp_suite::check::{check_all, ours_agree, Tally};
 use shmbmp_suite::format::{Layout, PixelFormat, PixelLayout, RawHeader};
-use shmbmp_suite::{by_name, Decode, DecodeError, Dims, Error, Limits};
+use shmbmp_suite::{Decode, DecodeError, Dims, Error, Limits};
 
 /// Bounds applied before any allocation (see `shmbmp_suite::Limits`).
 #[derive(Debug, Clone, Args)]
@@ -134,29 +135,35 @@ fn print_raw(file: &Path, bytes: &[u8]) {
     println!("pixel data:  offset {}", raw.data_offset);
 }
 
-/// The decoder of ours called `decoder`, for a `layout` other than RGBA: other layouts are
-/// written directly by decoders of ours, and peers give RGBA only.
+/// The decoder of ours `picked`, for a `layout` other than RGBA: other layouts are written
+/// directly by decoders of ours, and peers give RGBA only.
 pub(super) fn ours_for_layout(
-    decoder: &str,
+    picked: Picked,
     layout: PixelLayout,
 ) -> Result<&'static dyn Decode, String> {
-    shmbmp::by_name(decoder).map_err(|_| {
+    picked.ours.ok_or_else(|| {
         format!(
-            "--layout {layout}: {decoder} is a peer that decodes to RGBA only; choose one of ours: {}",
-            shmbmp::decode::all().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+            "--layout {layout}: {} is a peer that decodes to RGBA only; choose one of ours: {}",
+            picked.decoder.name(),
+            shmbmp::decode::all()
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })
 }
 
-/// `shmbmp decode FILE [--decoder NAME] [-o OUT.png]`.
+/// `shmbmp decode FILE [--decoder NAME] [--threads N] [-o OUT.png]`.
 pub fn decode(
     file: &Path,
     decoder: &str,
+    threads: ThreadArgs,
     layout: PixelLayout,
     output: Option<&PathBuf>,
     limits: &LimitArgs,
 ) -> CliResult {
-    let d = by_name(decoder)?;
+    let picked = pick(decoder, threads.threads)?;
+    let d = picked.decoder;
     let bytes = read(file)?;
     let limits = limits.limits();
     let started = std::time::Instant::now();
@@ -170,7 +177,7 @@ pub fn decode(
         };
         (dims, frame.rgba)
     } else {
-        let ours = ours_for_layout(decoder, layout)?;
+        let ours = ours_for_layout(picked, layout)?;
         let mut out = Vec::new();
         let dims = ours
             .decode_into_as(&bytes, &limits, layout, &mut out)
@@ -187,10 +194,13 @@ pub fn decode(
         xxhash_rust::xxh3::xxh3_64(&pixels)
     );
     println!(
-        "first run, cold: {:.3} ms; for a median of warm runs: shmbmp bench {} --decoder {}",
+        "first run, cold: {:.3} ms; for a median of warm runs: shmbmp bench {} --decoder {decoder}{}",
         took.as_secs_f64() * 1e3,
         file.display(),
-        d.name()
+        match threads.threads.get() {
+            1 => String::new(),
+            n => format!(" --threads {n}"),
+        }
     );
     if let Some(out) = output {
         super::save_pixels(out, &pixels, dims.width, dims.height, layout)?;

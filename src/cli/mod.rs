@@ -5,6 +5,7 @@ mod files;
 mod layouts;
 mod report;
 mod shm;
+mod threads;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ use shmbmp_suite::format::PixelLayout;
 use shmbmp_suite::{by_name, every, Kernels, Origin};
 
 use files::LimitArgs;
+use threads::ThreadArgs;
 
 /// Errors reach `main` as one line of text.
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
@@ -52,6 +54,8 @@ enum Command {
         #[arg(long, default_value = "RGBA", value_parser = parse_layout)]
         layout: PixelLayout,
         #[command(flatten)]
+        threads: ThreadArgs,
+        #[command(flatten)]
         limits: LimitArgs,
     },
     /// Run every decoder on each file and print how each compares with naive.
@@ -77,13 +81,17 @@ enum Command {
         iters: usize,
         /// Also time each call with `shmbmp-bare` (the crate called directly, in a process of
         /// its own) and print how far ours is from it.
-        #[arg(long, conflicts_with = "layout")]
+        #[arg(long, conflicts_with_all = ["layout", "threads"])]
         bare: bool,
         /// Pixel layouts, comma-separated (RGBA, BGRA, RGB, BGR): ours into each beside our
         /// RGBA, and each peer by its call nearest the layout, plus our conversion where its
         /// output is not that layout, all in one interleaved run.
-        #[arg(long, value_delimiter = ',', value_parser = parse_layout)]
+        #[arg(long, value_delimiter = ',', value_parser = parse_layout, conflicts_with = "threads")]
         layout: Vec<PixelLayout>,
+        /// Time lut and each kernel level timed (and only those) also on up to N threads,
+        /// each as `NAME on N threads`, interleaved with the rest.
+        #[arg(long, value_name = "N")]
+        threads: Option<std::num::NonZeroUsize>,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -237,8 +245,9 @@ pub fn run(cli: Cli) -> CliResult {
             decoder,
             output,
             layout,
+            threads,
             limits,
-        } => files::decode(&file, &decoder, layout, output.as_ref(), &limits),
+        } => files::decode(&file, &decoder, threads, layout, output.as_ref(), &limits),
         Command::Check { files: f, limits } => files::check(&f, &limits),
         Command::Bench {
             files: f,
@@ -246,8 +255,9 @@ pub fn run(cli: Cli) -> CliResult {
             iters,
             bare,
             layout,
+            threads,
             limits,
-        } => bench::run(&f, &decoder, iters, bare, &layout, &limits),
+        } => bench::run(&f, &decoder, iters, bare, &layout, threads, &limits),
         Command::Report {
             criterion,
             peers,

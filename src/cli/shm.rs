@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 
 use super::files::LimitArgs;
+use super::threads::{pick, Picked, ThreadArgs};
 use super::{count, CliResult};
 use shmbmp_suite::format::{Layout, PixelLayout, RawHeader};
 use shmbmp_suite::shm::{
@@ -14,7 +15,7 @@ use shmbmp_suite::shm::{
     ShmError, Writer, WriterStatus,
 };
 use shmbmp_suite::timing::percentile;
-use shmbmp_suite::{by_name, Decode, Decoder, Dims, Error, Limits};
+use shmbmp_suite::{Decode, Decoder, Dims, Error, Limits};
 
 /// Which region: a name, or an explicit file.
 #[derive(Debug, Clone, Args)]
@@ -81,6 +82,8 @@ pub enum ShmCommand {
         /// Which decoder (`lut` runs the best kernels this CPU has).
         #[arg(long, default_value = "lut", value_parser = super::DecoderName { all: false })]
         decoder: String,
+        #[command(flatten)]
+        threads: ThreadArgs,
         /// Frames to read (each newer than the last).
         #[arg(long, default_value_t = 1)]
         count: u64,
@@ -164,6 +167,7 @@ pub fn run(cmd: ShmCommand) -> CliResult {
         ShmCommand::Read {
             region,
             decoder,
+            threads,
             count,
             timeout_ms,
             output,
@@ -174,7 +178,7 @@ pub fn run(cmd: ShmCommand) -> CliResult {
             quiet,
             limits,
         } => {
-            let d = Pixels::new(&decoder, layout)?;
+            let d = Pixels::new(pick(&decoder, threads.threads)?, layout)?;
             let loc = region.location()?;
             if raw {
                 read_raw(&loc, d, output, &limits)
@@ -328,14 +332,14 @@ struct Pixels {
 }
 
 impl Pixels {
-    fn new(decoder: &str, layout: PixelLayout) -> Result<Self, Box<dyn std::error::Error>> {
+    fn new(picked: Picked, layout: PixelLayout) -> Result<Self, String> {
         let ours = if layout == PixelLayout::Rgba {
             None
         } else {
-            Some(super::files::ours_for_layout(decoder, layout)?)
+            Some(super::files::ours_for_layout(picked, layout)?)
         };
         Ok(Pixels {
-            decoder: by_name(decoder)?,
+            decoder: picked.decoder,
             ours,
             layout,
         })
