@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use shmbmp::{Decode, Layout, Limits};
 use shmbmp_suite::encode;
-use shmbmp_suite::timing::{memcpy_floor, write_floor};
+use shmbmp_suite::timing::{memcpy_floor, write_floor, FloorBuffer};
 
 /// What each call finds before it runs.
 #[derive(Clone, Copy)]
@@ -75,8 +75,8 @@ fn cold(c: &mut Criterion) {
     let out_len = Layout::parse(&bmp, &limits)
         .expect("the seed frame is valid")
         .output_len();
-    let src = vec![0x5au8; out_len];
-    let (mut dst, mut fill) = (vec![0u8; out_len], vec![0u8; out_len]);
+    let src = FloorBuffer::new(out_len, 0x5a);
+    let (mut dst, mut fill) = (FloorBuffer::new(out_len, 0), FloorBuffer::new(out_len, 0));
     let mut outs: Vec<Vec<u8>> = shmbmp::decode::kernel_levels()
         .iter()
         .map(|_| vec![0u8; out_len])
