@@ -201,36 +201,43 @@ FRAME_GAP_S = 1 / 60
 
 def python_threads(seed: bytes, rounds: int, counts=(1, 2)) -> Dict[str, Dict[str, float]]:
     """decode_into the seed frame on each thread count in `counts`, interleaved round by
-    round, medians in ns: "hot_ns" (each count twice in a row, the second run timed, as
-    "repeated" above) and "paced_ns" (asleep for a frame's gap at 60 frames/s before the
-    call, as a 60 fps reader meets it); keyed by the count. The evidence behind
+    round, medians in ns, keyed by the count: "hot_ns" (each count twice in a row, the
+    second run timed, as "repeated" above), "hot_cpu_ns" (the CPU time that run took, every
+    thread of the process counted), and "paced_ns" / "paced_cpu_ns" (the same after a
+    frame's gap at 60 frames/s asleep, as a 60 fps reader meets it). The evidence behind
     `threads=`'s default."""
     i = shmbmp.info(seed)
     out = np.empty((i["height"], i["width"], 4), np.uint8)
-    hot: Dict[int, List[int]] = {n: [] for n in counts}
-    paced: Dict[int, List[int]] = {n: [] for n in counts}
-    clock = time.perf_counter_ns
+    keys = ("hot_ns", "hot_cpu_ns", "paced_ns", "paced_cpu_ns")
+    samples = {n: {k: [] for k in keys} for n in counts}
+    wall, cpu = time.perf_counter_ns, time.process_time_ns
+
+    def timed(n: int, kind: str) -> None:
+        c, t = cpu(), wall()
+        shmbmp.decode_into(seed, out, threads=n)
+        t, c = wall() - t, cpu() - c
+        samples[n][f"{kind}_ns"].append(t)
+        samples[n][f"{kind}_cpu_ns"].append(c)
+
     for n in counts:  # warm-up: the pool's workers start on first use
         shmbmp.decode_into(seed, out, threads=n)
     for _ in range(rounds):
         for n in counts:
             shmbmp.decode_into(seed, out, threads=n)
-            t = clock()
-            shmbmp.decode_into(seed, out, threads=n)
-            hot[n].append(clock() - t)
+            timed(n, "hot")
         for n in counts:
             time.sleep(FRAME_GAP_S)
-            t = clock()
-            shmbmp.decode_into(seed, out, threads=n)
-            paced[n].append(clock() - t)
-    return {str(n): {"hot_ns": median(hot[n]), "paced_ns": median(paced[n])} for n in counts}
+            timed(n, "paced")
+    return {str(n): {k: median(v) for k, v in samples[n].items()} for n in counts}
 
 
 def threads_line(t: Dict[str, Dict[str, float]], rounds: int) -> str:
-    """python_threads' result in words: each count's medians and its ratio to one thread."""
+    """python_threads' result in words: each count's medians, wall and CPU, and its wall
+    time's ratio to one thread's."""
     one = t["1"]
-    parts = [f"threads={n}: hot {v['hot_ns'] / 1e3:.0f} µs ({v['hot_ns'] / one['hot_ns']:.2f}x), "
-             f"paced {v['paced_ns'] / 1e3:.0f} µs ({v['paced_ns'] / one['paced_ns']:.2f}x)"
+    parts = [f"threads={n}: hot {v['hot_ns'] / 1e3:.0f} µs ({v['hot_ns'] / one['hot_ns']:.2f}x, "
+             f"CPU {v['hot_cpu_ns'] / 1e3:.0f} µs), paced {v['paced_ns'] / 1e3:.0f} µs "
+             f"({v['paced_ns'] / one['paced_ns']:.2f}x, CPU {v['paced_cpu_ns'] / 1e3:.0f} µs)"
              for n, v in t.items()]
     return (f"seed, decode_into by thread count, medians of {rounds} interleaved rounds "
             f"(paced: {FRAME_GAP_S * 1e3:.1f} ms asleep before each call): " + "; ".join(parts))

@@ -200,12 +200,13 @@ fn limits(max_pixels: Option<u64>, max_bytes: Option<u64>) -> Limits {
 /// `max_pixels` and `max_bytes` (the output's size) lower the default limits (2**28
 /// pixels, 1 GiB), which are checked before anything is allocated.
 ///
-/// `threads` is the most threads "lut" and its kernel levels split the rows over, in bands
-/// on a pool whose workers live across calls (small frames stay on one thread); "naive"
-/// decodes on one and "lut_mt" on every core, so they take only 1. A count below 1 raises
-/// ValueError. The default, 1, is what paid on the 2-core machine this was measured on: a
-/// second thread made a 1600x1200 frame no faster, hot or at 60 frames/s (the README's
-/// Python section has the figures; `python/bench.py --threads-only` measures yours).
+/// `threads` is the most threads "lut" and its kernel levels split the rows over: the
+/// caller's and workers of a pool that live across calls (small frames stay on one thread);
+/// "naive" decodes on one and "lut_mt" on every core, so they take only 1. A count below 1
+/// raises ValueError. The default, 1, costs one core's CPU time per frame; measured on a
+/// 2-core machine, threads=2 decoded a 1600x1200 frame in 0.70-0.89x the time but used
+/// 1.2-1.3x the CPU (the README's Python section; `python/bench.py --threads-only` measures
+/// yours).
 ///
 /// Raises DecodeError (a ValueError) naming the field, offset and value that was wrong.
 #[pyfunction]
