@@ -17,7 +17,8 @@ with its library's conversion to RGBA timed apart where its output is not RGBA):
 
 Then, on the seed frame, the binding's cost: the Rust CLI's `shmbmp bench --decoder lut`
 (lut_into a reused buffer, interleaved round by round with the memcpy and write floors,
-each job twice a round: in turn, then repeated) run from here, and the same procedure in
+each job several times in a row a round: the first in turn, the second repeated) run from
+here, and the same procedure in
 Python (numpy.copyto and ndarray.fill as the floors, then decode_into), alternating Rust
 and Python runs; then decode_into on 1 and 2 threads, hot and paced at 60 frames/s.
 
@@ -141,9 +142,10 @@ def time_fixture(path: Path, budget) -> List[dict]:
 UNITS = {"ns": 1.0, "µs": 1e3, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
-def rust_lut_into(cli: Path, seed: Path, rounds: int) -> Dict[str, float]:
+def rust_lut_into(cli: Path, seed: Path, rounds: int) -> Tuple[Dict[str, float], int]:
     """`shmbmp bench SEED --decoder lut`'s medians in ns, in turn and repeated: the memcpy
-    floor, the write floor and lut into a reused buffer (keys as python_interleaved's)."""
+    floor, the write floor and lut into a reused buffer (keys as python_interleaved's); and
+    how many times in a row it ran each job a round (from its header)."""
     text = subprocess.run(
         [str(cli), "bench", str(seed), "--decoder", "lut", "--iters", str(rounds)],
         capture_output=True,
@@ -159,7 +161,10 @@ def rust_lut_into(cli: Path, seed: Path, rounds: int) -> Dict[str, float]:
             raise ValueError(f"no {label!r} row with two times (in turn, repeated) in:\n{text}")
         out[f"{key}_ns"] = float(m.group(1)) * UNITS[m.group(2)]
         out[f"{key}_repeat_ns"] = float(m.group(3)) * UNITS[m.group(4)]
-    return out
+    runs = re.search(r"the last of (\d+) in a row", text)
+    if not runs:
+        raise ValueError(f"no runs a round ('the last of N in a row') in:\n{text}")
+    return out, int(runs.group(1))
 
 
 def median(samples: List[int]) -> float:
@@ -168,11 +173,11 @@ def median(samples: List[int]) -> float:
     return float(s[round((len(s) - 1) * 0.5)])
 
 
-def python_interleaved(seed: bytes, rounds: int) -> Dict[str, float]:
+def python_interleaved(seed: bytes, rounds: int, runs_per_round: int) -> Dict[str, float]:
     """Medians in ns, timed as `shmbmp bench` does (src/timing::interleaved_medians): one
-    untimed run of each job, then per round each job twice in a row: the memcpy floor (a
-    copy of the output's size), the write floor (filling it once), decode_into; the first
-    run of a job is "in turn", the second "repeated"."""
+    untimed run of each job, then per round each job runs_per_round times in a row: the
+    memcpy floor (a copy of the output's size), the write floor (filling it once),
+    decode_into; the first run of a job is "in turn", the second "repeated"."""
     i = shmbmp.info(seed)
     out = np.empty((i["height"], i["width"], 4), np.uint8)
     src, dst = np.full(out.nbytes, 0x5A, np.uint8), np.empty(out.nbytes, np.uint8)
@@ -181,7 +186,7 @@ def python_interleaved(seed: bytes, rounds: int) -> Dict[str, float]:
             "decode_into": lambda: shmbmp.decode_into(seed, out)}
     for job in jobs.values():
         job()
-    samples: Dict[str, List[List[int]]] = {k: [[], []] for k in jobs}
+    samples: Dict[str, List[List[int]]] = {k: [[] for _ in range(max(runs_per_round, 2))] for k in jobs}
     clock = time.perf_counter_ns
     for _ in range(rounds):
         for key, job in jobs.items():
@@ -190,8 +195,8 @@ def python_interleaved(seed: bytes, rounds: int) -> Dict[str, float]:
                 job()
                 slot.append(clock() - t)
     res = {}
-    for key, (turn, repeat) in samples.items():
-        res[f"{key}_ns"], res[f"{key}_repeat_ns"] = median(turn), median(repeat)
+    for key, runs in samples.items():
+        res[f"{key}_ns"], res[f"{key}_repeat_ns"] = median(runs[0]), median(runs[1])
     return res
 
 
@@ -287,8 +292,8 @@ def main(argv: List[str] | None = None) -> int:
 
     pairs = []
     for _ in range(3):  # alternate, so drift on a shared machine hits both sides
-        rust = rust_lut_into(args.cli, seed, rounds)
-        py = python_interleaved(seed.read_bytes(), rounds)
+        rust, runs_per_round = rust_lut_into(args.cli, seed, rounds)
+        py = python_interleaved(seed.read_bytes(), rounds, runs_per_round)
         pairs.append({**{f"rust_{k}": v for k, v in rust.items()},
                       **{f"python_{k}": v for k, v in py.items()}})
     binding = {k: statistics.median(p[k] for p in pairs) for k in pairs[0]}
