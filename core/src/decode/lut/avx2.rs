@@ -6,7 +6,7 @@
 
 use std::arch::x86_64::*;
 
-use super::palette::Palette8;
+use super::palette::{stride3, Palette8};
 use super::row::Row;
 use super::scalar;
 use super::tables16::Scale16;
@@ -36,6 +36,28 @@ pub(super) unsafe fn bits16(row: &Row, src: &[u8], dst: &mut [u8]) {
     // SAFETY: the caller vouches for AVX2.
     let done = unsafe { bits16_avx2(channels, src, dst) };
     scalar::decode_row(row, &src[done * 2..], &mut dst[done * 4..]);
+}
+
+/// 16-bit rows of at most 8 bits a channel (`Row::Bits16`) straight into 3-byte pixels:
+/// [`bits16`]'s arithmetic for red, green and blue, each 4 pixels packed to 12 bytes in the
+/// register ([`bits16_to3_avx2`]).
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn bits16_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::Bits16 { channels, .. } = row else {
+        unreachable!("listed only for Row::Bits16")
+    };
+    // SAFETY: the caller vouches for AVX2.
+    let done = unsafe { bits16_to3_avx2(channels, src, dst) };
+    let mut px = [0u8; 4];
+    for (d, s) in dst[done * 3..]
+        .chunks_exact_mut(3)
+        .zip(src[done * 2..].chunks_exact(2))
+    {
+        scalar::decode_row(row, s, &mut px);
+        d.copy_from_slice(&px[..3]);
+    }
 }
 
 /// 24-bit rows (`Row::Bgr24`).
@@ -279,6 +301,7 @@ pub(super) unsafe fn pal4(row: &Row, src: &[u8], dst: &mut [u8]) {
         per_byte: 2,
         expanded,
         palette,
+        ..
     } = row
     else {
         unreachable!("listed only for 4-bit palette rows")
@@ -324,6 +347,7 @@ pub(super) unsafe fn pal1(row: &Row, src: &[u8], dst: &mut [u8]) {
         per_byte: 8,
         expanded,
         palette,
+        ..
     } = row
     else {
         unreachable!("listed only for 1-bit palette rows")
@@ -351,6 +375,143 @@ unsafe fn pal1_avx2(table: &[u32; 256], src: &[u8], dst: &mut [u8]) -> usize {
         unsafe { _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px) };
     }
     n * 8
+}
+
+/// 4-bit palette rows (`Row::PalBits` with 2 pixels a byte) straight into 3-byte pixels,
+/// 32 pixels an iteration: [`pal4`]'s plane lookups (red, green, blue), then each lane's 16
+/// pixels interleaved to 48 bytes by three byte shuffles per 16 output bytes, three 32-byte
+/// stores.
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn pal4_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::PalBits {
+        per_byte: 2,
+        expanded3,
+        palette,
+        ..
+    } = row
+    else {
+        unreachable!("listed only for 4-bit palette rows")
+    };
+    // SAFETY: the caller vouches for AVX2.
+    let done = unsafe { pal4_to3_avx2(&palette.planes, src, dst) };
+    scalar::bits_to3::<2, { stride3(2) }>(expanded3, &src[done / 2..], &mut dst[done * 3..]);
+}
+
+/// For output bytes `16 j..16 j + 16` of a lane's 48 (16 pixels of 3 bytes), the lane's
+/// pixel whose channel `c` each byte is, or -1 (a zero from the shuffle) for the other
+/// channels' bytes; both lanes alike.
+const fn rgb_interleave(j: usize, c: usize) -> [i8; 32] {
+    let mut m = [-1i8; 32];
+    let mut k = 0;
+    while k < 32 {
+        let o = 16 * j + k % 16;
+        if o % 3 == c {
+            m[k] = (o / 3) as i8;
+        }
+        k += 1;
+    }
+    m
+}
+
+/// [`rgb_interleave`] for each 16-byte output chunk `j` and channel `c`: `[j][c]`.
+const RGB_INTERLEAVE: [[[i8; 32]; 3]; 3] = {
+    let mut m = [[[0i8; 32]; 3]; 3];
+    let mut j = 0;
+    while j < 3 {
+        let mut c = 0;
+        while c < 3 {
+            m[j][c] = rgb_interleave(j, c);
+            c += 1;
+        }
+        j += 1;
+    }
+    m
+};
+
+/// The 32-pixel blocks of [`pal4_to3`]; returns the pixels written.
+#[target_feature(enable = "avx2")]
+unsafe fn pal4_to3_avx2(planes: &[[u8; 256]; 4], src: &[u8], dst: &mut [u8]) -> usize {
+    let n = (src.len() / 16).min(dst.len() / 96);
+    // SAFETY: each plane has 256 bytes; the loads read its first 16 (entries 0..16).
+    let [tr, tg, tb] = [0, 1, 2].map(|c| unsafe {
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(planes[c].as_ptr() as *const __m128i))
+    });
+    let masks = rgb_masks();
+    let low = _mm_set1_epi8(0x0f);
+    for i in 0..n {
+        // SAFETY: block i reads src[16i..16i+16] and writes dst[96i..96i+96]; i < n keeps
+        // both inside the slices.
+        unsafe {
+            let v = _mm_loadu_si128(src.as_ptr().add(i * 16) as *const __m128i);
+            let hi = _mm_and_si128(_mm_srli_epi16::<4>(v), low);
+            let lo = _mm_and_si128(v, low);
+            let idx = _mm256_set_m128i(_mm_unpackhi_epi8(hi, lo), _mm_unpacklo_epi8(hi, lo));
+            let [r, g, b] = [tr, tg, tb].map(|t| _mm256_shuffle_epi8(t, idx));
+            store_rgb24(&masks, r, g, b, dst.as_mut_ptr().add(i * 96));
+        }
+    }
+    n * 32
+}
+
+/// [`RGB_INTERLEAVE`] in registers.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn rgb_masks() -> [[__m256i; 3]; 3] {
+    // SAFETY: each mask is 32 bytes.
+    RGB_INTERLEAVE
+        .map(|chunk| chunk.map(|m| unsafe { _mm256_loadu_si256(m.as_ptr() as *const __m256i) }))
+}
+
+/// Interleaves three planes of 32 pixels each (one byte a pixel, lane 0 = pixels 0-15,
+/// lane 1 = pixels 16-31) into 96 bytes of 3-byte pixels at `out`: three byte shuffles per
+/// 16 output bytes of each lane, then three 32-byte stores.
+///
+/// # Safety
+/// `out` must be valid for writing 96 bytes; `masks` from [`rgb_masks`].
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn store_rgb24(masks: &[[__m256i; 3]; 3], r: __m256i, g: __m256i, b: __m256i, out: *mut u8) {
+    // x[j]: output bytes 16j..16j+16 of each lane's 48.
+    let [x0, x1, x2] = masks.map(|[mr, mg, mb]| {
+        _mm256_or_si256(
+            _mm256_or_si256(_mm256_shuffle_epi8(r, mr), _mm256_shuffle_epi8(g, mg)),
+            _mm256_shuffle_epi8(b, mb),
+        )
+    });
+    // SAFETY: the three stores cover out[0..96], which the caller vouches for.
+    unsafe {
+        let o = out as *mut __m256i;
+        _mm256_storeu_si256(o, _mm256_permute2x128_si256::<0x20>(x0, x1));
+        _mm256_storeu_si256(o.add(1), _mm256_permute2x128_si256::<0x30>(x2, x0));
+        _mm256_storeu_si256(o.add(2), _mm256_permute2x128_si256::<0x31>(x1, x2));
+    }
+}
+
+/// 1-bit palette rows (`Row::PalBits` with 8 pixels a byte) straight into 3-byte pixels:
+/// [`scalar::bits_to3`] built with AVX2, so that each source byte's 24 bytes are one
+/// 32-byte copy from the table (the next byte's copy overwrites the last 8).
+///
+/// # Safety
+/// The CPU must have AVX2.
+pub(super) unsafe fn pal1_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
+    let Row::PalBits {
+        per_byte: 8,
+        expanded3,
+        ..
+    } = row
+    else {
+        unreachable!("listed only for 1-bit palette rows")
+    };
+    // SAFETY: the caller vouches for AVX2.
+    unsafe { pal1_to3_avx2(expanded3, src, dst) }
+}
+
+/// [`pal1_to3`]'s copies, built with AVX2.
+#[target_feature(enable = "avx2")]
+fn pal1_to3_avx2(expanded3: &[u8; 8192], src: &[u8], dst: &mut [u8]) {
+    scalar::bits_to3::<8, { stride3(8) }>(expanded3, src, dst);
 }
 
 /// Interleaves four planes of 32 pixels each (one byte a pixel, lane 0 = pixels 0-15,
@@ -520,6 +681,52 @@ unsafe fn bits16_avx2(ch: &[Scale16; 4], src: &[u8], dst: &mut [u8]) -> usize {
             _mm256_storeu_si256(
                 out.add(32) as *mut __m256i,
                 _mm256_permute2x128_si256::<0x31>(lo, hi),
+            );
+        }
+    }
+    n * 16
+}
+
+/// The 16-pixel blocks of [`bits16_to3`]: [`bits16_avx2`]'s arithmetic for red, green
+/// and blue, 4-byte pixels by two unpacks, each 128-bit half packed to 12 bytes by a byte
+/// shuffle and stored 12 bytes after the last (each store's last 4 bytes overwritten by
+/// the next); returns the pixels written.
+#[target_feature(enable = "avx2")]
+unsafe fn bits16_to3_avx2(ch: &[Scale16; 4], src: &[u8], dst: &mut [u8]) -> usize {
+    let mut n = (src.len() / 2).min(dst.len() / 3) / 16;
+    // The last store of a block writes 4 bytes past the block's 48.
+    while n > 0 && (n - 1) * 48 + 52 > dst.len() {
+        n -= 1;
+    }
+    let lanes = [
+        Lanes16::new(&ch[0]),
+        Lanes16::new(&ch[1]),
+        Lanes16::new(&ch[2]),
+    ];
+    let shuffle = _mm256_setr_epi8(
+        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, //
+        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+    );
+    for i in 0..n {
+        // SAFETY: block i reads src[32i..32i+32] and writes dst[48i..48i+52], inside both
+        // slices by the choice of n.
+        unsafe {
+            let px = _mm256_loadu_si256(src.as_ptr().add(i * 32) as *const __m256i);
+            let (r, g, b) = (lanes[0].scale(px), lanes[1].scale(px), lanes[2].scale(px));
+            let rg = _mm256_or_si256(r, _mm256_slli_epi16::<8>(g));
+            // In pixels: lo = 0-3 | 8-11, hi = 4-7 | 12-15; 12 bytes of each half.
+            let lo = _mm256_shuffle_epi8(_mm256_unpacklo_epi16(rg, b), shuffle);
+            let hi = _mm256_shuffle_epi8(_mm256_unpackhi_epi16(rg, b), shuffle);
+            let out = dst.as_mut_ptr().add(i * 48);
+            _mm_storeu_si128(out as *mut __m128i, _mm256_castsi256_si128(lo));
+            _mm_storeu_si128(out.add(12) as *mut __m128i, _mm256_castsi256_si128(hi));
+            _mm_storeu_si128(
+                out.add(24) as *mut __m128i,
+                _mm256_extracti128_si256::<1>(lo),
+            );
+            _mm_storeu_si128(
+                out.add(36) as *mut __m128i,
+                _mm256_extracti128_si256::<1>(hi),
             );
         }
     }

@@ -206,3 +206,130 @@ fn avx2_pal8_chunk_paths_match_scalar() {
         }
     }
 }
+
+/// Rows of every kind that has kernels writing 3-byte pixels, with bits a stored pixel
+/// and a name: random palettes (1/2/4-bit), a random 16-bit table, 16-bit masks scaled
+/// arithmetically (red or blue first).
+fn rows3() -> Vec<(String, Row, usize)> {
+    let mut rows = Vec::new();
+    for seed in 0..2u64 {
+        let table: [u32; 256] = words(seed + 40, 256).try_into().expect("256 words");
+        for bpp in [1usize, 2, 4] {
+            rows.push((
+                format!("{bpp}-bit palette {seed}"),
+                Row::pal_bits(table, bpp as u8),
+                bpp,
+            ));
+        }
+    }
+    rows.push((
+        "16-bit table".into(),
+        Row::Table16(words(11, 1 << 16).into()),
+        16,
+    ));
+    for raw in [
+        [0xf800, 0x07e0, 0x001f, 0],
+        [0x7c00, 0x03e0, 0x001f, 0x8000],
+        [0x0f00, 0x00f0, 0x000f, 0xf000],
+        [0x0003, 0x01fc, 0xfe00, 0],
+    ] {
+        let masks = crate::format::Masks::from_raw(raw, 16, 54).unwrap();
+        let channels = Scale16::for_masks(&masks).expect("<= 8-bit channels");
+        for blue_first in [false, true] {
+            let channels = if blue_first {
+                [channels[2], channels[1], channels[0], channels[3]]
+            } else {
+                channels
+            };
+            rows.push((
+                format!("16-bit masks {raw:x?} blue first {blue_first}"),
+                Row::Bits16 {
+                    masks,
+                    channels,
+                    blue_first,
+                },
+                16,
+            ));
+        }
+    }
+    rows
+}
+
+/// A row kernel into 3-byte pixels, as the tests call it.
+type Run3<'a> = dyn FnMut(&Row, &[u8], &mut [u8]) + 'a;
+
+/// Checks `run` (a row into 3-byte pixels) against the scalar reference (4-byte pixels,
+/// the fourth byte dropped) on random rows of every width from 1 to 67 pixels (every tail
+/// of every block size) and a few long ones, at output offsets 0 to 7, writing nothing
+/// outside the row.
+fn check3(name: &str, row: &Row, bpp: usize, run: &mut Run3) {
+    for width in (1..=67usize).chain([95, 96, 97, 1600, 1663]) {
+        let src = noise(width as u64 * 31 + bpp as u64, (width * bpp).div_ceil(8));
+        let mut four = vec![0u8; width * 4];
+        scalar::decode_row(row, &src, &mut four);
+        for at in 0..8 {
+            let mut want = vec![0xeeu8; at + width * 3 + 40];
+            for (d, p) in want[at..].chunks_exact_mut(3).zip(four.chunks_exact(4)) {
+                d.copy_from_slice(&p[..3]);
+            }
+            let mut got = vec![0xeeu8; want.len()];
+            run(row, &src, &mut got[at..at + width * 3]);
+            assert!(want == got, "{name}: width {width}, output offset {at}");
+        }
+    }
+}
+
+/// The scalar 3-byte kernels for 1/2/4-bit palettes and the 16-bit table equal the scalar
+/// 4-byte reference with the fourth byte dropped.
+#[test]
+fn scalar_3_byte_kernels_match_reference() {
+    for (name, row, bpp) in rows3() {
+        let run: fn(&Row, &[u8], &mut [u8]) = match row {
+            Row::PalBits { .. } => scalar::pal_bits_to3,
+            Row::Table16(_) => scalar::table16_to3,
+            _ => continue,
+        };
+        check3(&name, &row, bpp, &mut |r, s, d| run(r, s, d));
+    }
+}
+
+/// Every AVX2 3-byte kernel equals the scalar 4-byte reference with the fourth byte dropped.
+#[test]
+fn avx2_3_byte_kernels_match_reference() {
+    if !Kernels::Avx2.supported() {
+        skipped("this CPU has no AVX2: the AVX2 3-byte kernels were not compared with scalar");
+        return;
+    }
+    use super::avx2;
+    for (name, row, bpp) in rows3() {
+        let run: super::row::RowFn = match row {
+            Row::PalBits { per_byte: 2, .. } => avx2::pal4_to3,
+            Row::PalBits { per_byte: 8, .. } => avx2::pal1_to3,
+            Row::Bits16 { .. } => avx2::bits16_to3,
+            _ => continue,
+        };
+        // SAFETY: AVX2 was checked above.
+        check3(&name, &row, bpp, &mut |r, s, d| unsafe { run(r, s, d) });
+    }
+}
+
+/// Whatever `RowKernel::choose` picks for 3-byte output at each level this CPU runs (a
+/// 3-byte kernel, or a 4-byte kernel and the pack) equals the reference.
+#[test]
+fn chosen_3_byte_kernels_match_reference() {
+    for (name, row, bpp) in rows3() {
+        for level in Kernels::ALL.into_iter().filter(|k| k.supported()) {
+            if matches!(row, Row::Bits16 { .. }) && level < Kernels::Avx2 {
+                continue; // built only at AVX2 and above
+            }
+            let kernel = RowKernel::choose(&row, level, 3);
+            let mut scratch = Scratch::new();
+            check3(
+                &format!("{name} at {level:?}"),
+                &row,
+                bpp,
+                &mut |r, s, d| kernel.run(r, s, d, &mut scratch),
+            );
+        }
+    }
+}

@@ -33,6 +33,31 @@ pub(super) fn expand_bits(table: &[u32; 256], bpp: u8) -> [u32; 2048] {
     expanded
 }
 
+/// Bytes a byte value's pixels take in [`expand_bits3`]'s table, for `per_byte` pixels a
+/// byte (8, 4 or 2): the next power of two at or above their `3 * per_byte` bytes, so that
+/// a kernel can copy an entry with one wide store that the next entry's store overwrites.
+pub(super) const fn stride3(per_byte: usize) -> usize {
+    (3 * per_byte).next_power_of_two()
+}
+
+/// [`expand_bits`]'s pixels in 3-byte form (each entry's first three bytes), [`stride3`]
+/// bytes a byte value, the bytes past its `3 * per_byte` zero.
+pub(super) fn expand_bits3(expanded: &[u32; 2048], bpp: u8) -> [u8; 8192] {
+    let per_byte = usize::from(8 / bpp);
+    let stride = stride3(per_byte);
+    let mut out = [0u8; 8192];
+    for (entry, pixels) in out
+        .chunks_exact_mut(stride)
+        .zip(expanded.chunks_exact(per_byte))
+        .take(256)
+    {
+        for (d, px) in entry.chunks_exact_mut(3).zip(pixels) {
+            d.copy_from_slice(&px.to_ne_bytes()[..3]);
+        }
+    }
+    out
+}
+
 /// A palette as 256 packed RGBA entries and as four byte planes (all the R bytes, then G, B,
 /// A), the form byte-permute kernels look up in.
 pub(super) struct Palette8 {

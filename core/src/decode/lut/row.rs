@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 #[cfg(target_arch = "aarch64")]
 use super::neon;
-use super::palette::{expand_bits, ordered, Palette8};
+use super::palette::{expand_bits, expand_bits3, ordered, Palette8};
 use super::scalar;
 use super::tables16::{table16, ChannelLut, Scale16};
 use super::Kernels;
@@ -15,16 +15,19 @@ use crate::format::{palette, Layout, Masks, PixelFormat};
 
 /// Everything needed to turn one stored row into one output row, built once per image.
 ///
-/// Tables live inline (up to 8 KiB) rather than boxed: one `Row` is built on the stack per
-/// frame, and boxing would cost an allocation per frame in the shared-memory read loop.
+/// Tables live inline (up to 18 KiB, a 1/2/4-bit palette's) rather than boxed: one `Row` is
+/// built on the stack per frame, and boxing would cost an allocation per frame in the
+/// shared-memory read loop.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Row {
     /// 8-bit indices.
     Pal8(Palette8),
-    /// 1/2/4-bit indices: `per_byte` pixels for each of the 256 byte values.
+    /// 1/2/4-bit indices: `per_byte` pixels for each of the 256 byte values, as 4-byte
+    /// pixels (`expanded`) and as 3-byte ones (`expanded3`, [`stride3`](super::palette::stride3) bytes a byte value).
     PalBits {
         per_byte: usize,
         expanded: [u32; 2048],
+        expanded3: [u8; 8192],
         palette: Palette8,
     },
     /// B, G, R bytes; written R, G, B, 255 (or B, G, R, 255 when `blue_first`).
@@ -126,9 +129,11 @@ impl Row {
 
     /// 1/2/4-bit (`bpp`) indices into `table`.
     pub(super) fn pal_bits(table: [u32; 256], bpp: u8) -> Row {
+        let expanded = expand_bits(&table, bpp);
         Row::PalBits {
             per_byte: usize::from(8 / bpp),
-            expanded: expand_bits(&table, bpp),
+            expanded3: expand_bits3(&expanded, bpp),
+            expanded,
             palette: Palette8::new(table),
         }
     }
@@ -173,17 +178,54 @@ impl Row {
 
     /// This row kind's kernels that write 3-byte pixels themselves (no 4-byte scratch and
     /// pack), lowest level first; chosen over the 4-byte kernels and [`Step::Pack3`] at a
-    /// level no lower than theirs.
+    /// level no lower than theirs. Figures: RGB ÷ our RGBA decode at the same level, 1600×
+    /// 1200 bench fixtures, AMD Zen 3 (AVX2), `shmbmp bench --layout RGBA,RGB,BGR`, median
+    /// of 5-7 runs in turn, the decode and pack before in parentheses.
     fn kernels3(&self) -> &'static [(Kernels, RowFn)] {
-        match self {
-            #[cfg(target_arch = "x86_64")]
+        #[cfg(target_arch = "x86_64")]
+        return match self {
             Row::Pal8(_) => &[
                 (Kernels::Scalar, scalar::pal8_to3),
                 (Kernels::Avx2, avx2::pal8_to3),
             ],
-            #[cfg(not(target_arch = "x86_64"))]
+            Row::Bgra32 { .. } => &[(Kernels::Scalar, scalar::bgra32_to3)],
+            // Scalar 0.91 (2.2-2.4); AVX2 0.92 (1.1). A blend a source byte and the pack
+            // in the register measured the same as the AVX2 table copy; the scalar copy
+            // (16-byte moves) at the AVX2 level 0.97-1.00.
+            Row::PalBits { per_byte: 8, .. } => &[
+                (Kernels::Scalar, scalar::pal_bits_to3),
+                (Kernels::Avx2, avx2::pal1_to3),
+            ],
+            // Scalar 0.81 (2.2); AVX2 0.93 (1.08), where the scalar kernel is slower (a
+            // 60-row strip, in L2: 23 µs against 15).
+            Row::PalBits { per_byte: 2, .. } => &[
+                (Kernels::Scalar, scalar::pal_bits_to3),
+                (Kernels::Avx2, avx2::pal4_to3),
+            ],
+            // 2-bit (a 1600×1200 frame made for this): scalar 0.91 (2.6), and at the AVX2
+            // level, which has no 4-byte kernel for it, 0.84-0.91 (scalar and AVX2 pack
+            // 1.4).
+            Row::PalBits { .. } => &[(Kernels::Scalar, scalar::pal_bits_to3)],
+            // Scalar 1.01 (1.4-1.9). At the AVX2 level too (the 5-6-5 fixture forced through
+            // the table, our own harness, 10th percentile of 200 rounds): 0.93-1.00, where
+            // the AVX2 gather with each 8 pixels packed in the register was 1.02-1.14 and
+            // the gather and pack 1.16-1.33.
+            Row::Table16(_) => &[
+                (Kernels::Scalar, scalar::table16_to3),
+                (Kernels::Avx2, scalar::table16_to3),
+            ],
+            // 1.11 in turn (1.16-1.19), but 1.22 repeated right after itself (1.18-1.25):
+            // rows in L2 1.05 (1.19). Also measured: each 8 pixels packed to 24 bytes by a
+            // cross-lane permute (1.17 in L2), planes interleaved for aligned stores (1.40).
+            Row::Bits16 { .. } => &[(Kernels::Avx2, avx2::bits16_to3)],
+            Row::Bgr24 { .. } | Row::Masks32(_) => &[],
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        match self {
             Row::Pal8(_) => &[(Kernels::Scalar, scalar::pal8_to3)],
             Row::Bgra32 { .. } => &[(Kernels::Scalar, scalar::bgra32_to3)],
+            Row::PalBits { .. } => &[(Kernels::Scalar, scalar::pal_bits_to3)],
+            Row::Table16(_) => &[(Kernels::Scalar, scalar::table16_to3)],
             _ => &[],
         }
     }

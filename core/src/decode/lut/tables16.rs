@@ -111,29 +111,30 @@ impl Scale16 {
     }
 }
 
-/// What a 16-bit table is built for: the masks, and whether blue comes first.
-type Table16Key = (Masks, bool);
+/// A 16-bit table with the masks it was built for.
+type Cached16 = Option<(Masks, Arc<[u32]>)>;
 
 thread_local! {
-    /// The last 16-bit table built on this thread, with what it was built for.
-    static TABLE16: RefCell<Option<(Table16Key, Arc<[u32]>)>> = const { RefCell::new(None) };
+    /// The last 16-bit table built on this thread for each pixel order (red first, blue
+    /// first), with the masks it was built for: a program that decodes the same stream to
+    /// RGBA and to BGR in turn does not rebuild a table each frame.
+    static TABLE16: RefCell<[Cached16; 2]> = const { RefCell::new([None, None]) };
 }
 
 /// The 65,536-entry table for 16-bit `masks` (RGBA, or BGRA when `blue_first`), reused
-/// while the masks and order stay the same.
+/// while the masks stay the same.
 pub(super) fn table16(masks: Masks, blue_first: bool) -> Arc<[u32]> {
-    let key = (masks, blue_first);
     TABLE16.with(|cell| {
-        let mut cached = cell.borrow_mut();
-        if let Some((k, t)) = cached.as_ref() {
-            if *k == key {
+        let cached = &mut cell.borrow_mut()[usize::from(blue_first)];
+        if let Some((m, t)) = cached.as_ref() {
+            if *m == masks {
                 return Arc::clone(t);
             }
         }
         let t: Arc<[u32]> = (0..=u16::MAX)
             .map(|px| order(u32::from_ne_bytes(masks.rgba(u32::from(px))), blue_first))
             .collect();
-        *cached = Some((key, Arc::clone(&t)));
+        *cached = Some((masks, Arc::clone(&t)));
         t
     })
 }
