@@ -149,7 +149,7 @@ fn bench_fixtures_decode_as_intended() {
     let limits = Limits::default();
     let ours: Vec<_> = ours().collect();
     let list = encode::bench_fixtures();
-    assert_eq!(list.len(), 10);
+    assert_eq!(list.len(), 11);
     for fixture in list {
         let bmp = encode::encode(&fixture.spec);
         let want = expected(&fixture);

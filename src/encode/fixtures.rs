@@ -117,6 +117,7 @@ pub fn bench_fixtures() -> Vec<Fixture> {
         fx("pal1_1600", spec(w, h, Info, pal(1, 2, false))),
         fx("pal4_1600", spec(w, h, Info, pal(4, 16, false))),
         fx("rle8_1600", spec(w, h, Info, Kind::Rle8 { colors: 256 })),
+        fx("rle4_1600", spec(w, h, Info, Kind::Rle4 { colors: 16 })),
         fx(
             "rgb16_565_1600",
             spec(
