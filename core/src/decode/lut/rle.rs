@@ -13,9 +13,10 @@
 //! [`KERNEL_MIN`] pixels or more through the palette row kernel of the decoder's level (the
 //! one uncompressed 8-bit or 4-bit rows use). At the NEON and AVX-512 VBMI levels the fast
 //! path leaves such blocks to that kernel too; at the scalar and AVX2 levels it writes them
-//! itself, measured faster here (AMD Zen 3, `rle8_1600` into RGBA at the AVX2 level: 0.86×
-//! to 0.88× the time with the row kernel, same runs). On x86-64 with AVX2 the whole parser
-//! is compiled a second time with AVX2 enabled.
+//! itself, measured not slower (AMD Zen 3, interleaved, per-round median of the row kernel's
+//! time ÷ this: `rle8_1600` 1.13-1.17 at AVX2, 1.01-1.15 scalar; `rle4_1600` 1.02 (RGBA)
+//! and 1.15 (RGB) at AVX2, 1.03-1.11 scalar). On x86-64 with AVX2 the whole parser is
+//! compiled a second time with AVX2 enabled.
 
 #[cfg(test)]
 mod tests;
