@@ -70,7 +70,7 @@ def fixtures(shmbmp_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Dict
     run(shmbmp_bin, "fixtures", "--out", root / "small")
     run(shmbmp_bin, "fixtures", "--bench", "--out", root / "bench")
     found = {f"{p.parent.name}/{p.stem}": p for p in sorted(root.glob("*/*.bmp"))}
-    assert len(found) >= 58, f"expected 48 + 10 fixtures, found {sorted(found)}"
+    assert len(found) >= 58, f"expected 48 + 11 fixtures, found {sorted(found)}"
     return found
 
 
