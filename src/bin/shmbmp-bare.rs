@@ -7,18 +7,15 @@
 //!
 //! For each NAME (`image`, `bmp`, `zune`, `stb`, `lut`, `lut_into`) it runs the call until warm
 //! (3 runs and 100 ms), then ROUNDS timed runs one by one, then 8 batches of about 25 ms of
-//! runs back to back, and prints `NAME MEDIAN_NS BATCH_NS FLOOR_MEDIAN_NS FLOOR_BATCH_NS`
-//! (the median of the single runs, the median over the batches of each batch's mean — the
-//! statistic criterion reports — and the same two for the memcpy floor of the frame's RGBA
-//! size, timed the same way right before the call, so that the suite can compare ratios to
-//! the floor that a drifting host cannot skew) or `NAME error MESSAGE`, one line each.
+//! runs back to back, and prints `NAME MEDIAN_NS BATCH_NS` (the median of the single runs,
+//! and the median over the batches of each batch's mean, the statistic criterion reports) or
+//! `NAME error MESSAGE`, one line each.
 
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use shmbmp::{Decode, Layout, Limits, Lut};
-use shmbmp_suite::timing::{memcpy_floor, FloorBuffer};
+use shmbmp::{Decode, Limits, Lut};
 
 /// Batches timed for the batch statistic, and the time each aims at.
 const BATCHES: usize = 8;
@@ -80,13 +77,7 @@ fn main() -> ExitCode {
     };
     let limits = Limits::default();
     let mut out = Vec::new();
-    let len = Layout::parse(&bmp, &limits).map_or(0, |l| l.output_len());
-    let (src, mut dst) = (FloorBuffer::new(len, 0x5a), FloorBuffer::new(len, 0));
     for name in &args[2..] {
-        let floor = medians(rounds, || {
-            memcpy_floor(&src, &mut dst);
-            Ok(())
-        });
         let result = match name.as_str() {
             "image" => medians(rounds, || {
                 let img = image::load_from_memory_with_format(&bmp, image::ImageFormat::Bmp)
@@ -127,10 +118,8 @@ fn main() -> ExitCode {
             }),
             other => Err(format!("unknown call {other:?}")),
         };
-        match result.and_then(|r| Ok((r, floor?))) {
-            Ok(((single, batch), (floor_single, floor_batch))) => {
-                println!("{name} {single} {batch} {floor_single} {floor_batch}")
-            }
+        match result {
+            Ok((single, batch)) => println!("{name} {single} {batch}"),
             Err(e) => println!("{name} error {}", e.replace('\n', " ")),
         }
     }

@@ -34,31 +34,19 @@ pub struct Agreement {
     pub bare_batch_ns: Option<f64>,
     /// The bare program's median of batch means with the allocator at its defaults.
     pub bare_defaults_ns: Option<f64>,
-    /// The bare program's median of single runs ÷ its memcpy floor's, timed beside it.
-    pub bare_x: Option<f64>,
-    /// The bare program's batch statistic ÷ its floor's.
-    pub bare_batch_x: Option<f64>,
 }
 
 impl Agreement {
-    /// Criterion's median ÷ the bare program's, each a median of batch means; as ratios to
-    /// each one's own memcpy floor when the bare program timed one (host drift between the
-    /// two processes then cancels), else as times.
+    /// Criterion's median ÷ the bare program's, each a median of batch means.
     pub fn criterion_vs_bare(&self) -> Option<f64> {
-        if let (Some(c), Some(b)) = (self.criterion_x, self.bare_batch_x) {
-            return Some(c / b);
-        }
         self.bare_batch_ns
             .or(self.bare_ns)
             .map(|b| self.criterion_ns / b)
     }
 
     /// The interleaved settled median ÷ the bare program's, each a median of single runs
-    /// after others of the same call; as ratios to each one's own floor where timed.
+    /// after others of the same call.
     pub fn interleaved_vs_bare(&self) -> Option<f64> {
-        if let (Some(i), Some(b)) = (self.interleaved_x.and_then(|x| x.settled), self.bare_x) {
-            return Some(i / b);
-        }
         self.interleaved?
             .settled_ns
             .zip(self.bare_ns)
@@ -112,15 +100,7 @@ impl Agreement {
                     "OUTSIDE {BARE_LIMIT}×: faster than the call alone, so either the harness skips work or the machine moved"
                 ),
             };
-            let how = if self.bare_x.is_some() {
-                "each ÷ its own memcpy floor"
-            } else {
-                "times"
-            };
-            parts.push(format!(
-                "bare call ({how}): criterion {}{i}, {ok}",
-                fmt_ratio(c)
-            ));
+            parts.push(format!("bare call: criterion {}{i}, {ok}", fmt_ratio(c)));
             if let Some((d, b)) = self.bare_defaults_ns.zip(self.bare_batch_ns) {
                 parts.push(format!(
                     "with the allocator at its defaults the bare call takes {} ({} of held steady)",
@@ -201,8 +181,6 @@ pub(super) fn check(
                 bare_ns,
                 bare_batch_ns: call.zip(bare_run).and_then(|(c, b)| b.batch_ns(c)),
                 bare_defaults_ns: call.zip(bare_run).and_then(|(c, b)| b.defaults_batch_ns(c)),
-                bare_x: call.zip(bare_run).and_then(|(c, b)| b.median_x(c)),
-                bare_batch_x: call.zip(bare_run).and_then(|(c, b)| b.batch_x(c)),
             });
         }
     }
@@ -286,8 +264,6 @@ mod tests {
             bare_ns: Some(1000.0),
             bare_batch_ns: None,
             bare_defaults_ns: None,
-            bare_x: None,
-            bare_batch_x: None,
         }
     }
 
@@ -326,16 +302,6 @@ mod tests {
             "{}",
             defaults.verdict()
         );
-        let mut drift = a(10.0, 9.0, 2.0);
-        drift.bare_x = Some(9.5);
-        drift.bare_batch_x = Some(10.0);
-        assert!(
-            !drift.failed(),
-            "ratios to each one's floor cancel the host's drift"
-        );
-        assert!(drift
-            .verdict()
-            .contains("(each ÷ its own memcpy floor): criterion 1.00×"));
         let line = summary_line(&[ok, apart, slow]);
         assert!(line.contains("2 of 3 calls within 1.3×"), "{line}");
         assert!(line.contains("agree within 1.5× for 2 of 3"), "{line}");

@@ -549,8 +549,6 @@ fn interleaved_ratios_join_the_fixture_rows_and_the_checks() {
                     "lut_into" => Some(800_000.0),
                     _ => None,
                 },
-                floor_median_ns: None,
-                floor_batch_ns: None,
                 error: None,
             })
             .collect(),
@@ -559,8 +557,6 @@ fn interleaved_ratios_join_the_fixture_rows_and_the_checks() {
             call: "zune".into(),
             median_ns: Some(3_000_000.0),
             batch_ns: Some(3_000_000.0),
-            floor_median_ns: None,
-            floor_batch_ns: None,
             error: None,
         }],
     }];

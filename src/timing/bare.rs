@@ -36,13 +36,6 @@ pub struct BareTime {
     /// of single runs).
     #[serde(default)]
     pub batch_ns: Option<f64>,
-    /// The memcpy floor of the frame's RGBA size, timed as the call and right before it:
-    /// median of single runs.
-    #[serde(default)]
-    pub floor_median_ns: Option<f64>,
-    /// The same floor's batch statistic.
-    #[serde(default)]
-    pub floor_batch_ns: Option<f64>,
     /// The call's error, when it failed.
     pub error: Option<String>,
 }
@@ -74,18 +67,6 @@ impl BareRun {
     /// The batch statistic of `call` (see [`BareTime::batch_ns`]), else its median.
     pub fn batch_ns(&self, call: &str) -> Option<f64> {
         self.time(call).and_then(|t| t.batch_ns.or(t.median_ns))
-    }
-
-    /// `call`'s median of single runs ÷ its floor's, when the floor was timed.
-    pub fn median_x(&self, call: &str) -> Option<f64> {
-        let t = self.time(call)?;
-        t.median_ns.zip(t.floor_median_ns).map(|(c, f)| c / f)
-    }
-
-    /// `call`'s batch statistic ÷ its floor's, when the floor was timed.
-    pub fn batch_x(&self, call: &str) -> Option<f64> {
-        let t = self.time(call)?;
-        t.batch_ns.zip(t.floor_batch_ns).map(|(c, f)| c / f)
     }
 
     /// The batch statistic of `call` with the allocator at its defaults, if it was run so.
@@ -183,37 +164,30 @@ fn run_once(
     parse(&String::from_utf8_lossy(&out.stdout))
 }
 
-/// `NAME MEDIAN_NS [BATCH_NS [FLOOR_MEDIAN_NS FLOOR_BATCH_NS]]` and `NAME error MESSAGE`
-/// lines, as `shmbmp-bare` prints them.
+/// `NAME MEDIAN_NS BATCH_NS` and `NAME error MESSAGE` lines, as `shmbmp-bare` prints them.
 fn parse(text: &str) -> Result<Vec<BareTime>, String> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
+            let (call, rest) = line
+                .split_once(' ')
+                .ok_or_else(|| format!("unexpected line from shmbmp-bare: {line:?}"))?;
             let unexpected = || format!("unexpected line from shmbmp-bare: {line:?}");
-            let (call, rest) = line.split_once(' ').ok_or_else(unexpected)?;
             if let Some(e) = rest.strip_prefix("error ") {
                 return Ok(BareTime {
                     call: call.to_string(),
                     median_ns: None,
                     batch_ns: None,
-                    floor_median_ns: None,
-                    floor_batch_ns: None,
                     error: Some(e.to_string()),
                 });
             }
-            let numbers: Vec<f64> = rest
-                .split(' ')
-                .map(|n| n.parse::<f64>().map_err(|_| unexpected()))
-                .collect::<Result<_, _>>()?;
-            if !matches!(numbers.len(), 1 | 2 | 4) {
-                return Err(unexpected());
-            }
+            let mut numbers = rest.split(' ').map(|n| n.parse::<f64>());
+            let median_ns = numbers.next().and_then(Result::ok).ok_or_else(unexpected)?;
+            let batch_ns = numbers.next().transpose().map_err(|_| unexpected())?;
             Ok(BareTime {
                 call: call.to_string(),
-                median_ns: Some(numbers[0]),
-                batch_ns: numbers.get(1).copied(),
-                floor_median_ns: numbers.get(2).copied(),
-                floor_batch_ns: numbers.get(3).copied(),
+                median_ns: Some(median_ns),
+                batch_ns,
                 error: None,
             })
         })
@@ -239,19 +213,6 @@ mod tests {
         let got = parse("image 3200000 3300000\nbmp error bad header here\n\n").unwrap();
         assert_eq!(got[0].median_ns, Some(3.2e6));
         assert_eq!(got[0].batch_ns, Some(3.3e6));
-        let with_floor = parse("lut_into 400 500 200 250").unwrap();
-        let run = BareRun {
-            name: "f".into(),
-            rounds: 1,
-            times: with_floor,
-            steady: true,
-            at_defaults: Vec::new(),
-        };
-        assert_eq!(
-            (run.median_x("lut_into"), run.batch_x("lut_into")),
-            (Some(2.0), Some(2.0))
-        );
-        assert!(parse("zune 5 6 7").is_err());
         assert_eq!(parse("zune 5").unwrap()[0].batch_ns, None);
         assert!(parse("zune 5 x").is_err());
         assert_eq!(got[1].error.as_deref(), Some("bad header here"));

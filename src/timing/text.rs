@@ -108,14 +108,7 @@ impl Interleaved {
             );
             if let Some(run) = bare {
                 let b = l.bare.and_then(|c| run.median_ns(c));
-                // As ratios to each one's own memcpy floor where the bare program timed one
-                // (drift between the two processes cancels), else as times.
-                let ours_x = settled_ns.zip(self.floor_settled_ns).map(|(s, f)| s / f);
-                let bare_x = l.bare.and_then(|c| run.median_x(c));
-                let vs = match (ours_x, bare_x) {
-                    (Some(o), Some(b)) => Some(o / b),
-                    _ => settled_ns.zip(b).map(|(r, b)| r / b),
-                };
+                let vs = settled_ns.zip(b).map(|(r, b)| r / b);
                 let flag = match vs {
                     Some(v) if !(1.0 / BARE_LIMIT..=BARE_LIMIT).contains(&v) => {
                         outside.push(format!("{} {v:.2}×", l.what));
@@ -142,7 +135,7 @@ impl Interleaved {
                 run.rounds,
                 if run.rounds == 1 { "" } else { "s" },
                 if run.steady {
-                    "the allocator held steady as here (and again at its defaults: the last column); settled ÷ bare compares each one's ratio to its own memcpy floor"
+                    "the allocator held steady as here (and again at its defaults: the last column)"
                 } else {
                     "the allocator at its defaults"
                 },
@@ -200,8 +193,6 @@ mod tests {
                 call: "zune".into(),
                 median_ns: Some(200.0),
                 batch_ns: Some(210.0),
-                floor_median_ns: None,
-                floor_batch_ns: None,
                 error: None,
             }],
             steady: true,
