@@ -142,44 +142,39 @@ pub(super) fn targets(rows: &[HandoffRow], y: Option<&Yardstick>) -> Vec<Target>
         });
     }
     if let Some(r) = rows.iter().find(|r| r.is_one_reader_decoding_at_60()) {
-        let p50 = r.p50_us * 1e3;
         if let Some(y) = y {
             for (how, lut) in [
                 ("in turn, caches as other work left them", y.lut_in_turn_us),
                 ("settled, hot caches", y.lut_settled_us),
             ] {
-                v.push(Target {
-                    what: format!("p50 publish→RGBA at 60 frames/s ÷ `lut`'s decode of the frame as `shmbmp bench` times it, {how}"),
-                    detail: format!("{} ÷ {}", fmt_ns(p50), fmt_ns(lut * 1e3)),
-                    ratio: r.p50_us / lut,
-                    limit: LATENCY_LIMIT,
-                    unit: Unit::Times,
-                });
+                v.push(quotient(
+                    format!("p50 publish→RGBA at 60 frames/s ÷ `lut`'s decode of the frame as `shmbmp bench` times it, {how}"),
+                    r.p50_us,
+                    lut,
+                    LATENCY_LIMIT,
+                ));
             }
-            v.push(Target {
-                what: "p50 publish→RGBA at 60 frames/s ÷ hot `lut_into` (runs back to back): what cold frames cost".into(),
-                detail: format!("{} ÷ {}", fmt_ns(p50), fmt_ns(y.hot_lut_into_us * 1e3)),
-                ratio: r.p50_us / y.hot_lut_into_us,
-                limit: COLD_LIMIT,
-                unit: Unit::Times,
-            });
+            v.push(quotient(
+                "p50 publish→RGBA at 60 frames/s ÷ hot `lut_into` (runs back to back): what cold frames cost".into(),
+                r.p50_us,
+                y.hot_lut_into_us,
+                COLD_LIMIT,
+            ));
         }
         if let Some(d) = r.decode_p50_us.filter(|d| *d > 0.0) {
-            v.push(Target {
-                what: "p50 publish→RGBA at 60 frames/s ÷ the reader's own decode of those frames (p50): what the handoff adds".into(),
-                detail: format!("{} ÷ {}", fmt_ns(p50), fmt_ns(d * 1e3)),
-                ratio: r.p50_us / d,
-                limit: LATENCY_LIMIT,
-                unit: Unit::Times,
-            });
+            v.push(quotient(
+                "p50 publish→RGBA at 60 frames/s ÷ the reader's own decode of those frames (p50): what the handoff adds".into(),
+                r.p50_us,
+                d,
+                LATENCY_LIMIT,
+            ));
         }
-        v.push(Target {
-            what: "p99 ÷ p50 publish→RGBA at 60 frames/s".into(),
-            detail: format!("{} ÷ {}", fmt_ns(r.p99_us * 1e3), fmt_ns(p50)),
-            ratio: r.p99_us / r.p50_us,
-            limit: TAIL_LIMIT,
-            unit: Unit::Times,
-        });
+        v.push(quotient(
+            "p99 ÷ p50 publish→RGBA at 60 frames/s".into(),
+            r.p99_us,
+            r.p50_us,
+            TAIL_LIMIT,
+        ));
     }
     if let (Some(r), Some(y)) = (rows.iter().find(|r| r.is_one_reader_flat_out()), y) {
         let per_frame_us = 1e6 / r.decoded_per_s;
@@ -199,6 +194,17 @@ pub(super) fn targets(rows: &[HandoffRow], y: Option<&Yardstick>) -> Vec<Target>
         });
     }
     v
+}
+
+/// The target `what`: one time over another (both µs), at most `limit`.
+fn quotient(what: String, num_us: f64, den_us: f64, limit: f64) -> Target {
+    Target {
+        what,
+        detail: format!("{} ÷ {}", fmt_ns(num_us * 1e3), fmt_ns(den_us * 1e3)),
+        ratio: num_us / den_us,
+        limit,
+        unit: Unit::Times,
+    }
 }
 
 /// The table's cells for one row (mode, published/s, decoded/s, p50, p99, max, decode p50,

@@ -183,6 +183,19 @@ pub struct JobTimes {
 }
 
 impl JobTimes {
+    /// The medians as recorded, when the job was timed at all (`turn_ns`).
+    fn recorded(
+        turn_ns: Option<f64>,
+        repeat_ns: Option<f64>,
+        settled_ns: Option<f64>,
+    ) -> Option<JobTimes> {
+        turn_ns.map(|turn_ns| JobTimes {
+            turn_ns,
+            repeat_ns,
+            settled_ns,
+        })
+    }
+
     /// Each of `self`'s medians ÷ the same of `floor`.
     pub fn over(&self, floor: &JobTimes) -> JobTimes {
         let div = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
@@ -197,20 +210,16 @@ impl JobTimes {
 impl DecoderTime {
     /// Its own call's medians, if it was timed.
     pub fn times(&self) -> Option<JobTimes> {
-        self.median_ns.map(|turn_ns| JobTimes {
-            turn_ns,
-            repeat_ns: self.repeat_ns,
-            settled_ns: self.settled_ns,
-        })
+        JobTimes::recorded(self.median_ns, self.repeat_ns, self.settled_ns)
     }
 
     /// Its conversion to RGBA's medians, if it had one.
     pub fn to_rgba_times(&self) -> Option<JobTimes> {
-        self.to_rgba_ns.map(|turn_ns| JobTimes {
-            turn_ns,
-            repeat_ns: self.to_rgba_repeat_ns,
-            settled_ns: self.to_rgba_settled_ns,
-        })
+        JobTimes::recorded(
+            self.to_rgba_ns,
+            self.to_rgba_repeat_ns,
+            self.to_rgba_settled_ns,
+        )
     }
 }
 
@@ -226,11 +235,7 @@ impl Interleaved {
 
     /// The write floor's medians, if recorded.
     pub fn fill(&self) -> Option<JobTimes> {
-        self.fill_ns.map(|turn_ns| JobTimes {
-            turn_ns,
-            repeat_ns: self.fill_repeat_ns,
-            settled_ns: self.fill_settled_ns,
-        })
+        JobTimes::recorded(self.fill_ns, self.fill_repeat_ns, self.fill_settled_ns)
     }
 
     /// The job that corresponds to a criterion row of the decode matrix: `floor`, `fill`,
