@@ -19,11 +19,14 @@ use shmbmp_suite::{encode, registry, Layout, Limits};
 
 fn decode_matrix(c: &mut Criterion) {
     let limits = Limits::default();
-    for fixture in encode::bench_fixtures() {
+    let files = support::write_fixture_files();
+    for (fixture, path) in encode::bench_fixtures().iter().zip(&files) {
         let bmp = encode::encode(&fixture.spec);
         let out_len = Layout::parse(&bmp, &limits)
             .expect("bench fixtures are valid")
             .output_len();
+        // The bare program, held steady, timed right after each of our calls it also makes.
+        let mut bare = bare_server(fixture.name, path);
         let mut group = c.benchmark_group(format!("decode/{}", fixture.name));
         group.throughput(Throughput::Bytes(out_len as u64));
         support::configure(&mut group);
@@ -42,13 +45,17 @@ fn decode_matrix(c: &mut Criterion) {
             }
             let Some(peer) = d.peer() else {
                 group.bench_function(d.name(), |b| b.iter(|| d.decode(black_box(&bmp), &limits)));
+                bench_bare(&mut group, bare.as_mut(), d.name());
                 let mut out = Vec::new();
-                group.bench_function(format!("{}_into", d.name()), |b| {
+                let into = format!("{}_into", d.name());
+                group.bench_function(&into, |b| {
                     b.iter(|| d.decode_into(black_box(&bmp), &limits, &mut out))
                 });
+                bench_bare(&mut group, bare.as_mut(), &into);
                 continue;
             };
             group.bench_function(d.name(), |b| b.iter(|| peer.call(black_box(&bmp), &limits)));
+            bench_bare(&mut group, bare.as_mut(), d.name());
             let native = peer.call(&bmp, &limits).expect("decoded above");
             if !native.is_rgba() {
                 let mut out = Vec::new();
@@ -61,6 +68,39 @@ fn decode_matrix(c: &mut Criterion) {
     }
 }
 
+/// `shmbmp-bare` on the fixture `name` (written at `path`), held steady,
+/// serving every call it knows that decodes the fixture; `None`, said, when it cannot run.
+fn bare_server(name: &str, path: &std::path::Path) -> Option<bare::BareServer> {
+    let program = std::path::Path::new(env!("CARGO_BIN_EXE_shmbmp-bare"));
+    let tunables = timing::alloc::glibc_tunables();
+    match bare::BareServer::start(program, path, &bare::BARE_CALLS, tunables.as_deref()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("decode/{name}: the bare program cannot run, no bare rows: {e}");
+            None
+        }
+    }
+}
+
+/// Criterion's benchmark of the bare program's `call` ([`bare::CRITERION_PREFIX`]), timed
+/// by the program itself, when it is one of its calls and decodes the fixture.
+fn bench_bare(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    server: Option<&mut bare::BareServer>,
+    call: &str,
+) {
+    let Some(server) = server else { return };
+    if !bare::BARE_CALLS.contains(&call) || server.refused.iter().any(|(c, _)| c == call) {
+        return;
+    }
+    group.bench_function(format!("{}{call}", bare::CRITERION_PREFIX), |b| {
+        b.iter_custom(|iters| server.time(call, iters))
+    });
+    if let Some(e) = &server.failed {
+        panic!("the bare program failed on {call}: {e}");
+    }
+}
+
 /// The floors and every decoder on every fixture again, interleaved round by round
 /// ([`shmbmp_suite::timing`]), so the report can give ratios that host drift cannot skew;
 /// `lut` on its lower kernel levels joins here (cheap) rather than in criterion's matrix.
@@ -68,15 +108,25 @@ fn decode_matrix(c: &mut Criterion) {
 fn interleaved_and_bare() {
     let limits = Limits::default();
     let rounds = if support::quick() { 5 } else { 25 };
-    let bare_rounds = if support::quick() { 10 } else { 30 };
     let decoders = timing::compared_decoders();
     let files = support::write_fixture_files();
     let mut runs = Vec::new();
     let mut bare_runs = Vec::new();
     for (f, path) in encode::bench_fixtures().iter().zip(&files) {
         let bmp = encode::encode(&f.spec);
-        let t = timing::interleave_decoders(f.name, &bmp, &decoders, &limits, rounds)
-            .expect("bench fixtures are valid");
+        let program = std::path::Path::new(env!("CARGO_BIN_EXE_shmbmp-bare"));
+        let mut servers = bare::Bare::start(program, path, &bare::calls_for(&decoders))
+            .map_err(|e| eprintln!("bare {}: {e}", f.name))
+            .ok();
+        let (t, bare_run) = timing::interleave_beside_bare(
+            f.name,
+            &bmp,
+            &decoders,
+            &limits,
+            rounds,
+            servers.as_mut(),
+        )
+        .expect("bench fixtures are valid");
         eprintln!(
             "interleaved {:<20} memcpy floor {:>9}, write floor {:>9}, lut {:.2}x the memcpy floor",
             f.name,
@@ -84,11 +134,7 @@ fn interleaved_and_bare() {
             shmbmp_suite::report::fmt_ns(t.fill_ns.unwrap_or(f64::NAN)),
             t.median_ns("lut").unwrap_or(f64::NAN) / t.floor_ns
         );
-        let program = std::path::Path::new(env!("CARGO_BIN_EXE_shmbmp-bare"));
-        match bare::run(program, f.name, path, bare_rounds, &bare::calls_for(&t)) {
-            Ok(run) => bare_runs.push(run),
-            Err(e) => eprintln!("bare {}: {e}", f.name),
-        }
+        bare_runs.extend(bare_run);
         runs.push(t);
     }
     let inputs = support::inputs();

@@ -565,3 +565,73 @@ fn threads_split_lut_and_are_refused_where_they_cannot_apply() {
     let r = run(&["bench", "--threads", "2", "--bare", &bmp]);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
 }
+
+#[test]
+fn bench_bare_times_the_bare_program_in_the_same_rounds() {
+    let d = scratch("bare");
+    let bmp = file(&d, "pal8.bmp", &pal8());
+    let r = run(&["bench", "--iters", "2", "--decoder", "zune", "--bare", &bmp]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("zune (its call, RGB8)"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    // in turn, repeated, settled, GB/s, 3 ratios, then bare, settled ÷ bare, bare defaults.
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert!(
+        cells.len() >= 17 && !cells[cells.len() - 1].contains('-'),
+        "no bare figures: {line}"
+    );
+    assert_has(&r.stdout, &["its runs taken in the same 2 rounds as ours"]);
+}
+
+#[test]
+fn the_bare_program_answers_requests_and_says_what_it_cannot_do() {
+    use std::io::Write;
+    let d = scratch("bare-program");
+    let bmp = file(&d, "pal8.bmp", &pal8());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shmbmp-bare"))
+        .args([bmp.as_str(), "lut_into", "zune", "nope"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"lut_into 3\nzune 1\nnope 1\nzune many\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "nope error unknown call \"nope\"", "{text}");
+    assert_eq!(lines[1], "ready", "{text}");
+    for (line, call) in lines[2..4].iter().zip(["lut_into", "zune"]) {
+        let ns = line
+            .strip_prefix(&format!("{call} "))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(ns.parse::<u64>().unwrap() > 0, "{text}");
+    }
+    assert_eq!(lines[4], "nope error unknown call \"nope\"", "{text}");
+    assert!(
+        lines[5].starts_with("request error expected `CALL N`"),
+        "{text}"
+    );
+    // A file no call can decode: every call says why before `ready`.
+    let junk = file(&d, "junk.bmp", b"BM not a bitmap");
+    let out = Command::new(env!("CARGO_BIN_EXE_shmbmp-bare"))
+        .args([junk.as_str(), "lut", "zune"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("lut error ")
+            && text.contains("\nzune error ")
+            && text.ends_with("ready\n"),
+        "{text}"
+    );
+}

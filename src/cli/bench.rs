@@ -9,12 +9,13 @@ use super::layouts::{self, Lineup};
 use super::threads::threaded;
 use super::CliResult;
 use shmbmp_suite::format::PixelLayout;
-use shmbmp_suite::timing::{bare, compared_decoders, interleave_decoders};
+use shmbmp_suite::timing::{bare, compared_decoders, interleave_beside_bare};
 use shmbmp_suite::{by_name, Decoder};
 
 /// Times `decoder` (a registry name or `all`) on each file and prints a table per file; the
 /// floors and the decoders run interleaved, round by round ([`shmbmp_suite::timing`]). With
-/// `with_bare`, `shmbmp-bare` times the same calls in a process of its own for comparison.
+/// `with_bare`, `shmbmp-bare` times the same calls in a process of its own, its runs in the
+/// same rounds, for comparison.
 /// With `layouts`, the layout table instead ([`layouts::table`]). With `threads`, `lut`
 /// and each kernel level among them are timed on that many threads too.
 pub fn run(
@@ -54,12 +55,13 @@ pub fn run(
     for file in files {
         let bmp = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
         let name = file.display().to_string();
-        let t = interleave_decoders(&name, &bmp, &decoders, &limits, iters)
-            .map_err(|e| super::files::file_error(file, &e))?;
-        let run = match &program {
-            Some(p) => Some(bare::run(p, &name, file, iters, &bare::calls_for(&t))?),
+        let mut servers = match &program {
+            Some(p) => Some(bare::Bare::start(p, file, &bare::calls_for(&decoders))?),
             None => None,
         };
+        let (t, run) =
+            interleave_beside_bare(&name, &bmp, &decoders, &limits, iters, servers.as_mut())
+                .map_err(|e| super::files::file_error(file, &e))?;
         print!("{}", t.table(run.as_ref()));
     }
     Ok(ExitCode::SUCCESS)

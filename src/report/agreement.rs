@@ -5,9 +5,11 @@
 //! agree within [`INTERLEAVED_LIMIT`]. The interleaved job in turn and repeated, and the bare
 //! program at the allocator's defaults, show what cache state and fresh pages cost.
 
+use super::criterion::Bench;
+use super::summary::DECODE_PREFIX;
 use super::text::{fmt_ns, fmt_ratio, interleaved_cell};
 use super::{FixtureTable, InterleavedRatio};
-use crate::timing::bare::{BareRun, BARE_LIMIT};
+use crate::timing::bare::{BareRun, BareTime, BARE_LIMIT, CRITERION_PREFIX};
 use crate::timing::{Interleaved, JobTimes, RUNS_PER_ROUND};
 
 /// How far criterion's and the interleaved ratios to the floor may differ, either way.
@@ -28,24 +30,24 @@ pub struct Agreement {
     pub interleaved: Option<JobTimes>,
     /// The same ÷ the interleaved memcpy floor's.
     pub interleaved_x: Option<InterleavedRatio>,
-    /// The bare program's median of single runs of the same call, allocator held steady.
+    /// The bare program's settled median of the same call, allocator held steady, timed in
+    /// the rounds of the interleaved pass.
     pub bare_ns: Option<f64>,
-    /// The bare program's median of batch means (criterion's statistic), held steady.
-    pub bare_batch_ns: Option<f64>,
-    /// The bare program's median of batch means with the allocator at its defaults.
+    /// Criterion's median of the bare program's call, held steady, timed right after ours.
+    pub bare_criterion_ns: Option<f64>,
+    /// The bare program's settled median with the allocator at its defaults, timed in the
+    /// same rounds.
     pub bare_defaults_ns: Option<f64>,
 }
 
 impl Agreement {
-    /// Criterion's median ÷ the bare program's, each a median of batch means.
+    /// Criterion's median ÷ criterion's median of the bare call, timed one after the other.
     pub fn criterion_vs_bare(&self) -> Option<f64> {
-        self.bare_batch_ns
-            .or(self.bare_ns)
-            .map(|b| self.criterion_ns / b)
+        self.bare_criterion_ns.map(|b| self.criterion_ns / b)
     }
 
-    /// The interleaved settled median ÷ the bare program's, each a median of single runs
-    /// after others of the same call.
+    /// The interleaved settled median ÷ the bare program's, each the last of as many runs
+    /// of the same call in a row, in the same rounds.
     pub fn interleaved_vs_bare(&self) -> Option<f64> {
         self.interleaved?
             .settled_ns
@@ -56,8 +58,8 @@ impl Agreement {
     /// Whether both of ours are within [`BARE_LIMIT`] of the bare program, either way (when
     /// measured): slower means our harness adds work, faster that it skips some.
     pub fn bare_ok(&self) -> Option<bool> {
-        let c = self.criterion_vs_bare()?;
-        Some(within_bare(c) && self.interleaved_vs_bare().is_none_or(within_bare))
+        let (c, i) = (self.criterion_vs_bare(), self.interleaved_vs_bare());
+        (c.is_some() || i.is_some()).then(|| c.is_none_or(within_bare) && i.is_none_or(within_bare))
     }
 
     /// Criterion's ratio to the floor ÷ the interleaved settled one.
@@ -85,25 +87,26 @@ impl Agreement {
     /// The checks in words, with the figures that support them.
     pub fn verdict(&self) -> String {
         let mut parts = Vec::new();
-        if let Some(c) = self.criterion_vs_bare() {
-            let i = self
-                .interleaved_vs_bare()
-                .map(|i| format!(", interleaved settled {}", fmt_ratio(i)))
-                .unwrap_or_default();
-            let slower = c.max(self.interleaved_vs_bare().unwrap_or(c)) > BARE_LIMIT;
+        let (c, i) = (self.criterion_vs_bare(), self.interleaved_vs_bare());
+        if let Some(worst) = c.into_iter().chain(i).reduce(|w, x| w.max(x)) {
+            let figures = [("criterion", c), ("interleaved settled", i)]
+                .iter()
+                .filter_map(|(what, x)| x.map(|x| format!("{what} {}", fmt_ratio(x))))
+                .collect::<Vec<_>>()
+                .join(", ");
             let ok = match self.bare_ok() {
                 Some(true) => format!("within {BARE_LIMIT}×"),
-                _ if slower => format!(
+                _ if worst > BARE_LIMIT => format!(
                     "OUTSIDE {BARE_LIMIT}×: our harness costs this call more than its users pay"
                 ),
                 _ => format!(
                     "OUTSIDE {BARE_LIMIT}×: faster than the call alone, so either the harness skips work or the machine moved"
                 ),
             };
-            parts.push(format!("bare call: criterion {}{i}, {ok}", fmt_ratio(c)));
-            if let Some((d, b)) = self.bare_defaults_ns.zip(self.bare_batch_ns) {
+            parts.push(format!("bare call: {figures}, {ok}"));
+            if let Some((d, b)) = self.bare_defaults_ns.zip(self.bare_ns) {
                 parts.push(format!(
-                    "with the allocator at its defaults the bare call takes {} ({} of held steady)",
+                    "with the allocator at its defaults the bare call takes {} settled ({} of held steady)",
                     fmt_ns(d),
                     fmt_ratio(d / b)
                 ));
@@ -145,6 +148,43 @@ fn within_interleaved(x: f64) -> bool {
     (1.0 / INTERLEAVED_LIMIT..=INTERLEAVED_LIMIT).contains(&x)
 }
 
+/// Moves criterion's benchmarks of the bare program ([`CRITERION_PREFIX`]) out of `benches`
+/// into `bare`, as each call's [`BareTime::criterion_ns`] on its fixture.
+pub(super) fn take_bare_benches(benches: &mut Vec<Bench>, bare: &mut Vec<BareRun>) {
+    benches.retain(|b| {
+        let id = b.id();
+        let (Some(fixture), Some(call)) = (
+            b.group.strip_prefix(DECODE_PREFIX),
+            id.strip_prefix(CRITERION_PREFIX),
+        ) else {
+            return true;
+        };
+        let run = match bare.iter().position(|r| r.name == fixture) {
+            Some(i) => &mut bare[i],
+            None => {
+                bare.push(BareRun {
+                    name: fixture.to_string(),
+                    rounds: 0,
+                    times: Vec::new(),
+                    steady: true,
+                    at_defaults: Vec::new(),
+                });
+                bare.last_mut().expect("just pushed")
+            }
+        };
+        match run.times.iter_mut().find(|t| t.call == call) {
+            Some(t) => t.criterion_ns = Some(b.median_ns),
+            None => run.times.push(BareTime {
+                call: call.to_string(),
+                median_ns: None,
+                criterion_ns: Some(b.median_ns),
+                error: None,
+            }),
+        }
+        false
+    });
+}
+
 /// Every criterion row of `fixtures` that the interleaved pass or the bare program also
 /// timed, with its figures.
 pub(super) fn check(
@@ -179,8 +219,10 @@ pub(super) fn check(
                 interleaved: times,
                 interleaved_x: times.zip(run).map(|(j, run)| InterleavedRatio::of(j, run)),
                 bare_ns,
-                bare_batch_ns: call.zip(bare_run).and_then(|(c, b)| b.batch_ns(c)),
-                bare_defaults_ns: call.zip(bare_run).and_then(|(c, b)| b.defaults_batch_ns(c)),
+                bare_criterion_ns: call.zip(bare_run).and_then(|(c, b)| b.criterion_ns(c)),
+                bare_defaults_ns: call
+                    .zip(bare_run)
+                    .and_then(|(c, b)| b.defaults_median_ns(c)),
             });
         }
     }
@@ -262,7 +304,7 @@ mod tests {
                 settled: Some(settled_x),
             }),
             bare_ns: Some(1000.0),
-            bare_batch_ns: None,
+            bare_criterion_ns: Some(1000.0),
             bare_defaults_ns: None,
         }
     }
@@ -293,12 +335,11 @@ mod tests {
         let apart = a(10.0, 3.0, 1.0);
         assert!(apart.failed() && apart.verdict().contains("DISAGREE"));
         let mut defaults = a(10.0, 9.0, 1.0);
-        defaults.bare_batch_ns = Some(1000.0);
         defaults.bare_defaults_ns = Some(2000.0);
         assert!(
             defaults
                 .verdict()
-                .contains("defaults the bare call takes 2.00 µs (2.00× of held steady)"),
+                .contains("defaults the bare call takes 2.00 µs settled (2.00× of held steady)"),
             "{}",
             defaults.verdict()
         );

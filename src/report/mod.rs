@@ -468,10 +468,11 @@ pub fn summarize_with(
     peers_json: Option<&Path>,
     opts: &Options,
 ) -> Result<Summary, ReportError> {
-    let benches = read_criterion(criterion_dir)?;
+    let mut benches = read_criterion(criterion_dir)?;
     let peers = peers_json.map(read_peers).transpose()?;
     let interleaved: Vec<Interleaved> = read_optional(&opts.interleaved_json)?.unwrap_or_default();
-    let bare: Vec<BareRun> = read_optional(&opts.bare_json)?.unwrap_or_default();
+    let mut bare: Vec<BareRun> = read_optional(&opts.bare_json)?.unwrap_or_default();
+    agreement::take_bare_benches(&mut benches, &mut bare);
     let run: Option<RunFacts> = read_optional(&opts.run_json)?;
     let from_python = opts
         .python_bench_json

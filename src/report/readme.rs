@@ -107,8 +107,9 @@ pub fn section(s: &Summary, class: CpuClass) -> Option<String> {
             .collect();
         let _ = writeln!(
             o,
-            "Each call against `shmbmp-bare`, a minimal program calling it directly, in the same \
-             run (criterion ÷ bare; the suite flags beyond 1.3× either way): {}.\n",
+            "Each call against `shmbmp-bare`, a minimal program calling it directly, timed by \
+             criterion right after ours (criterion ÷ bare; the suite flags beyond 1.3× either \
+             way): {}.\n",
             each.join(", ")
         );
     }

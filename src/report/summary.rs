@@ -17,7 +17,7 @@ use crate::timing::{Interleaved, JobTimes};
 use crate::{by_name, Kernels, Origin};
 
 /// Criterion group prefix for the decode matrix.
-const DECODE_PREFIX: &str = "decode/";
+pub(super) const DECODE_PREFIX: &str = "decode/";
 
 /// Suffix of a benchmark that times a peer's conversion to RGBA alone.
 const TO_RGBA: &str = "_to_rgba";

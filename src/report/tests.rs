@@ -532,6 +532,10 @@ fn interleaved_ratios_join_the_fixture_rows_and_the_checks() {
     use crate::timing::bare::{BareRun, BareTime};
     let tmp = TempDir::new("interleaved");
     let crit = fake_tree(&tmp.0);
+    // Criterion's benchmarks of the bare program, beside ours in the same group.
+    for (call, median) in [("bare_zune", 1_500_000.0), ("bare_lut_into", 800_000.0)] {
+        fake_bench(&crit, "decode/seed", Some(call), None, median, Some(RGBA));
+    }
     let runs = vec![interleaved_seed()];
     let json = tmp.0.join("interleaved.json");
     fs::write(&json, serde_json::to_string(&runs).unwrap()).unwrap();
@@ -544,11 +548,7 @@ fn interleaved_ratios_join_the_fixture_rows_and_the_checks() {
             .map(|(c, ns)| BareTime {
                 call: c.to_string(),
                 median_ns: Some(ns),
-                batch_ns: match *c {
-                    "zune" => Some(1_500_000.0),
-                    "lut_into" => Some(800_000.0),
-                    _ => None,
-                },
+                criterion_ns: None,
                 error: None,
             })
             .collect(),
@@ -556,7 +556,7 @@ fn interleaved_ratios_join_the_fixture_rows_and_the_checks() {
         at_defaults: vec![BareTime {
             call: "zune".into(),
             median_ns: Some(3_000_000.0),
-            batch_ns: Some(3_000_000.0),
+            criterion_ns: None,
             error: None,
         }],
     }];
@@ -582,6 +582,12 @@ fn interleaved_ratios_join_the_fixture_rows_and_the_checks() {
     assert_eq!((scalar.kind, scalar.median_ns), (RowKind::Ours, None));
     assert!(close(Some(scalar.interleaved.unwrap().turn), 5.0));
     assert!(seed.row("bmp").is_none(), "a refused decoder gets no row");
+    assert!(
+        seed.row("bare_zune").is_none(),
+        "criterion's bare benchmarks are checks, not rows"
+    );
+    let zune_bare = s.bare[0].times.iter().find(|t| t.call == "zune").unwrap();
+    assert_eq!(zune_bare.criterion_ns, Some(1_500_000.0));
 
     let check = |d: &str| s.agreement.iter().find(|a| a.decoder == d).unwrap();
     let lut = check("lut_into");
@@ -591,11 +597,11 @@ fn interleaved_ratios_join_the_fixture_rows_and_the_checks() {
     let zune = check("zune");
     assert!(
         close(zune.criterion_vs_bare(), 2.0),
-        "criterion against the batch statistic"
+        "criterion against criterion's benchmark of the bare call"
     );
     assert!(
         close(zune.interleaved_vs_bare(), 1.2),
-        "interleaved settled against single runs"
+        "interleaved settled against the bare call's settled runs"
     );
     assert!(
         zune.failed() && zune.verdict().contains("OUTSIDE 1.3×"),
@@ -604,7 +610,7 @@ fn interleaved_ratios_join_the_fixture_rows_and_the_checks() {
     );
     assert!(
         zune.verdict()
-            .contains("defaults the bare call takes 3.00 ms (2.00× of held steady)"),
+            .contains("defaults the bare call takes 3.00 ms settled (3.00× of held steady)"),
         "{}",
         zune.verdict()
     );

@@ -22,10 +22,13 @@ mod text;
 
 pub use floor::{memcpy_floor, write_floor, FloorBuffer};
 
+use std::cell::RefCell;
 use std::hint::black_box;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+
+use bare::{Bare, BareRun};
 
 use crate::decode::{kernel_levels, Native, Peer};
 use crate::{registry, Decoder, Error, Kernels, Layout, Limits};
@@ -71,10 +74,28 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// One job of the interleaved pass: runs once, and returns the time it took when it timed
+/// itself (a run in another process, [`bare::BareServer`]); `None` and the pass times it.
+pub type Job<'a> = Box<dyn FnMut() -> Option<Duration> + 'a>;
+
 /// Medians of each of `jobs` after one warm-up run of each; the timed runs are `rounds`
 /// rounds in which every job, in order, runs [`RUNS_PER_ROUND`] times in a row (see
 /// [`Medians`]).
 pub fn interleaved_medians(rounds: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<Medians> {
+    let mut jobs: Vec<Job<'_>> = jobs
+        .iter_mut()
+        .map(|job| {
+            Box::new(move || {
+                job();
+                None
+            }) as Job<'_>
+        })
+        .collect();
+    job_medians(rounds, &mut jobs)
+}
+
+/// [`interleaved_medians`] of jobs that may time themselves ([`Job`]).
+pub fn job_medians(rounds: usize, jobs: &mut [Job<'_>]) -> Vec<Medians> {
     let rounds = rounds.max(1);
     let mut times = vec![[(); RUNS_PER_ROUND].map(|_| Vec::with_capacity(rounds)); jobs.len()];
     for job in jobs.iter_mut() {
@@ -84,8 +105,9 @@ pub fn interleaved_medians(rounds: usize, jobs: &mut [Box<dyn FnMut() + '_>]) ->
         for (job, t) in jobs.iter_mut().zip(&mut times) {
             for slot in t.iter_mut() {
                 let start = Instant::now();
-                job();
-                slot.push(start.elapsed().as_nanos() as f64);
+                let own = job();
+                let took = own.unwrap_or_else(|| start.elapsed());
+                slot.push(took.as_nanos() as f64);
             }
         }
     }
@@ -292,6 +314,20 @@ pub fn interleave_decoders(
     limits: &Limits,
     rounds: usize,
 ) -> Result<Interleaved, Error> {
+    interleave_beside_bare(name, bmp, decoders, limits, rounds, None).map(|(t, _)| t)
+}
+
+/// [`interleave_decoders`], and with `bare`, the bare program's calls ([`Bare::served`], held
+/// steady and at the allocator's defaults) as jobs of the same rounds, timed by the program
+/// itself: their settled medians as a [`BareRun`], measured in the same seconds as ours.
+pub fn interleave_beside_bare(
+    name: &str,
+    bmp: &[u8],
+    decoders: &[&dyn Decoder],
+    limits: &Limits,
+    rounds: usize,
+    mut bare: Option<&mut Bare>,
+) -> Result<(Interleaved, Option<BareRun>), Error> {
     let allocator = alloc::hold_steady().to_string();
     let layout = Layout::parse(bmp, limits)?;
     let len = layout.output_len();
@@ -313,32 +349,52 @@ pub fn interleave_decoders(
                 .map_err(|e| e.to_string()),
         })
         .collect();
+    let served = bare.as_ref().map(|b| b.served()).unwrap_or_default();
     let medians = {
-        let mut jobs: Vec<Box<dyn FnMut() + '_>> = vec![
-            Box::new(|| memcpy_floor(&src, &mut dst)),
-            Box::new(|| write_floor(&mut fill)),
+        // Declared before the jobs that borrow them, so that they outlive the jobs.
+        let servers = bare.as_mut().map(|b| {
+            let b = &mut **b;
+            [b.steady.as_mut(), Some(&mut b.defaults)].map(|s| s.map(RefCell::new))
+        });
+        let mut jobs: Vec<Job<'_>> = vec![
+            Box::new(|| {
+                memcpy_floor(&src, &mut dst);
+                None
+            }),
+            Box::new(|| {
+                write_floor(&mut fill);
+                None
+            }),
         ];
         for (d, p) in decoders.iter().zip(&mut prepared) {
             match p {
                 Err(_) => {}
                 Ok(Prepared::Ours(out)) => jobs.push(Box::new(move || {
                     let _ = black_box(d.decode_into(black_box(bmp), limits, out));
+                    None
                 })),
                 Ok(Prepared::Peer(peer, native, out)) => {
                     let peer = *peer;
                     jobs.push(Box::new(move || {
                         let _ = black_box(peer.call(black_box(bmp), limits));
+                        None
                     }));
                     if !native.is_rgba() {
                         let native = &*native;
                         jobs.push(Box::new(move || {
                             black_box(native.write_rgba(out));
+                            None
                         }));
                     }
                 }
             }
         }
-        interleaved_medians(rounds, &mut jobs)
+        for server in servers.iter().flatten().flatten() {
+            for &call in &served {
+                jobs.push(Box::new(move || Some(server.borrow_mut().time(call, 1))));
+            }
+        }
+        job_medians(rounds, &mut jobs)
     };
     let mut m = medians.into_iter();
     let (floor, fill_m) = (m.next(), m.next());
@@ -378,7 +434,15 @@ pub fn interleave_decoders(
             t
         })
         .collect();
-    Ok(Interleaved {
+    let bare_run = bare.map(|b| {
+        let steady: Vec<Medians> = match b.steady {
+            Some(_) => m.by_ref().take(served.len()).collect(),
+            None => Vec::new(),
+        };
+        let defaults: Vec<Medians> = m.by_ref().take(served.len()).collect();
+        b.run(name, rounds, &steady, &defaults)
+    });
+    let t = Interleaved {
         name: name.to_string(),
         width: layout.width,
         height: layout.height,
@@ -392,7 +456,8 @@ pub fn interleave_decoders(
         fill_settled_ns: fill_m.map(|x| x.settled_ns),
         allocator: Some(allocator),
         decoders,
-    })
+    };
+    Ok((t, bare_run))
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ impl Interleaved {
         if let Some(run) = bare {
             let _ = writeln!(
                 o,
-                "  bare: shmbmp-bare called each crate directly, {} run{} each in its own process, {}; {}",
+                "  bare: shmbmp-bare called each crate directly in a process of its own, its runs taken in the same {} round{} as ours (settled medians), {}; {}",
                 run.rounds,
                 if run.rounds == 1 { "" } else { "s" },
                 if run.steady {
@@ -192,7 +192,7 @@ mod tests {
             times: vec![BareTime {
                 call: "zune".into(),
                 median_ns: Some(200.0),
-                batch_ns: Some(210.0),
+                criterion_ns: None,
                 error: None,
             }],
             steady: true,
