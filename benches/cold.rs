@@ -13,6 +13,13 @@
 //! Only the call is timed (`iter_custom`); each sample is one call or a few. The group takes
 //! about 10–15 s; `cargo bench --bench cold` runs it alone. The report lists it under "Other
 //! benchmarks".
+//!
+//! Then, outside criterion, the tails of `lut` against `lut_mt` (issue 17: threads that pay,
+//! "its p99 reported"): on every 1600×1200 benchmark fixture, hot, single calls alternating
+//! `lut`, `lut_mt`, `lut`, … each into a buffer of its own reused from call to call, every call
+//! timed; p50, p99 and max of each go to `target/threads.json` for the report's "Threads"
+//! section ([`shmbmp_suite::report::ThreadsRun`]), with how busy other processes kept the
+//! machine meanwhile. About 10–20 s (`--quick`: a quarter of the calls). Then the report.
 
 mod support;
 
@@ -22,6 +29,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use shmbmp::{Decode, Layout, Limits};
 use shmbmp_suite::encode;
+use shmbmp_suite::report::{ThreadsFixture, ThreadsRun};
 use shmbmp_suite::timing::{memcpy_floor, write_floor, FloorBuffer};
 
 /// What each call finds before it runs.
@@ -137,9 +145,106 @@ fn cold(c: &mut Criterion) {
     group.finish();
 }
 
+/// Calls of each decoder before the timed ones.
+const TAIL_WARM_UP: usize = 20;
+
+/// The machine's busy and total CPU time (every core, `/proc/stat`) and this process's own
+/// (every thread, `/proc/self/stat`), in clock ticks; `None` off Linux.
+fn cpu_ticks() -> Option<[u64; 3]> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    // cpu  user nice system idle iowait irq softirq steal (guest time is within user)
+    let all: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let total: u64 = all.iter().sum();
+    let busy = total - all.get(3)? - all.get(4)?;
+    let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name: state is field 3, utime field 14, stime field 15.
+    let fields: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
+    let own: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some([busy, total, own])
+}
+
+/// The share of the machine's cores that other processes (and steal) used between two
+/// [`cpu_ticks`] readings, 0–1.
+fn others_busy(before: Option<[u64; 3]>, after: Option<[u64; 3]>) -> Option<f64> {
+    let ([b0, t0, o0], [b1, t1, o1]) = (before?, after?);
+    let others = (b1 - b0).saturating_sub(o1 - o0);
+    (t1 > t0).then(|| (others as f64 / (t1 - t0) as f64).clamp(0.0, 1.0))
+}
+
+/// `lut` and `lut_mt` on every 1600×1200 benchmark fixture, call by call alternating, hot;
+/// their tails written to `target/threads.json`.
+fn threads_tail() {
+    let limits = Limits::default();
+    let calls = if support::quick() { 100 } else { 400 };
+    let pair = ["lut", "lut_mt"].map(|n| shmbmp_suite::by_name(n).expect("in the registry"));
+    let mut fixtures = Vec::new();
+    for f in encode::bench_fixtures() {
+        let bmp = encode::encode(&f.spec);
+        let layout = Layout::parse(&bmp, &limits).expect("bench fixtures are valid");
+        if (layout.width, layout.height) != (1600, 1200) {
+            continue;
+        }
+        let mut outs = [Vec::new(), Vec::new()];
+        let mut times = [Vec::with_capacity(calls), Vec::with_capacity(calls)];
+        let mut both = |times: Option<&mut [Vec<f64>; 2]>| {
+            let mut ns = [0.0; 2];
+            for ((d, out), ns) in pair.iter().zip(&mut outs).zip(&mut ns) {
+                let start = Instant::now();
+                black_box(d.decode_into(black_box(&bmp), &limits, out)).expect("decodes");
+                *ns = start.elapsed().as_nanos() as f64;
+            }
+            if let Some([lut, mt]) = times {
+                lut.push(ns[0]);
+                mt.push(ns[1]);
+            }
+        };
+        for _ in 0..TAIL_WARM_UP {
+            both(None);
+        }
+        let before = cpu_ticks();
+        for _ in 0..calls {
+            both(Some(&mut times));
+        }
+        let busy = others_busy(before, cpu_ticks());
+        let [lut, mt] = &times;
+        let row = ThreadsFixture::measured(f.name, (layout.width, layout.height), lut, mt, busy);
+        eprintln!(
+            "threads {:<20} lut p50 {:>9} p99 {:>9} · lut_mt p50 {:>9} p99 {:>9} · lut_mt ÷ lut {:.2}× p50, {:.2}× p99{}",
+            row.fixture,
+            shmbmp_suite::report::fmt_ns(row.lut.p50_ns),
+            shmbmp_suite::report::fmt_ns(row.lut.p99_ns),
+            shmbmp_suite::report::fmt_ns(row.lut_mt.p50_ns),
+            shmbmp_suite::report::fmt_ns(row.lut_mt.p99_ns),
+            row.p50_ratio(),
+            row.p99_ratio(),
+            busy.map(|b| format!(" · others' CPU {:.0} %", b * 100.0))
+                .unwrap_or_default()
+        );
+        fixtures.push(row);
+    }
+    let run = ThreadsRun {
+        quick: support::quick(),
+        threads: shmbmp::Lut::PARALLEL.threads().max(),
+        fixtures,
+    };
+    let json = serde_json::to_string_pretty(&run).expect("serialize");
+    std::fs::write(support::inputs().threads, json).expect("write threads.json");
+}
+
 fn main() {
     // No plots: they took about 3 s a benchmark here, and the report reads the numbers.
     let mut c = support::criterion().without_plots();
     cold(&mut c);
     c.final_summary();
+    if support::benchmarking() {
+        threads_tail();
+        support::write_report();
+    }
 }

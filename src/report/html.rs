@@ -10,6 +10,7 @@ use super::text::{
     check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, python_env_text,
     AGREEMENT_INTRO, CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
 };
+use super::threads;
 use super::{Check, FixtureTable, Row, RowKind, Summary, FROM_PYTHON_SETUP, SEED_FIXTURE};
 
 /// `s` escaped for HTML text and attribute values.
@@ -309,6 +310,7 @@ pub fn render_html(s: &Summary) -> String {
         if !s.handoff.is_empty() {
             o.push_str(" · <a href=\"#handoff\">shared-memory handoff</a>");
         }
+        o.push_str(" · <a href=\"#threads\">threads</a>");
         if !s.other.is_empty() {
             o.push_str(" · <a href=\"#other\">other benchmarks</a>");
         }
@@ -354,6 +356,7 @@ pub fn render_html(s: &Summary) -> String {
             let _ = writeln!(o, "<p>{}</p>", prose(&r));
         }
     }
+    o.push_str(&threads::html(s.threads.as_ref()));
     if !s.other.is_empty() {
         o.push_str("<h2 id=\"other\">Other benchmarks</h2>\n<table><thead><tr><th>group</th><th>benchmark</th><th class=\"n\">median</th><th class=\"n\">GB/s</th></tr></thead><tbody>\n");
         for r in &s.other {

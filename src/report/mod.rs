@@ -1,7 +1,7 @@
 //! Builds `reports/` (an offline `index.html` and a `summary.md`) from criterion's output,
 //! the JSON files the benches write beside it (interleaved timings, the bare program, the
-//! Python peers of `benches/peers.py`, the run's facts), and the README's results for this
-//! CPU class ([`readme`]).
+//! Python peers of `benches/peers.py`, `lut` against `lut_mt` call by call, the run's
+//! facts), and the README's results for this CPU class ([`readme`]).
 //!
 //! The pages link only to each other and to anchors within them, never into `target/`, so
 //! every link works in a fresh clone; criterion's own pages stay in `target/criterion/`.
@@ -46,6 +46,7 @@ mod target;
 #[cfg(test)]
 mod tests;
 mod text;
+mod threads;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -61,6 +62,7 @@ pub use markdown::render_markdown;
 pub use python::{Binding, FromPython, FROM_PYTHON_SETUP};
 pub use target::{Target, Unit};
 pub use text::fmt_ns;
+pub use threads::{Tail, ThreadsFixture, ThreadsReport, ThreadsRun};
 
 use crate::timing::bare::BareRun;
 use crate::timing::{Interleaved, JobTimes};
@@ -101,6 +103,8 @@ pub struct Options {
     pub run_json: Option<PathBuf>,
     /// shmbmp and the Python peers timed from Python by `python/bench.py`, if any.
     pub python_bench_json: Option<PathBuf>,
+    /// `lut` and `lut_mt` timed call by call by `benches/cold.rs` ([`ThreadsRun`]), if any.
+    pub threads_json: Option<PathBuf>,
     /// When the handoff results predate this run (a run of `benches/decode.rs` alone keeps
     /// the previous `benches/shm.rs` results): the date they were written, `YYYY-MM-DD`.
     pub handoff_earlier: Option<String>,
@@ -372,6 +376,8 @@ pub struct Summary {
     pub agreement: Vec<Agreement>,
     /// shmbmp from Python beside the Python peers (`None` when not measured).
     pub from_python: Option<FromPython>,
+    /// `lut` against `lut_mt` call by call, their tails (`None` when not measured).
+    pub threads: Option<ThreadsReport>,
     /// The files written.
     pub written: Vec<PathBuf>,
 }
@@ -393,6 +399,8 @@ pub struct Inputs {
     pub run: PathBuf,
     /// shmbmp timed from Python (`python/bench.py`).
     pub python_bench: PathBuf,
+    /// `lut` and `lut_mt` call by call (`benches/cold.rs`).
+    pub threads: PathBuf,
 }
 
 impl Inputs {
@@ -406,6 +414,7 @@ impl Inputs {
             bare: target.join("bare.json"),
             run: target.join("bench-run.json"),
             python_bench: target.join("python-bench.json"),
+            threads: target.join(threads::THREADS_JSON),
         }
     }
 }
@@ -434,6 +443,7 @@ pub fn summarize_from(inputs: &Inputs) -> Result<Summary, ReportError> {
         bare_json: existing(&inputs.bare),
         run_json: existing(&inputs.run),
         python_bench_json: existing(&inputs.python_bench),
+        threads_json: existing(&inputs.threads),
         handoff_earlier,
         ..Default::default()
     };
@@ -491,6 +501,11 @@ pub fn summarize_with(
     summary.interleaved = interleaved;
     summary.bare = bare;
     summary.from_python = from_python.as_ref().map(FromPython::new);
+    summary.threads = opts
+        .threads_json
+        .as_deref()
+        .map(threads::read_threads)
+        .transpose()?;
     if let Some(path) = &opts.handoff_json {
         let file: HandoffFile = read_json(path)?;
         (summary.handoff, summary.handoff_yardstick) = file.into_parts();

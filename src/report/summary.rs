@@ -78,7 +78,7 @@ pub(super) fn new_table(fixture: &str) -> FixtureTable {
 }
 
 /// The [`Summary`] of `benches`, `peers` and `interleaved`; `handoff`, `bare`, `agreement`,
-/// `from_python` and `written` are left empty.
+/// `from_python`, `threads` and `written` are left empty.
 pub(super) fn summarize(
     criterion_dir: &Path,
     benches: &[Bench],
@@ -176,6 +176,7 @@ pub(super) fn summarize(
         bare: Vec::new(),
         agreement: Vec::new(),
         from_python: None,
+        threads: None,
         written: Vec::new(),
     }
 }

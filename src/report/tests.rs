@@ -145,6 +145,7 @@ fn opts() -> Options {
         bare_json: None,
         run_json: None,
         python_bench_json: None,
+        threads_json: None,
         handoff_earlier: None,
     }
 }
@@ -966,5 +967,122 @@ fn handoff_row(mode: &str) -> HandoffRow {
         decode_p50_us: Some(1500.0),
         reader_cpu_pct: Some(2.5),
         switches_per_s: Some(60.0),
+    }
+}
+
+/// `benches/cold.rs`'s `target/threads.json`, by hand: the seed frame where two threads pay,
+/// a fixture where `lut_mt` is slower than `lut` beyond noise, and one where it is 8% slower
+/// but `lut`'s own halves land 10% apart (within noise).
+const THREADS: &str = r#"{"quick":false,"threads":2,"fixtures":[
+  {"fixture":"seed","width":1600,"height":1200,
+   "lut":{"calls":400,"p50_ns":700000,"p99_ns":900000,"max_ns":1500000},
+   "lut_mt":{"calls":400,"p50_ns":400000,"p99_ns":1100000,"max_ns":3000000},
+   "lut_halves_p50_ns":[699000,702000],"others_busy":0.03},
+  {"fixture":"rgb24_1600","width":1600,"height":1200,
+   "lut":{"calls":400,"p50_ns":2000000,"p99_ns":2400000,"max_ns":2600000},
+   "lut_mt":{"calls":400,"p50_ns":2400000,"p99_ns":3600000,"max_ns":5000000},
+   "lut_halves_p50_ns":[1990000,2010000],"others_busy":0.4},
+  {"fixture":"rle8_1600","width":1600,"height":1200,
+   "lut":{"calls":400,"p50_ns":1000000,"p99_ns":1200000,"max_ns":1300000},
+   "lut_mt":{"calls":400,"p50_ns":1080000,"p99_ns":1250000,"max_ns":1400000},
+   "lut_halves_p50_ns":[1000000,1100000]}]}"#;
+
+#[test]
+fn threads_table_tails_and_targets() {
+    let tmp = TempDir::new("threads");
+    let crit = fake_tree(&tmp.0);
+    let json = tmp.0.join("threads.json");
+    fs::write(&json, THREADS).unwrap();
+    let out = tmp.0.join("reports");
+    let o = Options {
+        threads_json: Some(json),
+        ..opts()
+    };
+    let s = build_with(&crit, None, &out, &o).unwrap();
+    let t = s.threads.as_ref().unwrap();
+    assert_eq!(t.run.fixtures.len(), 3);
+    assert!(t.written.is_some(), "the file's date");
+    let seed = t.run.fixture("seed").unwrap();
+    assert!((seed.p50_ratio() - 4.0 / 7.0).abs() < 1e-12);
+    assert!((seed.p99_ratio() - 11.0 / 9.0).abs() < 1e-12);
+    assert_eq!(seed.noise_limit(), threads::NOISE_FLOOR);
+    let rle = t.run.fixture("rle8_1600").unwrap();
+    assert!(rle.not_slower(), "1.08× is within lut's own 1.10× gap");
+    assert!((rle.noise_limit() - 1.1).abs() < 1e-12);
+    assert!(!t.run.fixture("rgb24_1600").unwrap().not_slower());
+
+    let targets = threads::targets(&t.run);
+    let got: Vec<(String, bool)> = targets.iter().map(|t| (t.figure(), t.met())).collect();
+    assert_eq!(got, [("0.57×".into(), true), ("1.20×".into(), false)]);
+    assert!(targets[0].what.contains("seed frame"));
+    assert_eq!(
+        targets[0].detail,
+        "400 µs ÷ 700 µs; others' CPU meanwhile 3 %"
+    );
+    assert!(targets[1].detail.contains("rgb24_1600") && targets[1].detail.contains("2 of 3"));
+    assert_eq!(targets[1].verdict(), "NOT met (target ≤ 1.05×)");
+
+    let md = fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("## Threads: `lut_mt` against `lut`"), "{md}");
+    assert!(
+        md.contains("| seed | 700 µs | 900 µs | 1.50 ms | 400 µs | 1.10 ms | 3.00 ms | 0.57× | 1.22× | 1.05× (1.00×) | yes | 3 % |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| rgb24_1600 | 2.00 ms | 2.40 ms | 2.60 ms | 2.40 ms | 3.60 ms | 5.00 ms | 1.20× | 1.50× | 1.05× (1.01×) | NO | 40 % |"),
+        "{md}"
+    );
+    assert!(md.contains("| 1.10× (1.10×) | yes | — |"), "{md}");
+    assert!(md.contains("met (target ≤ 0.60×)"), "{md}");
+    assert!(md.contains("other processes used 3–40 %"), "{md}");
+    let html = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<h2 id=\"threads\">"), "{html}");
+    assert!(html.contains("<td class=\"n\">0.57×</td>"), "{html}");
+    assert!(
+        html.contains("<tr class=\"err\"><td>rgb24_1600</td>"),
+        "{html}"
+    );
+    assert!(!html.contains('`'), "no raw Markdown in the page");
+    assert_links_resolve(&out);
+    let readme = readme::section(&s, readme::CpuClass::Avx2Only).unwrap();
+    assert!(
+        readme.contains("`lut_mt` 400 µs p50, 1.10 ms p99 (0.57× and 1.22× of `lut`)"),
+        "{readme}"
+    );
+    assert!(readme.contains("NOT met (target ≤ 1.05×)"), "{readme}");
+}
+
+#[test]
+fn threads_missing_or_malformed() {
+    let tmp = TempDir::new("nothreads");
+    let crit = fake_tree(&tmp.0);
+    let out = tmp.0.join("reports");
+    let s = build_with(&crit, None, &out, &opts()).unwrap();
+    assert!(s.threads.is_none());
+    let md = fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("## Threads: `lut_mt` against `lut`\n\nNot measured in this run: `cargo bench --bench cold`"),
+        "{md}"
+    );
+    let html = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<h2 id=\"threads\">"), "{html}");
+    assert!(html.contains("Not measured in this run: <code>cargo bench --bench cold</code>"));
+    let readme = readme::section(&s, readme::CpuClass::Avx2Only).unwrap();
+    assert!(readme.contains("**Threads**: Not measured"), "{readme}");
+
+    let json = tmp.0.join("threads.json");
+    let o = Options {
+        threads_json: Some(json.clone()),
+        ..opts()
+    };
+    let zero = THREADS.replace("\"p99_ns\":900000", "\"p99_ns\":0");
+    for (text, says) in [
+        (r#"{"quick":true,"threads":2,"fixtures":[]}"#, "no fixtures"),
+        (zero.as_str(), "seed: a time is not positive"),
+        ("{", "EOF"),
+    ] {
+        fs::write(&json, text).unwrap();
+        let e = build_with(&crit, None, &out, &o).unwrap_err().to_string();
+        assert!(e.contains("threads.json") && e.contains(says), "{e}");
     }
 }
