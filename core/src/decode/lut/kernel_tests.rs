@@ -208,17 +208,39 @@ fn avx2_pal8_chunk_paths_match_scalar() {
 }
 
 /// Rows of every kind that has kernels writing 3-byte pixels, with bits a stored pixel
-/// and a name: random palettes (1/2/4-bit), a random 16-bit table, 16-bit masks scaled
-/// arithmetically (red or blue first).
+/// and a name: random palettes (1/2/4/8-bit), a random 16-bit table, 16-bit masks scaled
+/// arithmetically (red or blue first), 24-bit rows and 32-bit rows (with or without
+/// alpha), red or blue first.
 fn rows3() -> Vec<(String, Row, usize)> {
     let mut rows = Vec::new();
     for seed in 0..2u64 {
         let table: [u32; 256] = words(seed + 40, 256).try_into().expect("256 words");
+        rows.push((
+            format!("8-bit palette {seed}"),
+            Row::Pal8(Palette8::new(table)),
+            8,
+        ));
         for bpp in [1usize, 2, 4] {
             rows.push((
                 format!("{bpp}-bit palette {seed}"),
                 Row::pal_bits(table, bpp as u8),
                 bpp,
+            ));
+        }
+    }
+    for blue_first in [false, true] {
+        rows.push((
+            format!("24-bit blue first {blue_first}"),
+            Row::Bgr24 { blue_first },
+            24,
+        ));
+    }
+    for alpha in [false, true] {
+        for blue_first in [false, true] {
+            rows.push((
+                format!("32-bit alpha {alpha} blue first {blue_first}"),
+                Row::Bgra32 { alpha, blue_first },
+                32,
             ));
         }
     }
@@ -279,12 +301,15 @@ fn check3(name: &str, row: &Row, bpp: usize, run: &mut Run3) {
     }
 }
 
-/// The scalar 3-byte kernels for 1/2/4-bit palettes and the 16-bit table equal the scalar
-/// 4-byte reference with the fourth byte dropped.
+/// The scalar 3-byte kernels for 1/2/4/8-bit palettes, the 16-bit table, 24-bit and 32-bit
+/// rows equal the scalar 4-byte reference with the fourth byte dropped.
 #[test]
 fn scalar_3_byte_kernels_match_reference() {
     for (name, row, bpp) in rows3() {
         let run: fn(&Row, &[u8], &mut [u8]) = match row {
+            Row::Pal8(_) => scalar::pal8_to3,
+            Row::Bgr24 { .. } => scalar::bgr24_row_to3,
+            Row::Bgra32 { .. } => scalar::bgra32_to3,
             Row::PalBits { .. } => scalar::pal_bits_to3,
             Row::Table16(_) => scalar::table16_to3,
             _ => continue,
@@ -303,6 +328,9 @@ fn avx2_3_byte_kernels_match_reference() {
     use super::avx2;
     for (name, row, bpp) in rows3() {
         let run: super::row::RowFn = match row {
+            Row::Pal8(_) => avx2::pal8_to3,
+            Row::Bgr24 { .. } => avx2::bgr24_to3,
+            Row::Bgra32 { .. } => avx2::bgra32_to3,
             Row::PalBits { per_byte: 2, .. } => avx2::pal4_to3,
             Row::PalBits { per_byte: 8, .. } => avx2::pal1_to3,
             Row::Bits16 { .. } => avx2::bits16_to3,

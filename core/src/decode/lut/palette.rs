@@ -62,6 +62,8 @@ pub(super) fn expand_bits3(expanded: &[u32; 2048], bpp: u8) -> [u8; 8192] {
 /// A), the form byte-permute kernels look up in.
 pub(super) struct Palette8 {
     pub(super) table: [u32; 256],
+    /// `table` with each entry's fourth byte zero.
+    pub(super) table3: [u32; 256],
     pub(super) planes: [[u8; 256]; 4],
 }
 
@@ -73,6 +75,14 @@ impl Palette8 {
                 plane[i] = byte;
             }
         }
-        Palette8 { table, planes }
+        let table3 = table.map(|px| {
+            let [a, b, c, _] = px.to_ne_bytes();
+            u32::from_ne_bytes([a, b, c, 0])
+        });
+        Palette8 {
+            table,
+            table3,
+            planes,
+        }
     }
 }

@@ -188,7 +188,12 @@ impl Row {
                 (Kernels::Scalar, scalar::pal8_to3),
                 (Kernels::Avx2, avx2::pal8_to3),
             ],
-            Row::Bgra32 { .. } => &[(Kernels::Scalar, scalar::bgra32_to3)],
+            // AVX2 0.86 (0.84-0.87), where the AVX2 4-byte kernel and pack measured 1.12
+            // (1.08-1.15) in the same runs (`--iters 40`, median of 4).
+            Row::Bgra32 { .. } => &[
+                (Kernels::Scalar, scalar::bgra32_to3),
+                (Kernels::Avx2, avx2::bgra32_to3),
+            ],
             // Scalar 0.91 (2.2-2.4); AVX2 0.92 (1.1). A blend a source byte and the pack
             // in the register measured the same as the AVX2 table copy; the scalar copy
             // (16-byte moves) at the AVX2 level 0.97-1.00.
@@ -214,11 +219,17 @@ impl Row {
                 (Kernels::Scalar, scalar::table16_to3),
                 (Kernels::Avx2, scalar::table16_to3),
             ],
-            // 1.11 in turn (1.16-1.19), but 1.22 repeated right after itself (1.18-1.25):
-            // rows in L2 1.05 (1.19). Also measured: each 8 pixels packed to 24 bytes by a
-            // cross-lane permute (1.17 in L2), planes interleaved for aligned stores (1.40).
+            // 32 pixels as three exact 32-byte stores: 0.84 (0.80-0.94), where each 4 pixels
+            // as a 16-byte store 12 bytes after the last measured 1.21 (1.13-1.24) in the
+            // same runs (`--iters 40`, median of 4). Also measured before: each 8 pixels
+            // packed to 24 bytes by a cross-lane permute (1.17 in L2), planes interleaved for
+            // aligned stores (1.40).
             Row::Bits16 { .. } => &[(Kernels::Avx2, avx2::bits16_to3)],
-            Row::Bgr24 { .. } | Row::Masks32(_) => &[],
+            // RGB (BGR is a row copy, see `RowKernel::choose`; the scalar swap is chosen
+            // there at the scalar level): 0.69 (0.67-0.70), as fast as the BGR row copy,
+            // where the AVX2 4-byte kernel and pack measured 1.11 (1.02-1.25).
+            Row::Bgr24 { .. } => &[(Kernels::Avx2, avx2::bgr24_to3)],
+            Row::Masks32(_) => &[],
         };
         #[cfg(not(target_arch = "x86_64"))]
         match self {
@@ -289,9 +300,9 @@ impl RowKernel {
         let pack = best(packers(), max).map_or(scalar::pack3 as PackFn, |(_, f)| f);
         if bytes == 3 {
             // BGR rows into BGR output: a straight row copy. RGB output: a per-pixel swap at
-            // the scalar level, else the SIMD row kernel and the pack below; measured (Zen 3,
-            // same runs) the swap was 1.15× our scalar RGBA but 4-10× our AVX2 RGBA, the
-            // AVX2 kernel and pack 1.15× and the scalar kernel and pack 2.6×.
+            // the scalar level, else the SIMD 3-byte kernel below; measured (Zen 3, same
+            // runs) the swap was 1.15× our scalar RGBA but 4-10× our AVX2 RGBA, the AVX2
+            // 4-byte kernel and pack 1.15× and the scalar kernel and pack 2.6×.
             let simd = best(row.kernels(), max).is_some();
             if matches!(row, Row::Bgr24 { blue_first } if *blue_first || !simd) {
                 return RowKernel {
