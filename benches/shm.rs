@@ -3,7 +3,8 @@
 //! - In process (criterion, `shm/seed/...`): publishing, copying a frame out, copying out and
 //!   decoding with `lut` (protocol 1's only way), decoding from the slot where it lies, and
 //!   `lut` decoding from a plain buffer (the reference).
-//! - Across processes: a `shmbmp write` process at 60 frames/s and flat out, read by one
+//! - Across processes: a `shmbmp write` process at 60 frames/s and flat out (and flat out
+//!   but paced by its reader, `write --paced`: no faster than frames are taken), read by one
 //!   reader polling and copying out (the old way) and by one reader woken and decoding in
 //!   place (the new way), then by four readers at once; and the two ways without decoding,
 //!   to show what waiting alone costs. Per reader: latency from publication to RGBA (p50,
@@ -172,6 +173,7 @@ struct ReaderRun {
     torn: u64,
     overtaken: u64,
     in_place: u64,
+    sleeps: u64,
 }
 
 /// Reads and decodes with `lut` for `seconds` after one warm-up frame.
@@ -227,23 +229,42 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
         torn: s.torn - base.torn,
         overtaken: s.overtaken - base.overtaken,
         in_place: s.in_place - base.in_place,
+        sleeps: s.sleeps - base.sleeps,
     }
 }
 
-/// A `shmbmp write` process at `fps` (0: flat out) and `readers` reader threads here.
+/// How the `shmbmp write` process publishes.
+#[derive(Clone, Copy)]
+enum Rate {
+    /// This many frames/s.
+    Fps(u32),
+    /// As fast as it can.
+    FlatOut,
+    /// As fast as it can, but not while its in-place readers are all busy with older
+    /// frames than the latest (`write --paced`).
+    Paced,
+}
+
+/// A `shmbmp write` process at `rate` and `readers` reader threads here.
 fn handoff(
-    fps: u32,
+    rate: Rate,
     way: Way,
     readers: usize,
     seconds: f64,
     seed_file: &std::path::Path,
 ) -> Vec<HandoffRow> {
-    let name = region_name(&format!("handoff{fps}-{readers}"));
+    let (fps, paced) = match rate {
+        Rate::Fps(f) => (f, false),
+        Rate::FlatOut => (0, false),
+        Rate::Paced => (0, true),
+    };
+    let name = region_name(&format!("handoff{fps}{paced}-{readers}"));
     let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
     let slots = (readers + 2).max(4).to_string();
     let mut child = Command::new(env!("CARGO_BIN_EXE_shmbmp"))
         .args(["write", "--name", &name, "--count", "0", "--slots", &slots])
         .args(["--fps", &fps.to_string()])
+        .args(paced.then_some("--paced"))
         .arg(seed_file)
         .stdout(Stdio::null())
         .spawn()
@@ -264,10 +285,10 @@ fn handoff(
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
-    let rate = if fps == 0 {
-        "as fast as possible".to_string()
-    } else {
-        format!("{fps} frames/s")
+    let rate = match rate {
+        Rate::Fps(f) => format!("{f} frames/s"),
+        Rate::FlatOut => "as fast as possible".to_string(),
+        Rate::Paced => "as fast as taken (write --paced)".to_string(),
     };
     runs.iter()
         .enumerate()
@@ -279,7 +300,7 @@ fn handoff(
                 format!("{rate}, {}, reader {} of {readers}", way.label(), i + 1)
             };
             eprintln!(
-                "handoff {mode:>50}: published {:>5.0}/s, taken {:>5.0}/s, p50 {:>5.0} us p99 {:>6.0} us max {:>6.0} us (decode p50 {:>5.0} us), reader CPU {:>5.1}%, {:>5.0} context switches/s, in place {}/{frames}, skipped {}, torn attempts {} (0 accepted)",
+                "handoff {mode:>50}: published {:>5.0}/s, taken {:>5.0}/s, p50 {:>5.0} us p99 {:>6.0} us max {:>6.0} us (decode p50 {:>5.0} us), reader CPU {:>5.1}%, {:>5.0} context switches/s, in place {}/{frames}, skipped {}, torn attempts {} (0 accepted), {} sleeps",
                 (r.last - r.first) as f64 / r.seconds,
                 frames as f64 / r.seconds,
                 percentile(&r.latencies_us, 0.5),
@@ -291,6 +312,7 @@ fn handoff(
                 r.in_place,
                 r.skipped,
                 r.torn,
+                r.sleeps,
             );
             HandoffRow {
                 mode,
@@ -343,17 +365,19 @@ fn main() {
         yardstick.lut_in_turn_us, yardstick.lut_settled_us, yardstick.hot_lut_into_us
     );
     let mut rows = Vec::new();
-    for (fps, way, readers) in [
-        (60, OLD.waiting_only(), 1),
-        (60, NEW.waiting_only(), 1),
-        (60, OLD, 1),
-        (60, NEW, 1),
-        (0, OLD, 1),
-        (0, NEW, 1),
-        (60, NEW, 4),
-        (0, NEW, 4),
+    let at60 = Rate::Fps(60);
+    for (rate, way, readers) in [
+        (at60, OLD.waiting_only(), 1),
+        (at60, NEW.waiting_only(), 1),
+        (at60, OLD, 1),
+        (at60, NEW, 1),
+        (Rate::FlatOut, OLD, 1),
+        (Rate::FlatOut, NEW, 1),
+        (Rate::Paced, NEW, 1),
+        (at60, NEW, 4),
+        (Rate::FlatOut, NEW, 4),
     ] {
-        rows.extend(handoff(fps, way, readers, seconds, &seed_file));
+        rows.extend(handoff(rate, way, readers, seconds, &seed_file));
     }
     eprintln!(
         "hot lut_into of the seed frame after the handoff runs: p50 {:.0} us",

@@ -714,6 +714,57 @@ fn a_pinned_slot_is_never_written_while_it_is_decoded() {
     assert!(second.leases().iter().all(|l| l.pinned.is_none()));
 }
 
+#[test]
+fn a_paced_writer_waits_only_while_its_in_place_readers_are_behind() {
+    let r = TempRegion::new("paced");
+    let frames = distinct_frames();
+    let cap = frames.iter().map(Vec::len).max().unwrap() as u64;
+    let mut w = Writer::create(&r.name, 4, cap).unwrap();
+    w.publish(&frames[0]).unwrap();
+    // No reader: nothing to wait for.
+    assert!(!w.latest_untaken());
+    assert!(w.wait_until_taken(Duration::from_secs(5)));
+    let mut reader = Reader::open(&r.name).unwrap();
+    let (info, ()) = reader
+        .latest_with(|_| {
+            // The reader holds the latest frame: the next one may be written meanwhile.
+            assert!(!w.latest_untaken());
+            w.publish(&frames[1]).unwrap();
+            // Now it decodes an older frame than the latest, which no one has taken.
+            assert!(w.latest_untaken());
+            let t = Instant::now();
+            assert!(!w.wait_until_taken(Duration::from_millis(30)));
+            assert!(t.elapsed() >= Duration::from_millis(30));
+        })
+        .unwrap();
+    assert!(info.in_place && info.frame == 1, "{info:?}");
+    // Done and unpinned: the writer goes on at once.
+    assert!(!w.latest_untaken());
+    let t = Instant::now();
+    assert!(w.wait_until_taken(Duration::from_secs(5)));
+    assert!(t.elapsed() < Duration::from_secs(1));
+    // A copying reader never holds a writer back.
+    let mut copier = Reader::open(&r.name).unwrap().copying();
+    let (info, untaken) = copier.latest_with(|_| w.latest_untaken()).unwrap();
+    assert!(!info.in_place && !untaken);
+    // A pin whose reader is gone (its lease lock free, as after `kill -9`) is reclaimed
+    // while the writer waits, and does not hold it back for long.
+    drop(reader);
+    let pin = (u64::from(std::process::id()) << 32) | 1; // slot 0, frame 1's
+    std::os::unix::fs::FileExt::write_all_at(
+        &std::fs::OpenOptions::new()
+            .write(true)
+            .open(r.path())
+            .unwrap(),
+        &pin.to_le_bytes(),
+        layout::LEASES_AT as u64,
+    )
+    .unwrap();
+    assert!(w.latest_untaken());
+    assert!(w.wait_until_taken(Duration::from_secs(5)));
+    assert_eq!(w.stats().reclaimed, 1, "{:?}", w.stats());
+}
+
 /// Not a test of its own: the pinning reader `a_reader_killed_holding_a_pin_...` starts
 /// in a child process (this test binary again, with `SHMBMP_PIN` set). It pins the latest
 /// frame, says so, and sleeps inside the decode until it is killed.

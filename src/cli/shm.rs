@@ -57,12 +57,18 @@ pub enum ShmCommand {
         /// Frames per second (0: as fast as possible).
         #[arg(long, default_value_t = 0.0)]
         fps: f64,
+        /// Publish no faster than readers take frames: before each frame, wait (at most
+        /// 100 ms) while every reader decoding in place is still busy with an older frame
+        /// than the latest, instead of writing frames no one will see. Readers that copy
+        /// frames out (or peers without leases) do not pace the writer.
+        #[arg(long)]
+        paced: bool,
         /// Frames to write (0: forever; default: one per file).
         #[arg(long)]
         count: Option<u64>,
         /// Raw mode: one BMP alone at offset 0, written once, as the original C# program
         /// writes it.
-        #[arg(long, conflicts_with_all = ["slots", "fps", "count", "recreate"])]
+        #[arg(long, conflicts_with_all = ["slots", "fps", "paced", "count", "recreate"])]
         raw: bool,
         /// Permission bits of a new region, octal; an existing one is reused only if its
         /// mode is no wider.
@@ -145,6 +151,7 @@ pub fn run(cmd: ShmCommand) -> CliResult {
             files,
             slots,
             fps,
+            paced,
             count,
             raw,
             mode,
@@ -159,6 +166,7 @@ pub fn run(cmd: ShmCommand) -> CliResult {
                 let plan = Plan {
                     slots,
                     fps,
+                    paced,
                     count: count.unwrap_or(frames.len() as u64),
                 };
                 write(&loc, &frames, plan, CreateOptions { mode, recreate })
@@ -267,12 +275,17 @@ fn write_raw_once(loc: &Location, files: &[PathBuf], frames: &[Vec<u8>], mode: u
     Ok(ExitCode::SUCCESS)
 }
 
-/// What a framed writer does: its slots, rate and frame count.
+/// What a framed writer does: its slots, rate, pacing by readers and frame count.
 struct Plan {
     slots: u32,
     fps: f64,
+    paced: bool,
     count: u64,
 }
+
+/// Longest wait of `write --paced` for a reader to take the latest frame (a reader stopped
+/// while pinning a slot holds the writer back no longer than this per frame).
+const PACE_MAX: Duration = Duration::from_millis(100);
 
 fn write(loc: &Location, frames: &[Vec<u8>], plan: Plan, opts: CreateOptions) -> CliResult {
     let capacity = frames.iter().map(|f| f.len() as u64).max().unwrap_or(0);
@@ -290,6 +303,9 @@ fn write(loc: &Location, frames: &[Vec<u8>], plan: Plan, opts: CreateOptions) ->
             if let Some(wait) = due.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);
             }
+        }
+        if plan.paced {
+            writer.wait_until_taken(PACE_MAX);
         }
         writer.publish(&frames[(written % frames.len() as u64) as usize])?;
         written += 1;

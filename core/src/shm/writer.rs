@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use super::layout::{
     latest_word, lease_lock_byte, split_latest, Geometry, HeaderError, FLAGS_AT, FLAG_LEASES,
@@ -49,6 +50,9 @@ pub struct WriteStats {
 /// Publishes after this many publishes with one pin unchanged, the writer asks the OS
 /// whether its reader is still alive.
 const STALE_AFTER: u32 = 8;
+
+/// How often [`Writer::wait_until_taken`] asks whether the pinning readers still live.
+const PACE_RECLAIM: Duration = Duration::from_millis(10);
 
 /// Publishes BMP frames into a framed region; the only writer of it while it lives.
 pub struct Writer {
@@ -257,6 +261,64 @@ impl Writer {
         self.cursor = (slot + 1) % self.geometry.slot_count;
         self.stats.frames += 1;
         Ok(n)
+    }
+
+    /// Whether the newest frame is still untaken while readers are busy: at least one lease
+    /// pins a slot, and none pins the latest frame's. Publishing now would most likely
+    /// replace that frame before any of them sees it.
+    ///
+    /// Only readers that decode in place (under a lease) count; copying readers and peers
+    /// without leases never make this true.
+    pub fn latest_untaken(&self) -> bool {
+        let (frame, slot) = split_latest(self.region.u64_at(LATEST_AT).load(Ordering::Relaxed));
+        let mut busy = false;
+        for i in 0..self.geometry.lease_count {
+            let pin = self
+                .region
+                .u64_at(self.geometry.lease_at(i))
+                .load(Ordering::Acquire)
+                & 0xffff_ffff;
+            if pin == u64::from(slot) + 1 {
+                return false;
+            }
+            busy |= pin != 0;
+        }
+        frame != 0 && busy
+    }
+
+    /// Waits while [`Writer::latest_untaken`], at most `max`: a producer that has its next
+    /// frame ready at once (flat out) calls this before [`Writer::publish`] to publish only
+    /// as fast as the fastest in-place reader takes frames, instead of writing frames no one
+    /// will see. Returns whether a reader took the latest frame (or none was busy) within
+    /// `max`; a reader that died pinning is reclaimed meanwhile.
+    ///
+    /// The reader takes the latest frame the moment it finishes the previous one, so the
+    /// next frame is written while it decodes and is usually there when it is done. Spins,
+    /// yielding the core now and then (no reader wakes a writer): a writer flat out keeps its
+    /// core busy either way, but reads lease words instead of writing frames no one takes,
+    /// which leaves the memory bandwidth to the readers.
+    pub fn wait_until_taken(&mut self, max: Duration) -> bool {
+        let started = Instant::now();
+        let mut reclaimed = Duration::ZERO;
+        let mut polls = 0u32;
+        while self.latest_untaken() {
+            let waited = started.elapsed();
+            if waited >= max {
+                return false;
+            }
+            if waited >= reclaimed + PACE_RECLAIM {
+                // A reader that died pinning never unpins: ask the OS about the holders.
+                self.reclaim(true);
+                reclaimed = waited;
+            }
+            polls = polls.wrapping_add(1);
+            if polls.is_multiple_of(16) {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        true
     }
 
     fn seq(&self, slot: u32) -> &AtomicU64 {
