@@ -19,7 +19,9 @@
 //! `lut`, `lut_mt`, `lut`, … each into a buffer of its own reused from call to call, every call
 //! timed; p50, p99 and max of each go to `target/threads.json` for the report's "Threads"
 //! section ([`shmbmp_suite::report::ThreadsRun`]), with how busy other processes kept the
-//! machine meanwhile. About 10–20 s (`--quick`: a quarter of the calls). Then the report.
+//! machine meanwhile. About 10–20 s (`--quick`: a quarter of the calls). Then ours in every
+//! pixel layout beside RGBA, interleaved, on every fixture (and the Rust peers on the seed
+//! frame) into `target/layouts.json` (about a minute). Then the report.
 
 mod support;
 
@@ -29,7 +31,9 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use shmbmp::{Decode, Layout, Limits};
 use shmbmp_suite::encode;
+use shmbmp_suite::format::PixelLayout;
 use shmbmp_suite::report::{ThreadsFixture, ThreadsRun};
+use shmbmp_suite::timing::layouts::{interleave_layouts, Lineup};
 use shmbmp_suite::timing::{memcpy_floor, write_floor, FloorBuffer};
 
 /// What each call finds before it runs.
@@ -238,6 +242,52 @@ fn threads_tail() {
     std::fs::write(support::inputs().threads, json).expect("write threads.json");
 }
 
+/// Ours (`lut` on its level and each level below, one thread) into every pixel layout beside
+/// RGBA on every benchmark fixture, and on the seed frame the Rust peers by their call
+/// nearest each layout, interleaved; written to `target/layouts.json` for the report's
+/// "Pixel layouts" section.
+fn layouts_matrix() {
+    let limits = Limits::default();
+    let rounds = if support::quick() { 3 } else { 10 };
+    let compared = shmbmp_suite::timing::compared_decoders();
+    let ours_one_thread = |d: &&dyn shmbmp_suite::Decoder| {
+        d.peer().is_none() && !matches!(d.name(), "naive" | "lut_mt")
+    };
+    let mut runs = Vec::new();
+    for f in encode::bench_fixtures() {
+        let bmp = encode::encode(&f.spec);
+        let seed = f.name == shmbmp_suite::report::SEED_FIXTURE;
+        let decoders: Vec<&'static dyn shmbmp_suite::Decoder> = compared
+            .iter()
+            .copied()
+            .filter(|d| ours_one_thread(d) || (seed && d.peer().is_some()))
+            .collect();
+        let run = interleave_layouts(
+            f.name,
+            &bmp,
+            &Lineup::of(&decoders),
+            &PixelLayout::ALL,
+            &limits,
+            rounds,
+        )
+        .expect("bench fixtures are valid");
+        for d in run.our_decoders() {
+            let cells: Vec<String> = [PixelLayout::Bgra, PixelLayout::Rgb, PixelLayout::Bgr]
+                .iter()
+                .filter_map(|&l| run.vs_rgba(d, l).map(|(t, s)| format!("{l} {t:.2}/{s:.2}")))
+                .collect();
+            eprintln!(
+                "layouts {:<20} {d:<12} ÷ RGBA in turn/settled: {}",
+                f.name,
+                cells.join(", ")
+            );
+        }
+        runs.push(run);
+    }
+    let json = serde_json::to_string_pretty(&runs).expect("serialize");
+    std::fs::write(support::inputs().layouts, json).expect("write layouts.json");
+}
+
 fn main() {
     // No plots: they took about 3 s a benchmark here, and the report reads the numbers.
     let mut c = support::criterion().without_plots();
@@ -245,6 +295,7 @@ fn main() {
     c.final_summary();
     if support::benchmarking() {
         threads_tail();
+        layouts_matrix();
         support::write_report();
     }
 }

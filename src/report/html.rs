@@ -10,7 +10,7 @@ use super::text::{
     check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, python_env_text,
     AGREEMENT_INTRO, CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
 };
-use super::threads;
+use super::{layouts, threads};
 use super::{Check, FixtureTable, Row, RowKind, Summary, FROM_PYTHON_SETUP, SEED_FIXTURE};
 
 /// `s` escaped for HTML text and attribute values.
@@ -311,6 +311,7 @@ pub fn render_html(s: &Summary) -> String {
             o.push_str(" · <a href=\"#handoff\">shared-memory handoff</a>");
         }
         o.push_str(" · <a href=\"#threads\">threads</a>");
+        o.push_str(" · <a href=\"#layouts\">pixel layouts</a>");
         if !s.other.is_empty() {
             o.push_str(" · <a href=\"#other\">other benchmarks</a>");
         }
@@ -357,6 +358,7 @@ pub fn render_html(s: &Summary) -> String {
         }
     }
     o.push_str(&threads::html(s.threads.as_ref()));
+    o.push_str(&layouts::html(s.layouts.as_deref()));
     if !s.other.is_empty() {
         o.push_str("<h2 id=\"other\">Other benchmarks</h2>\n<table><thead><tr><th>group</th><th>benchmark</th><th class=\"n\">median</th><th class=\"n\">GB/s</th></tr></thead><tbody>\n");
         for r in &s.other {

@@ -10,7 +10,7 @@ use super::text::{
     check_text, fmt_gbps, fmt_ns, fmt_ratio, header_lines, interleaved_cell, opt, python_env_text,
     AGREEMENT_INTRO, CRITERION_PAGES, HANDOFF_INTRO, HOW_TO_READ, INTERLEAVED_INTRO,
 };
-use super::threads;
+use super::{layouts, threads};
 use super::{FromPython, Summary, FROM_PYTHON_SETUP, SEED_FIXTURE};
 
 pub(super) fn md_cell(s: &str) -> String {
@@ -123,6 +123,7 @@ pub fn render_markdown(s: &Summary) -> String {
         }
     }
     o.push_str(&threads::markdown(s.threads.as_ref()));
+    o.push_str(&layouts::markdown(s.layouts.as_deref()));
     if !s.other.is_empty() {
         o.push_str(
             "## Other benchmarks\n\n| group | benchmark | median | GB/s |\n|---|---|--:|--:|\n",

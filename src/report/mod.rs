@@ -37,6 +37,7 @@ mod environment;
 mod error;
 mod handoff;
 mod html;
+mod layouts;
 mod markdown;
 mod peers;
 mod python;
@@ -58,6 +59,7 @@ pub use environment::rustc_version;
 pub use error::ReportError;
 pub use handoff::{HandoffFile, HandoffRow, Yardstick};
 pub use html::render_html;
+pub use layouts::{peer_limit, LAYOUT_LIMIT};
 pub use markdown::render_markdown;
 pub use python::{Binding, FromPython, FROM_PYTHON_SETUP};
 pub use target::{Target, Unit};
@@ -65,6 +67,7 @@ pub use text::fmt_ns;
 pub use threads::{Tail, ThreadsFixture, ThreadsReport, ThreadsRun};
 
 use crate::timing::bare::BareRun;
+use crate::timing::layouts::LayoutRun;
 use crate::timing::{Interleaved, JobTimes};
 use criterion::read_criterion;
 use peers::read_peers;
@@ -105,6 +108,9 @@ pub struct Options {
     pub python_bench_json: Option<PathBuf>,
     /// `lut` and `lut_mt` timed call by call by `benches/cold.rs` ([`ThreadsRun`]), if any.
     pub threads_json: Option<PathBuf>,
+    /// Ours and the peers in each pixel layout, interleaved, by `benches/cold.rs`
+    /// ([`crate::timing::layouts::LayoutRun`]s), if any.
+    pub layouts_json: Option<PathBuf>,
     /// When the handoff results predate this run (a run of `benches/decode.rs` alone keeps
     /// the previous `benches/shm.rs` results): the date they were written, `YYYY-MM-DD`.
     pub handoff_earlier: Option<String>,
@@ -378,6 +384,8 @@ pub struct Summary {
     pub from_python: Option<FromPython>,
     /// `lut` against `lut_mt` call by call, their tails (`None` when not measured).
     pub threads: Option<ThreadsReport>,
+    /// Ours and the peers in each pixel layout (`None` when not measured).
+    pub layouts: Option<Vec<LayoutRun>>,
     /// The files written.
     pub written: Vec<PathBuf>,
 }
@@ -401,6 +409,8 @@ pub struct Inputs {
     pub python_bench: PathBuf,
     /// `lut` and `lut_mt` call by call (`benches/cold.rs`).
     pub threads: PathBuf,
+    /// Ours and the peers in each pixel layout (`benches/cold.rs`).
+    pub layouts: PathBuf,
 }
 
 impl Inputs {
@@ -415,6 +425,7 @@ impl Inputs {
             run: target.join("bench-run.json"),
             python_bench: target.join("python-bench.json"),
             threads: target.join(threads::THREADS_JSON),
+            layouts: target.join(layouts::LAYOUTS_JSON),
         }
     }
 }
@@ -444,6 +455,7 @@ pub fn summarize_from(inputs: &Inputs) -> Result<Summary, ReportError> {
         run_json: existing(&inputs.run),
         python_bench_json: existing(&inputs.python_bench),
         threads_json: existing(&inputs.threads),
+        layouts_json: existing(&inputs.layouts),
         handoff_earlier,
         ..Default::default()
     };
@@ -506,6 +518,7 @@ pub fn summarize_with(
         .as_deref()
         .map(threads::read_threads)
         .transpose()?;
+    summary.layouts = read_optional(&opts.layouts_json)?;
     if let Some(path) = &opts.handoff_json {
         let file: HandoffFile = read_json(path)?;
         (summary.handoff, summary.handoff_yardstick) = file.into_parts();

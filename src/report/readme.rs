@@ -10,7 +10,7 @@ use std::path::Path;
 use super::agreement::Agreement;
 use super::markdown::{from_python, md_cell};
 use super::text::{fmt_ns, fmt_ratio, interleaved_cell, opt};
-use super::threads;
+use super::{layouts, threads};
 use super::{ReportError, Summary, SEED_FIXTURE};
 use crate::Kernels;
 
@@ -147,6 +147,7 @@ pub fn section(s: &Summary, class: CpuClass) -> Option<String> {
         );
     }
     o.push_str(&threads::readme(s.threads.as_ref()));
+    o.push_str(&layouts::readme(s.layouts.as_deref()));
     o.push_str("\n**From Python** (`python/bench.py`; every fixture in the report):\n\n");
     o.push_str(&from_python(s.from_python.as_ref(), &h.cpu, true));
     let _ = writeln!(

@@ -78,7 +78,7 @@ pub(super) fn new_table(fixture: &str) -> FixtureTable {
 }
 
 /// The [`Summary`] of `benches`, `peers` and `interleaved`; `handoff`, `bare`, `agreement`,
-/// `from_python`, `threads` and `written` are left empty.
+/// `from_python`, `threads`, `layouts` and `written` are left empty.
 pub(super) fn summarize(
     criterion_dir: &Path,
     benches: &[Bench],
@@ -177,6 +177,7 @@ pub(super) fn summarize(
         agreement: Vec::new(),
         from_python: None,
         threads: None,
+        layouts: None,
         written: Vec::new(),
     }
 }

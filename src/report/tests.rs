@@ -146,6 +146,7 @@ fn opts() -> Options {
         run_json: None,
         python_bench_json: None,
         threads_json: None,
+        layouts_json: None,
         handoff_earlier: None,
     }
 }

@@ -18,6 +18,7 @@
 pub mod alloc;
 pub mod bare;
 mod floor;
+pub mod layouts;
 mod text;
 
 pub use floor::{memcpy_floor, write_floor, FloorBuffer};
@@ -53,7 +54,7 @@ pub fn compared_decoders() -> Vec<&'static dyn Decoder> {
 pub const RUNS_PER_ROUND: usize = 6;
 
 /// A job's medians, nanoseconds: in its turn, repeated right after itself, and settled.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Medians {
     /// First run of each round, after every other job's.
     pub turn_ns: f64,
