@@ -248,7 +248,7 @@ fn threads_tail() {
 /// "Pixel layouts" section.
 fn layouts_matrix() {
     let limits = Limits::default();
-    let rounds = if support::quick() { 3 } else { 10 };
+    let rounds = if support::quick() { 3 } else { 25 };
     let compared = shmbmp_suite::timing::compared_decoders();
     let ours_one_thread = |d: &&dyn shmbmp_suite::Decoder| {
         d.peer().is_none() && !matches!(d.name(), "naive" | "lut_mt")

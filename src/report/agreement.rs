@@ -7,6 +7,8 @@
 
 use super::criterion::Bench;
 use super::summary::DECODE_PREFIX;
+use std::fmt::Write as _;
+
 use super::text::{fmt_ns, fmt_ratio, interleaved_cell};
 use super::{FixtureTable, InterleavedRatio};
 use crate::timing::bare::{BareRun, BareTime, BARE_LIMIT, CRITERION_PREFIX};
@@ -229,6 +231,26 @@ pub(super) fn check(
     out
 }
 
+/// Per fixture, the median of criterion ÷ interleaved settled over its calls: how far the
+/// host's speed moved, for every call alike, between criterion's group and the interleaved
+/// pass.
+fn fixture_shifts(rows: &[Agreement]) -> Vec<(&str, f64)> {
+    let mut fixtures: Vec<&str> = rows.iter().map(|a| a.fixture.as_str()).collect();
+    fixtures.dedup();
+    fixtures
+        .into_iter()
+        .filter_map(|f| {
+            let mut r: Vec<f64> = rows
+                .iter()
+                .filter(|a| a.fixture == f)
+                .filter_map(Agreement::criterion_vs_interleaved)
+                .collect();
+            r.sort_by(f64::total_cmp);
+            (!r.is_empty()).then(|| (f, crate::timing::percentile(&r, 0.5)))
+        })
+        .collect()
+}
+
 /// One paragraph over all of `rows`: how many pass each check, and which fail, each with
 /// the figure that fails it (the seed frame's table gives every verdict in full).
 pub(super) fn summary_line(rows: &[Agreement]) -> String {
@@ -250,6 +272,40 @@ pub(super) fn summary_line(rows: &[Agreement]) -> String {
         bare.len(),
         inter.len()
     );
+    let shifts = fixture_shifts(rows);
+    let shift_of = |a: &Agreement| {
+        shifts
+            .iter()
+            .find(|(f, _)| *f == a.fixture)
+            .map(|(_, m)| *m)
+    };
+    let residual_ok = inter
+        .iter()
+        .filter(|a| {
+            a.criterion_vs_interleaved()
+                .zip(shift_of(a))
+                .is_some_and(|(r, m)| within_interleaved(r / m))
+        })
+        .count();
+    let _ = write!(
+        s,
+        " With each fixture's common shift taken out (the median of criterion ÷ interleaved over \
+         its calls: the host ran at another speed while criterion timed that group than during \
+         the interleaved pass, and every call moved alike), {residual_ok} of {} agree.",
+        inter.len()
+    );
+    let moved: Vec<String> = shifts
+        .iter()
+        .filter(|(_, m)| !within_bare(*m))
+        .map(|(f, m)| format!("{f} {}", fmt_ratio(*m)))
+        .collect();
+    if !moved.is_empty() {
+        let _ = write!(
+            s,
+            " Fixtures whose calls all moved by more than {BARE_LIMIT}×: {}.",
+            moved.join(", ")
+        );
+    }
     let failed: Vec<String> = rows
         .iter()
         .filter(|a| a.failed())
@@ -269,7 +325,14 @@ pub(super) fn summary_line(rows: &[Agreement]) -> String {
             }
             if let Some(r) = a.criterion_vs_interleaved() {
                 if !within_interleaved(r) {
-                    why.push(format!("criterion ÷ interleaved {}", fmt_ratio(r)));
+                    let common = shift_of(a).map_or(String::new(), |m| {
+                        format!(
+                            " = the fixture's shift {} × {}",
+                            fmt_ratio(m),
+                            fmt_ratio(r / m)
+                        )
+                    });
+                    why.push(format!("criterion ÷ interleaved {}{common}", fmt_ratio(r)));
                 }
             }
             format!("{} on {} ({})", a.decoder, a.fixture, why.join(", "))
@@ -343,11 +406,23 @@ mod tests {
             "{}",
             defaults.verdict()
         );
-        let line = summary_line(&[ok, apart, slow]);
+        let line = summary_line(&[ok.clone(), apart.clone(), slow.clone()]);
+        assert!(line.contains("taken out"), "{line}");
+        assert!(line.contains("), 2 of 3 agree."), "{line}");
+        // Every call of a fixture moved alike: the shift explains it, each call agrees.
+        let moved: Vec<Agreement> = [a(20.0, 9.0, 1.0), a(22.0, 10.0, 1.0)].into();
+        let all_moved = summary_line(&moved);
+        assert!(
+            all_moved.contains("), 2 of 2 agree.")
+                && all_moved.contains("all moved by more than 1.3×: seed 2.22×"),
+            "{all_moved}"
+        );
         assert!(line.contains("2 of 3 calls within 1.3×"), "{line}");
         assert!(line.contains("agree within 1.5× for 2 of 3"), "{line}");
         assert!(
-            line.contains("Outside the limits: zune on seed (criterion ÷ interleaved 3.33×)"),
+            line.contains(
+                "Outside the limits: zune on seed (criterion ÷ interleaved 3.33× = the fixture's shift 1.11× × 3.00×)"
+            ),
             "{line}"
         );
     }
