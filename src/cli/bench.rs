@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::files::LimitArgs;
-use super::layouts::{self, Lineup};
+use super::layouts;
 use super::threads::threaded;
 use super::CliResult;
 use shmbmp_suite::format::PixelLayout;
+use shmbmp_suite::timing::layouts::{interleave_layouts, Lineup};
 use shmbmp_suite::timing::{bare, compared_decoders, interleave_beside_bare};
 use shmbmp_suite::{by_name, Decoder};
 
@@ -16,7 +17,7 @@ use shmbmp_suite::{by_name, Decoder};
 /// floors and the decoders run interleaved, round by round ([`shmbmp_suite::timing`]). With
 /// `with_bare`, `shmbmp-bare` times the same calls in a process of its own, its runs in the
 /// same rounds, for comparison.
-/// With `layouts`, the layout table instead ([`layouts::table`]). With `threads`, `lut`
+/// With `layouts`, the layout table instead ([`layouts::render`]). With `threads`, `lut`
 /// and each kernel level among them are timed on that many threads too.
 pub fn run(
     files: &[PathBuf],
@@ -40,9 +41,9 @@ pub fn run(
         for file in files {
             let bmp = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
             let name = file.display().to_string();
-            let t = layouts::table(&name, &bmp, &lineup, layouts, &limits.limits(), iters)
+            let run = interleave_layouts(&name, &bmp, &lineup, layouts, &limits.limits(), iters)
                 .map_err(|e| super::files::file_error(file, &e))?;
-            print!("{t}");
+            print!("{}", layouts::render(&run));
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -6,26 +6,11 @@ use std::fmt::Write as _;
 
 use shmbmp_suite::format::PixelLayout;
 use shmbmp_suite::report::fmt_ns;
-pub use shmbmp_suite::timing::layouts::Lineup;
-use shmbmp_suite::timing::layouts::{interleave_layouts, LayoutJob, LayoutRow, LayoutRun};
-use shmbmp_suite::{Error, Limits};
-
-/// Times `lineup` on `bmp` in every layout of `layouts` (RGBA added when missing) over
-/// `rounds` interleaved rounds and returns the table; an error means the header was refused.
-pub fn table(
-    name: &str,
-    bmp: &[u8],
-    lineup: &Lineup,
-    layouts: &[PixelLayout],
-    limits: &Limits,
-    rounds: usize,
-) -> Result<String, Error> {
-    interleave_layouts(name, bmp, lineup, layouts, limits, rounds).map(|run| render(&run))
-}
+use shmbmp_suite::timing::layouts::{LayoutJob, LayoutRow, LayoutRun};
 
 /// The table: each row's medians, × the write floor of its layout's size, × the same
 /// decoder of ours in RGBA (ours) and × `lut` in the same layout (everyone).
-fn render(run: &LayoutRun) -> String {
+pub fn render(run: &LayoutRun) -> String {
     let layout_of = |r: &LayoutRow| r.layout.parse::<PixelLayout>().ok();
     let floor = |l: PixelLayout| run.floor(l).map(|m| m.turn_ns);
     let ours = |d: &str, l: PixelLayout| run.ours(d, l).map(|m| m.turn_ns);
