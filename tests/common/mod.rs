@@ -113,11 +113,7 @@ pub fn skipped(why: &str) {
 /// without binfmt_misc an emulated process cannot start another aarch64 binary (it gets
 /// exit status 127 and no output).
 pub fn target_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
-    let runner = if cfg!(all(target_arch = "aarch64", target_os = "linux")) {
-        std::env::var("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER").unwrap_or_default()
-    } else {
-        String::new()
-    };
+    let runner = cross_runner().unwrap_or_default();
     let mut words = runner.split_whitespace();
     match words.next() {
         Some(runner) => {
@@ -126,6 +122,19 @@ pub fn target_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Com
             cmd
         }
         None => std::process::Command::new(program),
+    }
+}
+
+/// The runner these tests are cross-run under (qemu-user on aarch64 Linux, see
+/// [`target_command`]), if any: a process started through it cannot start another binary of
+/// the target by itself.
+pub fn cross_runner() -> Option<String> {
+    if cfg!(all(target_arch = "aarch64", target_os = "linux")) {
+        std::env::var("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER")
+            .ok()
+            .filter(|r| !r.trim().is_empty())
+    } else {
+        None
     }
 }
 
