@@ -64,10 +64,18 @@ fn decode_with<const FAST: bool>(
     let row = literal_row(four, table);
     let bytes = pixels.bytes_per_pixel();
     let kernel = RowKernel::choose(&row, kernels, bytes);
+    let pairs: [[u32; 2]; 256] = std::array::from_fn(|b| [table[b >> 4], table[b & 0x0f]]);
+    let patterns3 = (bytes == 3).then(|| {
+        Box::new(std::array::from_fn(|b| {
+            let [even, odd] = if four { pairs[b] } else { [table[b]; 2] };
+            Portable::pattern::<3>(even, odd)
+        }))
+    });
     let mut lit = Literals {
         table,
+        patterns3,
         long_by_kernel: !matches!(kernel.level(), Kernels::Scalar | Kernels::Avx2),
-        pairs: std::array::from_fn(|b| [table[b >> 4], table[b & 0x0f]]),
+        pairs,
         kernel,
         row: &row,
         scratch: Scratch::new(),
@@ -103,6 +111,8 @@ struct Literals<'a> {
     table: [u32; 256],
     /// For RLE4, the two pixels of each byte (high nibble first).
     pairs: [[u32; 2]; 256],
+    /// For 3-byte output, each byte's run pattern (see [`wide::Patterns3`]).
+    patterns3: Option<Box<wide::Patterns3>>,
     /// Whether the fast path leaves blocks of [`KERNEL_MIN`] pixels or more to `kernel`.
     long_by_kernel: bool,
     kernel: RowKernel,
@@ -401,10 +411,17 @@ unsafe fn fast<const N: usize, const FOUR: bool, W: Wide>(
 ) -> (usize, usize) {
     let len = data.len();
     let src = data.as_ptr();
+    let cached = if N == 3 && W::CACHE3 {
+        lit.patterns3.as_deref()
+    } else {
+        None
+    };
     let run = |c: u8| {
         // SAFETY (here and below): the caller vouches for W's target features.
         unsafe {
-            if FOUR {
+            if let Some(p) = cached {
+                W::cached(&p[usize::from(c)])
+            } else if FOUR {
                 W::splat2::<N>(lit.pairs[usize::from(c)])
             } else {
                 W::splat1::<N>(lit.table[usize::from(c)])

@@ -10,6 +10,18 @@ pub(super) trait Wide {
     /// 32 bytes in a register (or an array).
     type Block: Copy;
 
+    /// Whether 3-byte runs are faster from [`Patterns3`] than built by [`Wide::splat1`] and
+    /// [`Wide::splat2`] (then [`Wide::cached`] turns a pattern into a block).
+    const CACHE3: bool = false;
+
+    /// A block from 32 bytes built beforehand (used only where [`Wide::CACHE3`]).
+    ///
+    /// # Safety
+    /// The CPU has the implementation's target features.
+    unsafe fn cached(_bytes: &[u8; 32]) -> Self::Block {
+        unreachable!("only implementations with CACHE3 are asked for cached blocks")
+    }
+
     /// `px` (a packed table entry) as `N`-byte pixels repeated over the 32 bytes (the last
     /// one cut short when `N` is 3).
     ///
@@ -113,8 +125,19 @@ impl Portable {
     }
 }
 
+/// Each byte's 3-byte run pattern, built once an image: RLE8's repeated pixel or RLE4's
+/// pixel pair ([`Portable::pattern`]).
+pub(super) type Patterns3 = [[u8; 32]; 256];
+
 impl Wide for Portable {
     type Block = [u8; 32];
+
+    const CACHE3: bool = true;
+
+    #[inline(always)]
+    unsafe fn cached(bytes: &[u8; 32]) -> [u8; 32] {
+        *bytes
+    }
 
     #[inline(always)]
     unsafe fn splat1<const N: usize>(px: u32) -> [u8; 32] {
