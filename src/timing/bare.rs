@@ -257,15 +257,11 @@ impl Bare {
         })
     }
 
-    /// The calls both programs warmed up without an error.
+    /// The calls the programs warmed up without an error (both run the same calls on the
+    /// same file; the one at the defaults is asked).
     pub fn served(&self) -> Vec<&'static str> {
         let refused = |c: &str| self.defaults.refused.iter().any(|(r, _)| r == c);
         self.calls.iter().copied().filter(|c| !refused(c)).collect()
-    }
-
-    /// The server that is the like-for-like reference: held steady where it can be.
-    pub fn reference(&mut self) -> &mut BareServer {
-        self.steady.as_mut().unwrap_or(&mut self.defaults)
     }
 
     /// The results as a [`BareRun`] on `name`: `steady` and `defaults` hold the medians

@@ -64,18 +64,11 @@ fn decode_with<const FAST: bool>(
     let row = literal_row(four, table);
     let bytes = pixels.bytes_per_pixel();
     let kernel = RowKernel::choose(&row, kernels, bytes);
-    let pairs: [[u32; 2]; 256] = std::array::from_fn(|b| [table[b >> 4], table[b & 0x0f]]);
-    let patterns3 = (bytes == 3).then(|| {
-        Box::new(std::array::from_fn(|b| {
-            let [even, odd] = if four { pairs[b] } else { [table[b]; 2] };
-            Portable::pattern::<3>(even, odd)
-        }))
-    });
     let mut lit = Literals {
         table,
-        patterns3,
+        patterns3: None,
         long_by_kernel: !matches!(kernel.level(), Kernels::Scalar | Kernels::Avx2),
-        pairs,
+        pairs: std::array::from_fn(|b| [table[b >> 4], table[b & 0x0f]]),
         kernel,
         row: &row,
         scratch: Scratch::new(),
@@ -111,7 +104,8 @@ struct Literals<'a> {
     table: [u32; 256],
     /// For RLE4, the two pixels of each byte (high nibble first).
     pairs: [[u32; 2]; 256],
-    /// For 3-byte output, each byte's run pattern (see [`wide::Patterns3`]).
+    /// Each byte's 3-byte run pattern (see [`wide::Patterns3`]), built by [`parse_at`] when
+    /// its fast path is the portable one, which takes runs from it.
     patterns3: Option<Box<wide::Patterns3>>,
     /// Whether the fast path leaves blocks of [`KERNEL_MIN`] pixels or more to `kernel`.
     long_by_kernel: bool,
@@ -121,6 +115,16 @@ struct Literals<'a> {
 }
 
 impl Literals<'_> {
+    /// The two pixels a run of byte `c` alternates: RLE4's pair, RLE8's pixel twice.
+    #[inline(always)]
+    fn run_pair<const FOUR: bool>(&self, c: u8) -> [u32; 2] {
+        if FOUR {
+            self.pairs[usize::from(c)]
+        } else {
+            [self.table[usize::from(c)]; 2]
+        }
+    }
+
     /// Writes the indices in `src` (one a byte, or two when `FOUR`, high nibble first) to
     /// `dst`, which holds `N`-byte pixels; `src` has exactly the bytes `dst` needs.
     #[inline(always)]
@@ -159,6 +163,13 @@ fn parse_at<const N: usize, const FOUR: bool, const FAST: bool>(
         // SAFETY: `RowKernel::choose` asserted that this CPU supports the level it was asked
         // for, and it chose a kernel at or below it: AVX2 or above, all of which need AVX2.
         return unsafe { parse_avx2::<N, FOUR, FAST>(data, layout, lit, out) };
+    }
+    if FAST && N == 3 && Portable::CACHE3 {
+        let patterns: wide::Patterns3 = std::array::from_fn(|c| {
+            let [even, odd] = lit.run_pair::<FOUR>(c as u8);
+            Portable::pattern::<3>(even, odd)
+        });
+        lit.patterns3 = Some(Box::new(patterns));
     }
     // SAFETY: the portable stores need no target feature.
     unsafe { parse::<N, FOUR, FAST, Portable>(data, layout, lit, out) }
@@ -216,11 +227,7 @@ fn run_to_end<const N: usize, const FOUR: bool>(
     c: u8,
     lit: &Literals,
 ) -> usize {
-    let [even, odd] = if FOUR {
-        lit.pairs[usize::from(c)]
-    } else {
-        [lit.table[usize::from(c)]; 2]
-    };
+    let [even, odd] = lit.run_pair::<FOUR>(c);
     let end = (x + n).min(row.len() / N);
     fill::<N>(&mut row[x * N..end * N], &pattern::<N>(even, odd));
     end
