@@ -93,7 +93,9 @@ pub(super) unsafe fn bgra32(row: &Row, src: &[u8], dst: &mut [u8]) {
 /// stops probing. Measured here (AMD Zen 3, interleaved, loaded machine): a camera-like
 /// frame 1.23× the write floor against the scalar loop's 2.09×; random indices 2.41×
 /// against 2.51× (the insert path alone: 1.70× / 2.23×; `vpgatherdd` was slower than
-/// scalar, 2.6× / 3.2×).
+/// scalar, 2.6× / 3.2×). Trying each block against the last two-chunk block's chunks before
+/// ranging it, and not looking up a fourth plane that is the same in every entry, took the
+/// seed picture from 504–575 µs to 430–448 µs (two runs of 900 interleaved, quiet).
 ///
 /// # Safety
 /// The CPU must have AVX2.
@@ -128,9 +130,31 @@ pub(super) unsafe fn pal8_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
 const GIVE_UP: u32 = 4;
 
 /// The 32-pixel blocks of [`pal8`] (`N` = 4 bytes a pixel) and [`pal8_to3`] (`N` = 3);
-/// returns the pixels written.
+/// returns the pixels written. The fourth plane is not looked up where every entry has the
+/// same fourth byte, nor for 3-byte pixels (which drop it).
 #[target_feature(enable = "avx2")]
 unsafe fn pal8_avx2<const N: usize>(palette: &Palette8, src: &[u8], dst: &mut [u8]) -> usize {
+    let fourth = if N == 3 { Some(0) } else { palette.fourth };
+    // SAFETY (both arms): the caller vouches for AVX2.
+    match fourth {
+        Some(byte) => unsafe {
+            pal8_blocks::<N, true>(palette, _mm256_set1_epi8(byte as i8), src, dst)
+        },
+        None => unsafe { pal8_blocks::<N, false>(palette, _mm256_setzero_si256(), src, dst) },
+    }
+}
+
+/// [`pal8_avx2`]'s loop; with `FIXED4` every pixel's fourth byte is `fourth`'s.
+///
+/// Each block is first tried against the chunks of the last two-chunk block (one compare:
+/// neighbouring blocks of a picture mostly share them), and only then ranged.
+#[target_feature(enable = "avx2")]
+unsafe fn pal8_blocks<const N: usize, const FIXED4: bool>(
+    palette: &Palette8,
+    fourth: __m256i,
+    src: &[u8],
+    dst: &mut [u8],
+) -> usize {
     let mut n = (src.len() / 32).min(dst.len() / (32 * N));
     // A 3-byte block's last 32-byte store starts 72 bytes in and ends 8 bytes past the
     // block's 96: stop one block early where `dst` has no such 8 bytes.
@@ -138,24 +162,31 @@ unsafe fn pal8_avx2<const N: usize>(palette: &Palette8, src: &[u8], dst: &mut [u
         n -= 1;
     }
     let mut misses = 0u32;
+    // The base chunk of the last block looked up in two chunks: always <= 14.
+    let mut last = 0usize;
     for b in 0..n {
         // SAFETY: block b reads src[32b..32b+32] and writes dst[32Nb..32Nb+32N] (plus 8
         // bytes past it for N = 3, inside `dst` by the choice of n); b < n keeps both inside
-        // the slices. Chunk bases: lo <= hi <= 15 and each arm clamps its base so that
-        // base + chunks <= 16.
+        // the slices. Chunk bases: `last` <= 14, lo <= hi <= 15 and each arm clamps its base
+        // so that base + chunks <= 16.
         unsafe {
             let s = src.as_ptr().add(32 * b);
             let out = dst.as_mut_ptr().add(32 * N * b);
             let mut px = None;
             if misses < GIVE_UP {
                 let raw = _mm256_loadu_si256(s as *const __m256i);
-                let (lo, hi) = chunk_range(raw);
-                if hi - lo < 2 {
-                    px = Some(block_chunks::<2>(palette, raw, lo.min(14)));
-                } else if hi - lo < 4 {
-                    px = Some(block_chunks::<4>(palette, raw, lo.min(12)));
+                if within_two(raw, last) {
+                    px = Some(block_chunks::<2, FIXED4>(palette, raw, last, fourth));
                 } else {
-                    misses += 1;
+                    let (lo, hi) = chunk_range(raw);
+                    if hi - lo < 2 {
+                        last = lo.min(14);
+                        px = Some(block_chunks::<2, FIXED4>(palette, raw, last, fourth));
+                    } else if hi - lo < 4 {
+                        px = Some(block_chunks::<4, FIXED4>(palette, raw, lo.min(12), fourth));
+                    } else {
+                        misses += 1;
+                    }
                 }
             }
             let px = match px {
@@ -169,6 +200,16 @@ unsafe fn pal8_avx2<const N: usize>(palette: &Palette8, src: &[u8], dst: &mut [u
         }
     }
     n * 32
+}
+
+/// Whether all 32 indices fall in chunks `base` and `base + 1` (index - 16 base, wrapping,
+/// below 32).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn within_two(raw: __m256i, base: usize) -> bool {
+    let x = _mm256_sub_epi8(raw, _mm256_set1_epi8((16 * base) as u8 as i8));
+    let limit = _mm256_set1_epi8(31);
+    _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(x, limit), limit)) == -1
 }
 
 /// Stores 32 pixels of 4 bytes (four registers of 8, in order) at `out`: as they are
@@ -221,16 +262,17 @@ fn chunk_range(v: __m256i) -> (usize, usize) {
 /// plane and returns their pixels, 8 a register, in order: `adds_epu8(index - 16 (base + j),
 /// 0x70)` has bit 7 clear exactly where the index falls in chunk `base + j`, with its low
 /// nibble below, and a shuffle zeroes the other lanes, so OR-ing the `S` shuffles gives the
-/// plane.
+/// plane. With `FIXED4` the fourth plane is `fourth`, not looked up.
 ///
 /// # Safety
 /// AVX2; `base + S <= 16`.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn block_chunks<const S: usize>(
+unsafe fn block_chunks<const S: usize, const FIXED4: bool>(
     palette: &Palette8,
     raw: __m256i,
     base: usize,
+    fourth: __m256i,
 ) -> [__m256i; 4] {
     debug_assert!(base + S <= 16);
     // Lane 0 takes index dwords 0, 2, 4, 6 and lane 1 dwords 1, 3, 5, 7, so that the in-lane
@@ -254,7 +296,12 @@ unsafe fn block_chunks<const S: usize>(
         }
         acc
     };
-    let [r, g, b, a] = palette.planes.each_ref().map(plane);
+    let [r, g, b] = [0, 1, 2].map(|k| plane(&palette.planes[k]));
+    let a = if FIXED4 {
+        fourth
+    } else {
+        plane(&palette.planes[3])
+    };
     let (rg_lo, rg_hi) = (_mm256_unpacklo_epi8(r, g), _mm256_unpackhi_epi8(r, g));
     let (ba_lo, ba_hi) = (_mm256_unpacklo_epi8(b, a), _mm256_unpackhi_epi8(b, a));
     [

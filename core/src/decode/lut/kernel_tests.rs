@@ -164,7 +164,9 @@ fn avx2_pack3_matches_scalar() {
 
 /// The AVX2 8-bit palette kernel's chunk-local paths (indices within 2 or 4 sixteen-entry
 /// chunks, the top chunks whose base is clamped, rows that switch between local and random
-/// blocks so probing stops and resumes) equal the scalar kernel.
+/// blocks so probing stops and resumes, ramps whose blocks move from chunk to chunk) equal
+/// the scalar kernel, with a palette whose fourth bytes differ and with an opaque one (whose
+/// fourth plane is not looked up).
 #[test]
 fn avx2_pal8_chunk_paths_match_scalar() {
     if !Kernels::Avx2.supported() {
@@ -172,17 +174,36 @@ fn avx2_pal8_chunk_paths_match_scalar() {
         return;
     }
     let table: [u32; 256] = words(5, 256).try_into().expect("256 words");
-    let row = Row::Pal8(Palette8::new(table));
+    let opaque = table.map(|px| {
+        let [r, g, b, _] = px.to_ne_bytes();
+        u32::from_ne_bytes([r, g, b, 0xff])
+    });
+    for table in [table, opaque] {
+        let palette = Palette8::new(table);
+        assert_eq!(palette.fourth.is_some(), table == opaque);
+        pal8_chunk_paths(&Row::Pal8(palette));
+    }
+}
+
+fn pal8_chunk_paths(row: &Row) {
     let width = 1600 + 37;
     let noise = noise(99, width);
     /// An index at column x from the noise byte there.
     type Pattern = Box<dyn Fn(usize, u8) -> u8>;
-    let patterns: [(&str, Pattern); 6] = [
+    let patterns: [(&str, Pattern); 8] = [
         ("one chunk", Box::new(|_, n| 0x30 + (n & 15))),
         ("two chunks", Box::new(|_, n| 0x38 + (n & 15))),
         ("four chunks", Box::new(|_, n| 0x50 + (n & 63))),
         ("top chunk", Box::new(|_, n| 0xf0 | (n & 15))),
         ("top two", Box::new(|_, n| 0xe8 + (n & 15))),
+        (
+            "ramp up",
+            Box::new(|x, n| ((x / 5) as u8).wrapping_add(n & 7)),
+        ),
+        (
+            "ramp down",
+            Box::new(|x, n| (255 - (x / 6) as u8).wrapping_sub(n & 15)),
+        ),
         (
             "local then random, in stretches",
             Box::new(|x, n| {
@@ -200,8 +221,8 @@ fn avx2_pal8_chunk_paths_match_scalar() {
             let at = shift * 4;
             let mut want = vec![0xeeu8; at + width * 4 + 64];
             let mut got = want.clone();
-            scalar::decode_row(&row, &src, &mut want[at..at + width * 4]);
-            run_at(Kernels::Avx2, &row, &src, &mut got[at..at + width * 4]);
+            scalar::decode_row(row, &src, &mut want[at..at + width * 4]);
+            run_at(Kernels::Avx2, row, &src, &mut got[at..at + width * 4]);
             assert_eq!(want, got, "{name}, output offset {at}");
         }
     }

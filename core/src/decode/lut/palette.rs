@@ -65,6 +65,9 @@ pub(super) struct Palette8 {
     /// `table` with each entry's fourth byte zero.
     pub(super) table3: [u32; 256],
     pub(super) planes: [[u8; 256]; 4],
+    /// The fourth byte when every entry has the same one (alpha 255 in almost every BMP),
+    /// so that a kernel may skip looking up the fourth plane.
+    pub(super) fourth: Option<u8>,
 }
 
 impl Palette8 {
@@ -79,10 +82,12 @@ impl Palette8 {
             let [a, b, c, _] = px.to_ne_bytes();
             u32::from_ne_bytes([a, b, c, 0])
         });
+        let fourth = Some(planes[3][0]).filter(|&a| planes[3].iter().all(|&b| b == a));
         Palette8 {
             table,
             table3,
             planes,
+            fourth,
         }
     }
 }
