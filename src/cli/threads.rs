@@ -8,8 +8,8 @@ use shmbmp_suite::{by_name, Decode, DecodeError, Decoder, Dims, Limits, Lut, Thr
 /// `--threads`: how many threads `lut` and its kernel levels may split an image's rows over.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub struct ThreadArgs {
-    /// At most this many threads for lut and its kernel levels (rows in bands on rayon's
-    /// pool; small images stay on one); naive runs on one, lut_mt on every core, peers
+    /// At most this many threads for lut and its kernel levels (rows in bands shared with
+    /// helper threads that live across frames; small images stay on one); naive runs on one, lut_mt on every core, peers
     /// their own way, so they take only 1.
     #[arg(long, default_value = "1", value_name = "N")]
     pub threads: NonZeroUsize,

@@ -8,7 +8,8 @@
 //! kernels, and `row.rs` the one table that lists them. `SHMBMP_SIMD=off` or
 //! [`Lut::scalar`] forces the scalar path, `SHMBMP_SIMD=avx2` stops below AVX-512.
 //!
-//! Modules: `level` (which kernels this CPU runs), `threads` (how rows are split), `row`
+//! Modules: `level` (which kernels this CPU runs), `threads` (how rows are split) and
+//! `helpers` (the threads that take them), `row`
 //! (row kinds and the kernel table), `palette` and `tables16` (the tables kernels read),
 //! `rle` (RLE images), and the kernels.
 
@@ -16,6 +17,7 @@
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+mod helpers;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod kernel_tests;
 mod level;
@@ -39,7 +41,8 @@ use super::{layout_for, Decode, DecodeError, Dims, Limits, PixelLayout};
 use crate::format::Layout;
 use row::{Row, RowKernel, Scratch};
 
-/// Table-driven row decoder; more than one thread splits rows into bands run on rayon's pool.
+/// Table-driven row decoder; more than one thread splits rows into bands shared with helper
+/// threads that live across frames.
 #[derive(Debug, Clone, Copy)]
 pub struct Lut {
     kernels: Option<Kernels>,

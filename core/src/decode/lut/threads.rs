@@ -20,7 +20,7 @@ impl Threads {
         match self {
             Threads::One => 1,
             Threads::AtMost(n) => n.get(),
-            Threads::AllCores => rayon::current_num_threads(),
+            Threads::AllCores => super::helpers::most(),
         }
     }
 }
@@ -34,15 +34,18 @@ const MIN_BAND_BYTES: usize = 256 << 10;
 const BANDS_PER_THREAD: usize = 4;
 
 /// Runs `rows(first_row, band)` over `out` (rows of `row_len` bytes), split into bands of
-/// whole rows on up to `threads` threads: the caller's and `threads - 1` workers of rayon's
-/// pool (threads that live across frames). Every thread takes the next band not yet taken
-/// until none is left, so the caller starts at once and a worker that wakes late (a busy
-/// or halted core) takes fewer bands instead of holding the frame up; the call returns when
-/// every band is written. Small images, and `threads == 1`, run on the caller's thread alone.
+/// whole rows on up to `threads` threads: the caller's and `threads - 1` of this crate's
+/// helper threads (which live across frames, see [`helpers`](super::helpers)). Every
+/// thread takes the next band not yet taken until none is left, so the caller starts at
+/// once and a helper that wakes late (a busy or halted core) takes fewer bands, or none,
+/// instead of holding the frame up; the call returns when every band is written. Small
+/// images, and `threads == 1`, run on the caller's thread alone.
 ///
-/// Measured on a 2-vCPU VM (Zen 3): handing every band to the pool and blocking the caller
-/// (`par_chunks_mut` from outside the pool) made two threads slower than one on a
-/// 7.68 MB frame (criterion 503 µs against 432 µs), as each frame paid two wake-ups.
+/// Measured on a 2-vCPU VM (Zen 3): handing every band to rayon's pool and blocking the
+/// caller (`par_chunks_mut` from outside the pool) made two threads slower than one on a
+/// 7.68 MB frame (criterion 503 µs against 432 µs), as each frame paid two wake-ups; the
+/// caller taking bands too, inside `rayon::in_place_scope`, still slept until the worker
+/// was done.
 pub(super) fn split_rows<F>(out: &mut [u8], row_len: usize, threads: usize, rows: F)
 where
     F: Fn(usize, &mut [u8]) + Sync,
@@ -50,7 +53,7 @@ where
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let h = out.len() / row_len.max(1);
-    let threads = threads.min(rayon::current_num_threads() + 1);
+    let threads = threads.min(super::helpers::most());
     let bands = (threads * BANDS_PER_THREAD)
         .min(out.len() / MIN_BAND_BYTES)
         .min(h);
@@ -73,12 +76,7 @@ where
             rows(i * per, band);
         }
     };
-    rayon::in_place_scope(|s| {
-        for _ in 1..threads {
-            s.spawn(|_| work());
-        }
-        work();
-    });
+    super::helpers::run(threads, &work);
 }
 
 #[cfg(test)]

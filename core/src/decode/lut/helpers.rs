@@ -1,0 +1,272 @@
+//! Helper threads that live across frames, for splitting one decode over several cores.
+//!
+//! The caller hands each helper the same job and runs it too; the job takes work from a
+//! shared counter, so whoever is awake does it. When the caller runs out of work it takes
+//! back the job of any helper that has not started yet (a helper asleep on a halted core can
+//! take a millisecond to wake on a VM) and waits, spinning, only for helpers already running.
+//! Helpers spin for [`SPIN`] after a job before they sleep, so frames decoded back to back
+//! find them awake.
+//!
+//! Why not rayon: measured on a 2-vCPU VM (Zen 3), `rayon::in_place_scope` made the caller
+//! sleep until a late worker had woken and finished, and wake again itself: a seed frame's
+//! two halves ended at 333 and 342 µs and the call returned at 671 µs; in another call the
+//! worker woke at 900 µs, after the caller had done every band alone.
+
+use std::cell::UnsafeCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::OnceLock;
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
+
+/// How long a helper keeps looking for the next job before it sleeps: a frame decoded
+/// within this of the last one finds it awake; at 60 frames/s it costs at most this much
+/// CPU a frame.
+const SPIN: Duration = Duration::from_micros(200);
+
+/// No job posted (or taken back by the caller).
+const IDLE: u8 = 0;
+/// A job is posted and no helper has taken it.
+const POSTED: u8 = 1;
+/// The helper is running the job.
+const RUNNING: u8 = 2;
+/// The helper has finished the job.
+const DONE: u8 = 3;
+/// The job panicked on the helper.
+const PANICKED: u8 = 4;
+
+/// The job a caller shares with the helpers.
+type Job<'a> = &'a (dyn Fn() + Sync);
+
+/// One helper thread and its job slot.
+struct Helper {
+    /// Held by the one caller using this helper.
+    taken: AtomicBool,
+    state: AtomicU8,
+    /// The posted job, its lifetime erased; read only between `POSTED` → `RUNNING` and
+    /// `DONE` (see [`Handoff`]).
+    job: UnsafeCell<Option<Job<'static>>>,
+    thread: OnceLock<Thread>,
+}
+
+// SAFETY: `job` is written only by the caller holding `taken`, while `state` is IDLE (no
+// helper reads it then), and read by the helper only after it moved `state` from POSTED to
+// RUNNING (acquiring the caller's release store); every other field is atomic or `Sync`.
+unsafe impl Sync for Helper {}
+
+/// Helper `i` (0-based; one per core the process may use, but the caller's), its thread
+/// started on first use; `None` past the last core or if the thread could not start.
+fn helper(i: usize) -> Option<&'static Helper> {
+    static HELPERS: OnceLock<Vec<OnceLock<Option<&'static Helper>>>> = OnceLock::new();
+    let slots = HELPERS.get_or_init(|| (1..most()).map(|_| OnceLock::new()).collect());
+    *slots.get(i)?.get_or_init(|| {
+        let helper: &'static Helper = Box::leak(Box::new(Helper {
+            taken: AtomicBool::new(false),
+            state: AtomicU8::new(IDLE),
+            job: UnsafeCell::new(None),
+            thread: OnceLock::new(),
+        }));
+        let handle = thread::Builder::new()
+            .name(format!("shmbmp-lut-{}", i + 1))
+            .spawn(move || helper.serve())
+            .ok()?;
+        let _ = helper.thread.set(handle.thread().clone());
+        Some(helper)
+    })
+}
+
+/// The most threads [`run`] can use on this machine: the caller and every helper.
+pub(super) fn most() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Helper {
+    /// The helper thread: waits for a posted job, runs it, says so; forever.
+    fn serve(&self) {
+        loop {
+            self.wait_for_post();
+            if self
+                .state
+                .compare_exchange(POSTED, RUNNING, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                continue; // taken back before we got to it
+            }
+            // SAFETY: POSTED → RUNNING succeeded, so the caller stored the job before its
+            // release store of POSTED and will not return (the job's borrow ends) before it
+            // sees DONE or PANICKED (see `Handoff::drop`).
+            let job = unsafe { (*self.job.get()).expect("a posted job") };
+            let outcome = catch_unwind(AssertUnwindSafe(job));
+            let end = if outcome.is_ok() { DONE } else { PANICKED };
+            self.state.store(end, Ordering::Release);
+        }
+    }
+
+    /// Spins for [`SPIN`], then sleeps, until a job is posted.
+    fn wait_for_post(&self) {
+        let posted = || self.state.load(Ordering::Relaxed) == POSTED;
+        let start = Instant::now();
+        while start.elapsed() < SPIN {
+            for _ in 0..64 {
+                if posted() {
+                    return;
+                }
+                std::hint::spin_loop();
+            }
+        }
+        while !posted() {
+            thread::park();
+        }
+    }
+}
+
+/// The helpers a caller posted its job to; dropping it (normally or while unwinding) takes
+/// back every job not yet started and waits for the rest, so the job's borrows outlive
+/// every use.
+struct Handoff {
+    posted: Vec<&'static Helper>,
+}
+
+impl Handoff {
+    /// Whether a helper panicked running the job.
+    fn finish(&mut self) -> bool {
+        let mut panicked = false;
+        for helper in self.posted.drain(..) {
+            let taken_back = helper
+                .state
+                .compare_exchange(POSTED, IDLE, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
+            if !taken_back {
+                let start = Instant::now();
+                let end = loop {
+                    let state = helper.state.load(Ordering::Acquire);
+                    if state == DONE || state == PANICKED {
+                        break state;
+                    }
+                    // A helper mid-job finishes within one share of the work; yield if
+                    // its core was taken from it meanwhile.
+                    if start.elapsed() > Duration::from_micros(50) {
+                        thread::yield_now();
+                    } else {
+                        std::hint::spin_loop();
+                    }
+                };
+                panicked |= end == PANICKED;
+                helper.state.store(IDLE, Ordering::Relaxed);
+            }
+            // SAFETY: the helper no longer reads the slot: the job was taken back while
+            // POSTED, or the helper stored DONE/PANICKED after its last use.
+            unsafe { *helper.job.get() = None };
+            helper.taken.store(false, Ordering::Release);
+        }
+        panicked
+    }
+}
+
+impl Drop for Handoff {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// Runs `job` on the calling thread and on up to `threads - 1` helpers at once, returning
+/// when every run that started has ended. `job` must share its work out itself (each run
+/// takes what is left); helpers that are asleep or in another caller's use are not waited
+/// for. Panics if `job` panicked on a helper.
+pub(super) fn run(threads: usize, job: &(dyn Fn() + Sync)) {
+    let mut handoff = Handoff { posted: Vec::new() };
+    for helper in (0..threads.saturating_sub(1)).map_while(helper) {
+        if helper.taken.swap(true, Ordering::Acquire) {
+            continue;
+        }
+        // SAFETY: the lifetime is erased for the slot only; `handoff` (dropped before this
+        // function returns, even on unwinding) takes the job back or waits until the
+        // helper is done with it, so the helper never calls it after `job`'s borrow ends.
+        let erased: Job<'static> = unsafe { std::mem::transmute::<Job<'_>, Job<'static>>(job) };
+        // SAFETY: we hold `taken` and the state is IDLE: the helper does not read the slot.
+        unsafe { *helper.job.get() = Some(erased) };
+        helper.state.store(POSTED, Ordering::Release);
+        handoff.posted.push(helper);
+        if let Some(thread) = helper.thread.get() {
+            thread.unpark();
+        }
+    }
+    job();
+    if handoff.finish() {
+        panic!("a row band panicked on a helper thread");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Every unit of work is done once, whichever threads are awake, call after call (back
+    /// to back, and after the helpers have gone to sleep), and from several callers at once.
+    #[test]
+    fn work_is_done_once_by_whoever_is_awake() {
+        let check = |threads: usize| {
+            let next = AtomicUsize::new(0);
+            let done: Vec<AtomicUsize> = (0..64).map(|_| AtomicUsize::new(0)).collect();
+            run(threads, &|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(slot) = done.get(i) else { break };
+                slot.fetch_add(1, Ordering::Relaxed);
+                std::hint::black_box((0..2000).sum::<u64>());
+            });
+            assert!(done.iter().all(|d| d.load(Ordering::Relaxed) == 1));
+        };
+        for threads in [1, 2, 3, 8] {
+            for _ in 0..50 {
+                check(threads);
+            }
+            thread::sleep(SPIN * 5);
+            check(threads);
+        }
+        thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| (0..50).for_each(|_| check(4)));
+            }
+        });
+    }
+
+    /// A panic on a helper reaches the caller, and the helper serves the next job.
+    #[test]
+    fn a_helper_panic_reaches_the_caller() {
+        if helper(0).is_none() {
+            eprintln!("*** SKIPPED: one core: no helper thread to panic on ***");
+            return;
+        }
+        let caller = thread::current().id();
+        // Other tests may hold the helper: try until it runs the job.
+        let helper_ran = (0..100).any(|_| {
+            let started = AtomicBool::new(false);
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                run(2, &|| {
+                    if thread::current().id() != caller {
+                        started.store(true, Ordering::Release);
+                        panic!("helper job");
+                    }
+                    let t = Instant::now();
+                    while !started.load(Ordering::Acquire) && t.elapsed() < SPIN * 100 {
+                        std::hint::spin_loop();
+                    }
+                })
+            }));
+            let started = started.load(Ordering::Acquire);
+            assert_eq!(
+                result.is_err(),
+                started,
+                "a helper's panic was lost or made up"
+            );
+            started
+        });
+        assert!(helper_ran, "the helper never ran the job in 100 tries");
+        let ran = AtomicUsize::new(0);
+        run(2, &|| {
+            ran.fetch_add(1, Ordering::Relaxed);
+        });
+        assert!(ran.load(Ordering::Relaxed) >= 1);
+    }
+}
