@@ -17,6 +17,7 @@
 mod support;
 
 use std::hint::black_box;
+use std::num::NonZeroUsize;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -25,7 +26,7 @@ use criterion::{Criterion, Throughput};
 use shmbmp_suite::report::{HandoffFile, HandoffRow, Yardstick};
 use shmbmp_suite::shm::{now_ns, Reader, Writer};
 use shmbmp_suite::timing::{interleave_decoders, percentile};
-use shmbmp_suite::{by_name, encode, Decode, Limits, Lut};
+use shmbmp_suite::{by_name, encode, Decode, Limits, Lut, Threads};
 
 fn region_name(tag: &str) -> String {
     format!("shmbmp-bench-{tag}-{}", std::process::id())
@@ -122,6 +123,18 @@ impl ThreadClock {
     }
 }
 
+/// The CPU time of every thread of this process so far, ns (`/proc/self/task/*/schedstat`;
+/// 0 without `/proc`).
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
 /// How a reader takes frames.
 #[derive(Clone, Copy)]
 struct Way {
@@ -130,17 +143,28 @@ struct Way {
     /// Decode each frame with `lut`; without, the reader only takes frames (its CPU is then
     /// the cost of waiting and handing over).
     decode: bool,
+    /// Threads `lut` may use: above 1, the reader's CPU counts the lut helper threads too.
+    threads: usize,
 }
 
 const OLD: Way = Way {
     name: "polled, copied",
     poll_and_copy: true,
     decode: true,
+    threads: 1,
 };
 const NEW: Way = Way {
     name: "woken, in place",
     poll_and_copy: false,
     decode: true,
+    threads: 1,
+};
+/// The new way with `lut` on 2 threads (the caller and a helper that lives across frames).
+const NEW2: Way = Way {
+    name: "woken, in place, lut on 2 threads",
+    poll_and_copy: false,
+    decode: true,
+    threads: 2,
 };
 
 impl Way {
@@ -185,6 +209,19 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
     let limits = Limits::default();
     let mut rgba = Vec::new();
     let clock = ThreadClock::new();
+    let lut = Lut::AUTO.with_threads(match NonZeroUsize::new(way.threads) {
+        Some(n) if way.threads > 1 => Threads::AtMost(n),
+        _ => Threads::One,
+    });
+    // With helpers, the CPU of every thread of this process (the readers of a row run
+    // alone, so that is this reader and its helpers).
+    let cpu_ns = || {
+        if way.threads > 1 {
+            process_cpu_ns()
+        } else {
+            clock.cpu_ns()
+        }
+    };
     let mut next = |reader: &mut Reader| {
         let (info, decode_us) = reader
             .next_with(Duration::from_secs(5), |b| {
@@ -192,9 +229,7 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
                     return 0.0;
                 }
                 let t = Instant::now();
-                Lut::AUTO
-                    .decode_into(b, &limits, &mut rgba)
-                    .expect("decodes");
+                lut.decode_into(b, &limits, &mut rgba).expect("decodes");
                 t.elapsed().as_secs_f64() * 1e6
             })
             .expect("frame");
@@ -204,7 +239,7 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
     start.wait();
     let base = reader.stats();
     let first = reader.latest_number();
-    let (cpu0, sw0) = (clock.cpu_ns(), clock.switches());
+    let (cpu0, sw0) = (cpu_ns(), clock.switches());
     let started = Instant::now();
     let (mut latencies_us, mut decode_us) = (Vec::new(), Vec::new());
     while started.elapsed().as_secs_f64() < seconds {
@@ -213,7 +248,7 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
         decode_us.push(d);
     }
     let secs = started.elapsed().as_secs_f64();
-    let (cpu1, sw1) = (clock.cpu_ns(), clock.switches());
+    let (cpu1, sw1) = (cpu_ns(), clock.switches());
     let s = reader.stats();
     latencies_us.sort_by(f64::total_cmp);
     decode_us.sort_by(f64::total_cmp);
@@ -374,6 +409,8 @@ fn main() {
         (Rate::FlatOut, OLD, 1),
         (Rate::FlatOut, NEW, 1),
         (Rate::Paced, NEW, 1),
+        (at60, NEW2, 1),
+        (Rate::FlatOut, NEW2, 1),
         (at60, NEW, 4),
         (Rate::FlatOut, NEW, 4),
     ] {

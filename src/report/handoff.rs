@@ -36,7 +36,8 @@ pub struct HandoffRow {
     /// Median of the reader's decode alone, in microseconds (0 when it does not decode).
     #[serde(default)]
     pub decode_p50_us: Option<f64>,
-    /// The reader thread's CPU time over the window, percent of one core.
+    /// The reader thread's CPU time over the window (with its `lut` helper threads' where
+    /// the mode says `lut on N threads`), percent of one core.
     #[serde(default)]
     pub reader_cpu_pct: Option<f64>,
     /// The reader thread's context switches per second.
@@ -53,6 +54,7 @@ impl HandoffRow {
             && m.contains("woken")
             && !m.contains("no decode")
             && !m.contains("reader ")
+            && !m.contains(" threads")
     }
 
     fn is_one_reader_waiting_at_60(&self) -> bool {
@@ -61,6 +63,7 @@ impl HandoffRow {
             && m.contains("woken")
             && m.contains("no decode")
             && !m.contains("reader ")
+            && !m.contains(" threads")
     }
 
     fn is_one_reader_flat_out(&self) -> bool {
@@ -69,6 +72,7 @@ impl HandoffRow {
             && m.contains("woken")
             && !m.contains("no decode")
             && !m.contains("reader ")
+            && !m.contains(" threads")
     }
 }
 
@@ -243,7 +247,7 @@ pub(super) const HEADER: [&str; 10] = [
 pub(super) fn reading(y: Option<&Yardstick>) -> Option<String> {
     let y = y?;
     Some(format!(
-        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {} and settled {} (`shmbmp bench`'s way, {} apart), back to back {}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well.",
+        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {} and settled {} (`shmbmp bench`'s way, {} apart), back to back {}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. Rows whose reader runs `lut on 2 threads` count its helper thread's CPU in reader CPU; the targets are judged on the one-thread rows (the reader's default).",
         fmt_ns(y.lut_in_turn_us * 1e3),
         fmt_ns(y.lut_settled_us * 1e3),
         fmt_ratio(y.lut_in_turn_us / y.lut_settled_us),
