@@ -80,7 +80,9 @@ fn helper(i: usize) -> Option<&'static Helper> {
 
 /// The most threads [`run`] can use on this machine: the caller and every helper.
 pub(super) fn most() -> usize {
-    thread::available_parallelism().map_or(1, |n| n.get())
+    // Asked once: the answer reads files (cgroup quotas) and so allocates.
+    static MOST: OnceLock<usize> = OnceLock::new();
+    *MOST.get_or_init(|| thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 impl Helper {
