@@ -172,31 +172,30 @@ unsafe fn pal8_blocks<const N: usize, const FIXED4: bool>(
         unsafe {
             let s = src.as_ptr().add(32 * b);
             let out = dst.as_mut_ptr().add(32 * N * b);
-            let mut px = None;
+            let mut local = false;
             if misses < GIVE_UP {
                 let raw = _mm256_loadu_si256(s as *const __m256i);
+                local = true;
                 if within_two(raw, last) {
-                    px = Some(block_chunks::<2, FIXED4>(palette, raw, last, fourth));
+                    block_chunks::<2, N, FIXED4>(palette, raw, last, fourth, out);
                 } else {
                     let (lo, hi) = chunk_range(raw);
                     if hi - lo < 2 {
                         last = lo.min(14);
-                        px = Some(block_chunks::<2, FIXED4>(palette, raw, last, fourth));
+                        block_chunks::<2, N, FIXED4>(palette, raw, last, fourth, out);
                     } else if hi - lo < 4 {
-                        px = Some(block_chunks::<4, FIXED4>(palette, raw, lo.min(12), fourth));
+                        block_chunks::<4, N, FIXED4>(palette, raw, lo.min(12), fourth, out);
                     } else {
                         misses += 1;
+                        local = false;
                     }
                 }
             }
-            let px = match px {
-                Some(px) => {
-                    misses = 0;
-                    px
-                }
-                None => block_insert(&palette.table, s),
-            };
-            store::<N>(px, out);
+            if local {
+                misses = 0;
+            } else {
+                store::<N>(block_insert(&palette.table, s), out);
+            }
         }
     }
     n * 32
@@ -259,25 +258,32 @@ fn chunk_range(v: __m256i) -> (usize, usize) {
 }
 
 /// Looks up 32 indices whose chunks all lie in `base..base + S` with `S` byte shuffles per
-/// plane and returns their pixels, 8 a register, in order: `adds_epu8(index - 16 (base + j),
-/// 0x70)` has bit 7 clear exactly where the index falls in chunk `base + j`, with its low
-/// nibble below, and a shuffle zeroes the other lanes, so OR-ing the `S` shuffles gives the
-/// plane. With `FIXED4` the fourth plane is `fourth`, not looked up.
+/// plane and writes their pixels at `out` as [`store`] does (4-byte pixels) or exactly 96
+/// bytes (3-byte): `adds_epu8(index - 16 (base + j), 0x70)` has bit 7 clear exactly where
+/// the index falls in chunk `base + j`, with its low nibble below, and a shuffle zeroes the
+/// other lanes, so OR-ing the `S` shuffles gives the plane. With `FIXED4` the fourth plane is
+/// `fourth`, not looked up (3-byte pixels never look it up).
 ///
 /// # Safety
-/// AVX2; `base + S <= 16`.
+/// AVX2; `base + S <= 16`; `out` valid for writing 32 `N` bytes.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn block_chunks<const S: usize, const FIXED4: bool>(
+unsafe fn block_chunks<const S: usize, const N: usize, const FIXED4: bool>(
     palette: &Palette8,
     raw: __m256i,
     base: usize,
     fourth: __m256i,
-) -> [__m256i; 4] {
+    out: *mut u8,
+) {
     debug_assert!(base + S <= 16);
-    // Lane 0 takes index dwords 0, 2, 4, 6 and lane 1 dwords 1, 3, 5, 7, so that the in-lane
-    // unpacks of `store_planes` emit the pixels in order.
-    let idx = _mm256_permutevar8x32_epi32(raw, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+    // 4-byte pixels: lane 0 takes index dwords 0, 2, 4, 6 and lane 1 dwords 1, 3, 5, 7, so
+    // that the in-lane unpacks of `interleave4` emit the pixels in order. 3-byte pixels:
+    // lane 0 pixels 0-15 and lane 1 pixels 16-31, as `store_planes3` takes them.
+    let idx = if N == 4 {
+        _mm256_permutevar8x32_epi32(raw, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7))
+    } else {
+        raw
+    };
     let x = _mm256_sub_epi8(idx, _mm256_set1_epi8((16 * base) as u8 as i8));
     let bias = _mm256_set1_epi8(0x70);
     let keys: [__m256i; S] = std::array::from_fn(|j| {
@@ -297,6 +303,10 @@ unsafe fn block_chunks<const S: usize, const FIXED4: bool>(
         acc
     };
     let [r, g, b] = [0, 1, 2].map(|k| plane(&palette.planes[k]));
+    if N == 3 {
+        // SAFETY: the caller vouches for 96 bytes at `out`.
+        return unsafe { store_planes3(r, g, b, out) };
+    }
     let a = if FIXED4 {
         fourth
     } else {
@@ -304,12 +314,63 @@ unsafe fn block_chunks<const S: usize, const FIXED4: bool>(
     };
     let (rg_lo, rg_hi) = (_mm256_unpacklo_epi8(r, g), _mm256_unpackhi_epi8(r, g));
     let (ba_lo, ba_hi) = (_mm256_unpacklo_epi8(b, a), _mm256_unpackhi_epi8(b, a));
-    [
+    let px = [
         _mm256_unpacklo_epi16(rg_lo, ba_lo),
         _mm256_unpackhi_epi16(rg_lo, ba_lo),
         _mm256_unpacklo_epi16(rg_hi, ba_hi),
         _mm256_unpackhi_epi16(rg_hi, ba_hi),
-    ]
+    ];
+    // SAFETY: the caller vouches for 128 bytes at `out`.
+    unsafe { store::<4>(px, out) }
+}
+
+/// For [`store_planes3`]: which byte of each plane goes where in each 16-byte third of a
+/// lane's 48 output bytes (`[third][plane]`, both lanes alike; 0x80 writes zero).
+const PLANES3: [[[u8; 32]; 3]; 3] = {
+    let mut m = [[[0x80u8; 32]; 3]; 3];
+    let mut third = 0;
+    while third < 3 {
+        let mut i = 0;
+        while i < 16 {
+            let k = 16 * third + i;
+            m[third][k % 3][i] = (k / 3) as u8;
+            m[third][k % 3][i + 16] = (k / 3) as u8;
+            i += 1;
+        }
+        third += 1;
+    }
+    m
+};
+
+/// Writes 32 pixels of 3 bytes (96 bytes at `out`) from three byte planes, lane 0 holding
+/// pixels 0-15 and lane 1 pixels 16-31: three shuffles per 16 output bytes, then the lanes'
+/// thirds put in order.
+///
+/// # Safety
+/// AVX2; `out` valid for writing 96 bytes.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn store_planes3(r: __m256i, g: __m256i, b: __m256i, out: *mut u8) {
+    let thirds: [__m256i; 3] = std::array::from_fn(|t| {
+        // SAFETY: each mask is 32 bytes of a const.
+        let mask = |c: usize| unsafe { _mm256_loadu_si256(PLANES3[t][c].as_ptr().cast()) };
+        _mm256_or_si256(
+            _mm256_or_si256(
+                _mm256_shuffle_epi8(r, mask(0)),
+                _mm256_shuffle_epi8(g, mask(1)),
+            ),
+            _mm256_shuffle_epi8(b, mask(2)),
+        )
+    });
+    // thirds[t] = [lane 0's third t | lane 1's third t]; the output is lane 0's three
+    // thirds, then lane 1's.
+    let [x, y, z] = thirds;
+    // SAFETY: three stores of 32 bytes at out[0..96], which the caller vouches for.
+    unsafe {
+        _mm256_storeu_si256(out.cast(), _mm256_permute2x128_si256::<0x20>(x, y));
+        _mm256_storeu_si256(out.add(32).cast(), _mm256_permute2x128_si256::<0x30>(z, x));
+        _mm256_storeu_si256(out.add(64).cast(), _mm256_permute2x128_si256::<0x31>(y, z));
+    }
 }
 
 /// Looks up 32 indices entry by entry: eight entries inserted into each of four registers.
