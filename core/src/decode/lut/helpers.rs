@@ -67,7 +67,7 @@ fn helper(i: usize) -> Option<&'static Helper> {
             state: AtomicU8::new(IDLE),
             job: UnsafeCell::new(None),
             thread: OnceLock::new(),
-            away: away::Away::default(),
+            away: away::Away::new(),
         }));
         let handle = thread::Builder::new()
             .name(format!("shmbmp-lut-{}", i + 1))
@@ -218,16 +218,15 @@ mod away {
         off: AtomicI32,
     }
 
-    impl Default for Away {
-        fn default() -> Self {
+    impl Away {
+        /// For a helper not started yet.
+        pub(super) fn new() -> Self {
             Away {
                 tid: AtomicI32::new(0),
                 off: AtomicI32::new(-1),
             }
         }
-    }
 
-    impl Away {
         /// Called on the helper thread when it starts.
         pub(super) fn started(&self) {
             // SAFETY: gettid has no preconditions.
@@ -263,10 +262,12 @@ mod away {
 /// Elsewhere wake-ups are left to the OS.
 #[cfg(not(target_os = "linux"))]
 mod away {
-    #[derive(Default)]
     pub(super) struct Away;
 
     impl Away {
+        pub(super) fn new() -> Self {
+            Away
+        }
         pub(super) fn started(&self) {}
         pub(super) fn keep_off_this_core(&self) {}
     }

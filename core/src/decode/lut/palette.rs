@@ -66,7 +66,8 @@ pub(super) struct Palette8 {
     pub(super) table3: [u32; 256],
     pub(super) planes: [[u8; 256]; 4],
     /// The fourth byte when every entry has the same one (alpha 255 in almost every BMP),
-    /// so that a kernel may skip looking up the fourth plane.
+    /// so that a kernel may skip looking up the fourth plane (the AVX2 kernels do).
+    #[cfg(target_arch = "x86_64")]
     pub(super) fourth: Option<u8>,
 }
 
@@ -82,12 +83,12 @@ impl Palette8 {
             let [a, b, c, _] = px.to_ne_bytes();
             u32::from_ne_bytes([a, b, c, 0])
         });
-        let fourth = Some(planes[3][0]).filter(|&a| planes[3].iter().all(|&b| b == a));
         Palette8 {
             table,
             table3,
+            #[cfg(target_arch = "x86_64")]
+            fourth: Some(planes[3][0]).filter(|&a| planes[3].iter().all(|&b| b == a)),
             planes,
-            fourth,
         }
     }
 }
