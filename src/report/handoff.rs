@@ -49,28 +49,24 @@ impl HandoffRow {
     /// The row a headline quotes: one reader at 60 frames/s, woken and decoding every frame
     /// (not the rows without decoding, the old polling reader, or one of several readers).
     pub fn is_one_reader_decoding_at_60(&self) -> bool {
-        let m = &self.mode;
-        m.starts_with("60 ")
-            && m.contains("woken")
-            && !m.contains("no decode")
-            && !m.contains("reader ")
-            && !m.contains(" threads")
+        self.is_judged("60 ", true)
     }
 
     fn is_one_reader_waiting_at_60(&self) -> bool {
-        let m = &self.mode;
-        m.starts_with("60 ")
-            && m.contains("woken")
-            && m.contains("no decode")
-            && !m.contains("reader ")
-            && !m.contains(" threads")
+        self.is_judged("60 ", false)
     }
 
     fn is_one_reader_flat_out(&self) -> bool {
+        self.is_judged("as fast", true)
+    }
+
+    /// A row the targets judge: the writer's rate starts the mode, one reader woken, with
+    /// `lut` on one thread (the reader's default), decoding or not.
+    fn is_judged(&self, rate: &str, decoding: bool) -> bool {
         let m = &self.mode;
-        m.starts_with("as fast")
+        m.starts_with(rate)
             && m.contains("woken")
-            && !m.contains("no decode")
+            && m.contains("no decode") != decoding
             && !m.contains("reader ")
             && !m.contains(" threads")
     }
