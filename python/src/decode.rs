@@ -201,11 +201,11 @@ fn limits(max_pixels: Option<u64>, max_bytes: Option<u64>) -> Limits {
 /// pixels, 1 GiB), which are checked before anything is allocated.
 ///
 /// `threads` is the most threads "lut" and its kernel levels split the rows over: the
-/// caller's and workers of a pool that live across calls (small frames stay on one thread);
+/// caller's and helper threads that live across calls (small frames stay on one thread);
 /// "naive" decodes on one and "lut_mt" on every core, so they take only 1. A count below 1
 /// raises ValueError. The default, 1, costs one core's CPU time per frame; measured on a
-/// 2-core machine, threads=2 decoded a 1600x1200 frame in 0.70-0.89x the time but used
-/// 1.2-1.3x the CPU (the README's Python section; `python/bench.py --threads-only` measures
+/// 2-core machine, threads=2 decoded a 1600x1200 frame in 0.52-0.76x the time but used
+/// 1.3-1.75x the CPU (the README's Python section; `python/bench.py --threads-only` measures
 /// yours).
 ///
 /// Raises DecodeError (a ValueError) naming the field, offset and value that was wrong.
