@@ -110,8 +110,9 @@ pub(super) unsafe fn pal8(row: &Row, src: &[u8], dst: &mut [u8]) {
 }
 
 /// 8-bit palette rows (`Row::Pal8`) straight into 3-byte pixels (RGB or BGR, the table in
-/// that order): [`pal8`]'s blocks, each 8-pixel register packed to 24 bytes in registers
-/// (as [`pack3`] does) and stored, instead of 4-byte pixels through a scratch buffer.
+/// that order): [`pal8`]'s blocks, chunk-local ones from byte planes by [`store_rgb24`], the
+/// others' 8-pixel registers packed to 24 bytes (as [`pack3`] does), instead of 4-byte
+/// pixels through a scratch buffer.
 ///
 /// # Safety
 /// The CPU must have AVX2.
@@ -162,6 +163,7 @@ unsafe fn pal8_blocks<const N: usize, const FIXED4: bool>(
         n -= 1;
     }
     let mut misses = 0u32;
+    let masks = rgb_masks();
     // The base chunk of the last block looked up in two chunks: always <= 14.
     let mut last = 0usize;
     for b in 0..n {
@@ -177,14 +179,14 @@ unsafe fn pal8_blocks<const N: usize, const FIXED4: bool>(
                 let raw = _mm256_loadu_si256(s as *const __m256i);
                 local = true;
                 if within_two(raw, last) {
-                    block_chunks::<2, N, FIXED4>(palette, raw, last, fourth, out);
+                    block_chunks::<2, N, FIXED4>(palette, raw, last, fourth, &masks, out);
                 } else {
                     let (lo, hi) = chunk_range(raw);
                     if hi - lo < 2 {
                         last = lo.min(14);
-                        block_chunks::<2, N, FIXED4>(palette, raw, last, fourth, out);
+                        block_chunks::<2, N, FIXED4>(palette, raw, last, fourth, &masks, out);
                     } else if hi - lo < 4 {
-                        block_chunks::<4, N, FIXED4>(palette, raw, lo.min(12), fourth, out);
+                        block_chunks::<4, N, FIXED4>(palette, raw, lo.min(12), fourth, &masks, out);
                     } else {
                         misses += 1;
                         local = false;
@@ -265,7 +267,7 @@ fn chunk_range(v: __m256i) -> (usize, usize) {
 /// `fourth`, not looked up (3-byte pixels never look it up).
 ///
 /// # Safety
-/// AVX2; `base + S <= 16`; `out` valid for writing 32 `N` bytes.
+/// AVX2; `base + S <= 16`; `out` valid for writing 32 `N` bytes; `masks` from [`rgb_masks`].
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn block_chunks<const S: usize, const N: usize, const FIXED4: bool>(
@@ -273,12 +275,13 @@ unsafe fn block_chunks<const S: usize, const N: usize, const FIXED4: bool>(
     raw: __m256i,
     base: usize,
     fourth: __m256i,
+    masks: &[[__m256i; 3]; 3],
     out: *mut u8,
 ) {
     debug_assert!(base + S <= 16);
     // 4-byte pixels: lane 0 takes index dwords 0, 2, 4, 6 and lane 1 dwords 1, 3, 5, 7, so
     // that the in-lane unpacks of `interleave4` emit the pixels in order. 3-byte pixels:
-    // lane 0 pixels 0-15 and lane 1 pixels 16-31, as `store_planes3` takes them.
+    // lane 0 pixels 0-15 and lane 1 pixels 16-31, as `store_rgb24` takes them.
     let idx = if N == 4 {
         _mm256_permutevar8x32_epi32(raw, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7))
     } else {
@@ -305,72 +308,15 @@ unsafe fn block_chunks<const S: usize, const N: usize, const FIXED4: bool>(
     let [r, g, b] = [0, 1, 2].map(|k| plane(&palette.planes[k]));
     if N == 3 {
         // SAFETY: the caller vouches for 96 bytes at `out`.
-        return unsafe { store_planes3(r, g, b, out) };
+        return unsafe { store_rgb24(masks, r, g, b, out) };
     }
     let a = if FIXED4 {
         fourth
     } else {
         plane(&palette.planes[3])
     };
-    let (rg_lo, rg_hi) = (_mm256_unpacklo_epi8(r, g), _mm256_unpackhi_epi8(r, g));
-    let (ba_lo, ba_hi) = (_mm256_unpacklo_epi8(b, a), _mm256_unpackhi_epi8(b, a));
-    let px = [
-        _mm256_unpacklo_epi16(rg_lo, ba_lo),
-        _mm256_unpackhi_epi16(rg_lo, ba_lo),
-        _mm256_unpacklo_epi16(rg_hi, ba_hi),
-        _mm256_unpackhi_epi16(rg_hi, ba_hi),
-    ];
     // SAFETY: the caller vouches for 128 bytes at `out`.
-    unsafe { store::<4>(px, out) }
-}
-
-/// For [`store_planes3`]: which byte of each plane goes where in each 16-byte third of a
-/// lane's 48 output bytes (`[third][plane]`, both lanes alike; 0x80 writes zero).
-const PLANES3: [[[u8; 32]; 3]; 3] = {
-    let mut m = [[[0x80u8; 32]; 3]; 3];
-    let mut third = 0;
-    while third < 3 {
-        let mut i = 0;
-        while i < 16 {
-            let k = 16 * third + i;
-            m[third][k % 3][i] = (k / 3) as u8;
-            m[third][k % 3][i + 16] = (k / 3) as u8;
-            i += 1;
-        }
-        third += 1;
-    }
-    m
-};
-
-/// Writes 32 pixels of 3 bytes (96 bytes at `out`) from three byte planes, lane 0 holding
-/// pixels 0-15 and lane 1 pixels 16-31: three shuffles per 16 output bytes, then the lanes'
-/// thirds put in order.
-///
-/// # Safety
-/// AVX2; `out` valid for writing 96 bytes.
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn store_planes3(r: __m256i, g: __m256i, b: __m256i, out: *mut u8) {
-    let thirds: [__m256i; 3] = std::array::from_fn(|t| {
-        // SAFETY: each mask is 32 bytes of a const.
-        let mask = |c: usize| unsafe { _mm256_loadu_si256(PLANES3[t][c].as_ptr().cast()) };
-        _mm256_or_si256(
-            _mm256_or_si256(
-                _mm256_shuffle_epi8(r, mask(0)),
-                _mm256_shuffle_epi8(g, mask(1)),
-            ),
-            _mm256_shuffle_epi8(b, mask(2)),
-        )
-    });
-    // thirds[t] = [lane 0's third t | lane 1's third t]; the output is lane 0's three
-    // thirds, then lane 1's.
-    let [x, y, z] = thirds;
-    // SAFETY: three stores of 32 bytes at out[0..96], which the caller vouches for.
-    unsafe {
-        _mm256_storeu_si256(out.cast(), _mm256_permute2x128_si256::<0x20>(x, y));
-        _mm256_storeu_si256(out.add(32).cast(), _mm256_permute2x128_si256::<0x30>(z, x));
-        _mm256_storeu_si256(out.add(64).cast(), _mm256_permute2x128_si256::<0x31>(y, z));
-    }
+    unsafe { store::<4>(interleave4(r, g, b, a), out) }
 }
 
 /// Looks up 32 indices entry by entry: eight entries inserted into each of four registers.
@@ -787,6 +733,21 @@ fn pal1_to3_avx2(expanded3: &[u8; 8192], src: &[u8], dst: &mut [u8]) {
     scalar::bits_to3::<8, { stride3(8) }>(expanded3, src, dst);
 }
 
+/// Four byte planes interleaved into 4-byte pixels within each 128-bit lane: from lane
+/// bytes 0-3, 4-7, 8-11 and 12-15 of the planes, in that order.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn interleave4(r: __m256i, g: __m256i, b: __m256i, a: __m256i) -> [__m256i; 4] {
+    let (rg_lo, rg_hi) = (_mm256_unpacklo_epi8(r, g), _mm256_unpackhi_epi8(r, g));
+    let (ba_lo, ba_hi) = (_mm256_unpacklo_epi8(b, a), _mm256_unpackhi_epi8(b, a));
+    [
+        _mm256_unpacklo_epi16(rg_lo, ba_lo),
+        _mm256_unpackhi_epi16(rg_lo, ba_lo),
+        _mm256_unpacklo_epi16(rg_hi, ba_hi),
+        _mm256_unpackhi_epi16(rg_hi, ba_hi),
+    ]
+}
+
 /// Interleaves four planes of 32 pixels each (one byte a pixel, lane 0 = pixels 0-15,
 /// lane 1 = pixels 16-31) into 128 bytes of 4-byte pixels at `out`.
 ///
@@ -795,13 +756,8 @@ fn pal1_to3_avx2(expanded3: &[u8; 8192], src: &[u8], dst: &mut [u8]) {
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn store_rgba32(r: __m256i, g: __m256i, b: __m256i, a: __m256i, out: *mut u8) {
-    let (rg_lo, rg_hi) = (_mm256_unpacklo_epi8(r, g), _mm256_unpackhi_epi8(r, g));
-    let (ba_lo, ba_hi) = (_mm256_unpacklo_epi8(b, a), _mm256_unpackhi_epi8(b, a));
     // Within each lane: q0 = pixels 0-3, q1 = 4-7, q2 = 8-11, q3 = 12-15 of that lane.
-    let q0 = _mm256_unpacklo_epi16(rg_lo, ba_lo);
-    let q1 = _mm256_unpackhi_epi16(rg_lo, ba_lo);
-    let q2 = _mm256_unpacklo_epi16(rg_hi, ba_hi);
-    let q3 = _mm256_unpackhi_epi16(rg_hi, ba_hi);
+    let [q0, q1, q2, q3] = interleave4(r, g, b, a);
     // SAFETY: the four stores cover out[0..128], which the caller vouches for.
     unsafe {
         let o = out as *mut __m256i;

@@ -9,9 +9,8 @@
 //! [`Lut::scalar`] forces the scalar path, `SHMBMP_SIMD=avx2` stops below AVX-512.
 //!
 //! Modules: `level` (which kernels this CPU runs), `threads` (how rows are split) and
-//! `helpers` (the threads that take them), `row`
-//! (row kinds and the kernel table), `palette` and `tables16` (the tables kernels read),
-//! `rle` (RLE images), and the kernels.
+//! `helpers` (the threads that take them), `row` (row kinds and the kernel table), `palette`
+//! and `tables16` (the tables kernels read), `rle` (RLE images), and the kernels.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
