@@ -143,28 +143,31 @@ struct Way {
     /// Decode each frame with `lut`; without, the reader only takes frames (its CPU is then
     /// the cost of waiting and handing over).
     decode: bool,
-    /// Threads `lut` may use: above 1, the reader's CPU counts the lut helper threads too.
-    threads: usize,
+    /// Threads `lut` may use: above one, the reader's CPU counts the lut helper threads too.
+    threads: Threads,
 }
 
 const OLD: Way = Way {
     name: "polled, copied",
     poll_and_copy: true,
     decode: true,
-    threads: 1,
+    threads: Threads::One,
 };
 const NEW: Way = Way {
     name: "woken, in place",
     poll_and_copy: false,
     decode: true,
-    threads: 1,
+    threads: Threads::One,
 };
 /// The new way with `lut` on 2 threads (the caller and a helper that lives across frames).
 const NEW2: Way = Way {
     name: "woken, in place, lut on 2 threads",
     poll_and_copy: false,
     decode: true,
-    threads: 2,
+    threads: Threads::AtMost(match NonZeroUsize::new(2) {
+        Some(two) => two,
+        None => unreachable!(),
+    }),
 };
 
 impl Way {
@@ -209,14 +212,11 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
     let limits = Limits::default();
     let mut rgba = Vec::new();
     let clock = ThreadClock::new();
-    let lut = Lut::AUTO.with_threads(match NonZeroUsize::new(way.threads) {
-        Some(n) if way.threads > 1 => Threads::AtMost(n),
-        _ => Threads::One,
-    });
+    let lut = Lut::AUTO.with_threads(way.threads);
     // With helpers, the CPU of every thread of this process (the readers of a row run
     // alone, so that is this reader and its helpers).
     let cpu_ns = || {
-        if way.threads > 1 {
+        if way.threads.max() > 1 {
             process_cpu_ns()
         } else {
             clock.cpu_ns()

@@ -243,7 +243,7 @@ pub(super) const HEADER: [&str; 10] = [
 pub(super) fn reading(y: Option<&Yardstick>) -> Option<String> {
     let y = y?;
     Some(format!(
-        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {} and settled {} (`shmbmp bench`'s way, {} apart), back to back {}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. Rows whose reader runs `lut on 2 threads` count its helper thread's CPU in reader CPU; the targets are judged on the one-thread rows (the reader's default).",
+        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {} and settled {} (`shmbmp bench`'s way, {} apart), back to back {}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. The targets are judged on the rows whose reader runs `lut` on one thread (the reader's default).",
         fmt_ns(y.lut_in_turn_us * 1e3),
         fmt_ns(y.lut_settled_us * 1e3),
         fmt_ratio(y.lut_in_turn_us / y.lut_settled_us),
