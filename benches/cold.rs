@@ -29,6 +29,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use shmbmp::decode::output_buffer;
 use shmbmp::{Decode, Layout, Limits};
 use shmbmp_suite::encode;
 use shmbmp_suite::format::PixelLayout;
@@ -91,7 +92,7 @@ fn cold(c: &mut Criterion) {
     let (mut dst, mut fill) = (FloorBuffer::new(out_len, 0), FloorBuffer::new(out_len, 0));
     let mut outs: Vec<Vec<u8>> = shmbmp::decode::kernel_levels()
         .iter()
-        .map(|_| vec![0u8; out_len])
+        .map(|_| output_buffer(out_len))
         .collect();
     let mut trash = vec![0u8; EVICT_BYTES];
     let mut round = 0u8;

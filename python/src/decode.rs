@@ -7,6 +7,7 @@ use numpy::PyArray3;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use shmbmp::decode::output_buffer;
 use shmbmp::format::PixelFormat;
 use shmbmp::{Decode, DecodeError, Dims, Layout, Limits, Lut, PixelLayout, Threads};
 
@@ -138,7 +139,7 @@ impl Options {
     /// Decodes `bmp` into a new buffer, returned with the array shape it has. Needs no GIL.
     pub fn decode_new(&self, bmp: &[u8]) -> Result<(Vec<u8>, [usize; 3]), Failure> {
         let shape = self.shape(&Layout::parse(bmp, &self.limits).map_err(Failure::Decode)?);
-        let mut pixels = vec![0u8; shape.iter().product()];
+        let mut pixels = output_buffer(shape.iter().product());
         self.fill(bmp, &mut pixels)?;
         Ok((pixels, shape))
     }

@@ -6,6 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::convert::{bmp_to_rgba, grey_alpha_to_rgba, grey_to_rgba, rgb_to_rgba};
 use super::{Dims, Error, Frame, Limits};
+use shmbmp::decode::prepare_output;
 use shmbmp::format::{PixelLayout, RawHeader};
 use shmbmp::DecodeError;
 
@@ -273,14 +274,6 @@ fn reorder<const S: usize>(
         PixelLayout::Bgr => each::<S, 3>(src, dst, bgra),
         PixelLayout::Rgb => each::<S, 3>(src, dst, &rgba),
         _ => each::<S, 4>(src, dst, &rgba),
-    }
-}
-
-/// Resizes `out` to `len` bytes without touching its contents when it already has that length.
-pub(crate) fn prepare_output(out: &mut Vec<u8>, len: usize) {
-    if out.len() != len {
-        out.clear();
-        out.resize(len, 0);
     }
 }
 

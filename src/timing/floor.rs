@@ -3,6 +3,8 @@
 use std::hint::black_box;
 use std::ops::{Deref, DerefMut};
 
+use shmbmp::decode::output_buffer;
+
 /// Alignment of [`FloorBuffer`]s: a 4 KiB page.
 const PAGE: usize = 4096;
 
@@ -22,9 +24,12 @@ pub struct FloorBuffer {
 }
 
 impl FloorBuffer {
-    /// `len` bytes of `fill`, starting on a page boundary.
+    /// `len` bytes of `fill`, starting on a page boundary, in the kind of buffer our decoders
+    /// allocate for their output ([`output_buffer`]: huge pages where the OS offers them), so
+    /// that a floor and a decode write through the same pages.
     pub fn new(len: usize, fill: u8) -> FloorBuffer {
-        let bytes = vec![fill; len + PAGE];
+        let mut bytes = output_buffer(len + PAGE);
+        bytes.fill(fill);
         let start = bytes.as_ptr().align_offset(PAGE);
         FloorBuffer { bytes, start, len }
     }

@@ -15,6 +15,7 @@ use super::{alloc, interleaved_medians, write_floor, Medians};
 use crate::decode::{Native, Peer};
 use crate::format::{Layout, PixelLayout};
 use crate::{Decode, Decoder, Error, Limits};
+use shmbmp::decode::output_buffer;
 
 /// Who is timed: decoders of ours and peers.
 pub struct Lineup {
@@ -207,7 +208,7 @@ pub fn interleave_layouts(
             format!("write floor ({bpp} bytes a pixel)"),
             layout,
             LayoutJob::Floor,
-            Ok(Prepared::Floor(vec![0; pixels * bpp])),
+            Ok(Prepared::Floor(output_buffer(pixels * bpp))),
         ));
     }
     for &d in &lineup.ours {

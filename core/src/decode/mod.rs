@@ -6,6 +6,7 @@
 
 mod lut;
 mod naive;
+mod output;
 mod rle;
 
 use std::sync::OnceLock;
@@ -14,6 +15,7 @@ pub use crate::error::DecodeError;
 pub use crate::format::{Layout, Limits, PixelLayout};
 pub use lut::{Kernels, Lut, Threads};
 pub use naive::Naive;
+pub use output::{output_buffer, prepare_output};
 
 /// A decoded image in canonical form: RGBA8, rows top-down, `width * 4` bytes a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,13 +216,5 @@ impl UnknownDecoder {
                 available,
             },
         }
-    }
-}
-
-/// Resizes `out` to `len` bytes without touching its contents when it already has that length.
-pub(crate) fn prepare_output(out: &mut Vec<u8>, len: usize) {
-    if out.len() != len {
-        out.clear();
-        out.resize(len, 0);
     }
 }

@@ -12,6 +12,7 @@ use super::layout::{
 use super::region::{now_ns, Access, Location, Region};
 use super::writer::writer_of;
 use super::{layout, ShmError};
+use crate::decode::prepare_output;
 use crate::format::{Limits, RawHeader};
 
 /// Attempts at one frame before giving up with [`ShmError::Unstable`].
@@ -410,9 +411,7 @@ impl Reader {
         else {
             return Ok(None);
         };
-        if buf.len() != len {
-            buf.resize(len, 0);
-        }
+        prepare_output(buf, len);
         self.region.load_bytes(self.geometry.payload_at(slot), buf);
         fence(Ordering::Acquire);
         if self.seq(slot).load(Ordering::Relaxed) != s1 {
@@ -724,9 +723,7 @@ impl RawReader {
                 mapped: mapped as u64,
             });
         }
-        if buf.len() != declared {
-            buf.resize(declared, 0);
-        }
+        prepare_output(buf, declared);
         self.region.load_bytes(0, buf);
         Ok(declared)
     }
