@@ -19,7 +19,7 @@ pub(super) unsafe fn table16(row: &Row, src: &[u8], dst: &mut [u8]) {
     let Row::Table16(table) = row else {
         unreachable!("listed only for Row::Table16")
     };
-    let (src, dst) = align_stores(row, 2, src, dst);
+    let (src, dst) = align_stores(row, src, dst);
     // SAFETY: the caller vouches for AVX2.
     unsafe { table16_avx2(table, src, dst) }
 }
@@ -32,7 +32,7 @@ pub(super) unsafe fn bits16(row: &Row, src: &[u8], dst: &mut [u8]) {
     let Row::Bits16 { channels, .. } = row else {
         unreachable!("listed only for Row::Bits16")
     };
-    let (src, dst) = align_stores(row, 2, src, dst);
+    let (src, dst) = align_stores(row, src, dst);
     // SAFETY: the caller vouches for AVX2.
     let done = unsafe { bits16_avx2(channels, src, dst) };
     scalar::decode_row(row, &src[done * 2..], &mut dst[done * 4..]);
@@ -68,7 +68,7 @@ pub(super) unsafe fn bgr24(row: &Row, src: &[u8], dst: &mut [u8]) {
     let Row::Bgr24 { blue_first } = row else {
         unreachable!("listed only for Row::Bgr24")
     };
-    let (src, dst) = align_stores(row, 3, src, dst);
+    let (src, dst) = align_stores(row, src, dst);
     // SAFETY: the caller vouches for AVX2.
     unsafe { bgr24_avx2(*blue_first, src, dst) }
 }
@@ -81,7 +81,7 @@ pub(super) unsafe fn bgra32(row: &Row, src: &[u8], dst: &mut [u8]) {
     let Row::Bgra32 { alpha, blue_first } = row else {
         unreachable!("listed only for Row::Bgra32")
     };
-    let (src, dst) = align_stores(row, 4, src, dst);
+    let (src, dst) = align_stores(row, src, dst);
     // SAFETY: the caller vouches for AVX2.
     unsafe { bgra32_avx2(*alpha, *blue_first, src, dst) }
 }
@@ -103,7 +103,7 @@ pub(super) unsafe fn pal8(row: &Row, src: &[u8], dst: &mut [u8]) {
     let Row::Pal8(palette) = row else {
         unreachable!("listed only for Row::Pal8")
     };
-    let (src, dst) = align_stores(row, 1, src, dst);
+    let (src, dst) = align_stores(row, src, dst);
     // SAFETY: the caller vouches for AVX2.
     let done = unsafe { pal8_avx2::<4>(palette, src, dst) };
     scalar::pal8(&palette.table, &src[done..], &mut dst[done * 4..]);
@@ -279,14 +279,8 @@ unsafe fn block_chunks<const S: usize, const N: usize, const FIXED4: bool>(
     out: *mut u8,
 ) {
     debug_assert!(base + S <= 16);
-    // 4-byte pixels: lane 0 takes index dwords 0, 2, 4, 6 and lane 1 dwords 1, 3, 5, 7, so
-    // that the in-lane unpacks of `interleave4` emit the pixels in order. 3-byte pixels:
-    // lane 0 pixels 0-15 and lane 1 pixels 16-31, as `store_rgb24` takes them.
-    let idx = if N == 4 {
-        _mm256_permutevar8x32_epi32(raw, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7))
-    } else {
-        raw
-    };
+    // 3-byte pixels: lane 0 pixels 0-15 and lane 1 pixels 16-31, as `store_rgb24` takes them.
+    let idx = if N == 4 { split_lanes(raw) } else { raw };
     let x = _mm256_sub_epi8(idx, _mm256_set1_epi8((16 * base) as u8 as i8));
     let bias = _mm256_set1_epi8(0x70);
     let keys: [__m256i; S] = std::array::from_fn(|j| {
@@ -360,19 +354,32 @@ pub(super) unsafe fn pal4(row: &Row, src: &[u8], dst: &mut [u8]) {
     else {
         unreachable!("listed only for 4-bit palette rows")
     };
+    let (src, dst) = align_stores(row, src, dst);
     // SAFETY: the caller vouches for AVX2.
-    let done = unsafe { pal4_avx2(&palette.planes, src, dst) };
+    let done = unsafe {
+        match palette.fourth {
+            Some(a) => pal4_avx2::<true>(palette, a, src, dst),
+            None => pal4_avx2::<false>(palette, 0, src, dst),
+        }
+    };
     scalar::pal_bits::<2>(expanded, &src[done / 2..], &mut dst[done * 4..]);
 }
 
-/// The 32-pixel blocks of [`pal4`]; returns the pixels written.
+/// The 32-pixel blocks of [`pal4`]; returns the pixels written. The indices go through
+/// [`split_lanes`]; with `FIXED4` the fourth plane is `fourth`, not looked up.
 #[target_feature(enable = "avx2")]
-unsafe fn pal4_avx2(planes: &[[u8; 256]; 4], src: &[u8], dst: &mut [u8]) -> usize {
+unsafe fn pal4_avx2<const FIXED4: bool>(
+    palette: &Palette8,
+    fourth: u8,
+    src: &[u8],
+    dst: &mut [u8],
+) -> usize {
     let n = (src.len() / 16).min(dst.len() / 128);
     // SAFETY: each plane has 256 bytes; the loads read its first 16 (entries 0..16).
-    let [tr, tg, tb, ta] = planes.each_ref().map(|p| unsafe {
+    let [tr, tg, tb, ta] = palette.planes.each_ref().map(|p| unsafe {
         _mm256_broadcastsi128_si256(_mm_loadu_si128(p.as_ptr() as *const __m128i))
     });
+    let fixed = _mm256_set1_epi8(fourth as i8);
     let low = _mm_set1_epi8(0x0f);
     for i in 0..n {
         // SAFETY: block i reads src[16i..16i+16] and writes dst[128i..128i+128]; i < n keeps
@@ -383,9 +390,14 @@ unsafe fn pal4_avx2(planes: &[[u8; 256]; 4], src: &[u8], dst: &mut [u8]) -> usiz
             let lo = _mm_and_si128(v, low);
             // Pixel order: the high nibble of each byte first.
             let idx = _mm256_set_m128i(_mm_unpackhi_epi8(hi, lo), _mm_unpacklo_epi8(hi, lo));
-            let [r, g, b, a] = [tr, tg, tb, ta].map(|t| _mm256_shuffle_epi8(t, idx));
-            let out = dst.as_mut_ptr().add(i * 128);
-            store_rgba32(r, g, b, a, out);
+            let idx = split_lanes(idx);
+            let [r, g, b] = [tr, tg, tb].map(|t| _mm256_shuffle_epi8(t, idx));
+            let a = if FIXED4 {
+                fixed
+            } else {
+                _mm256_shuffle_epi8(ta, idx)
+            };
+            store::<4>(interleave4(r, g, b, a), dst.as_mut_ptr().add(i * 128));
         }
     }
     n * 32
@@ -733,6 +745,16 @@ fn pal1_to3_avx2(expanded3: &[u8; 8192], src: &[u8], dst: &mut [u8]) {
     scalar::bits_to3::<8, { stride3(8) }>(expanded3, src, dst);
 }
 
+/// 32 indices (one byte a pixel, in order) with dwords 0, 2, 4, 6 moved to lane 0 and 1, 3,
+/// 5, 7 to lane 1, so that the planes looked up from them come out of [`interleave4`] as
+/// four registers of 8 pixels in order: one lane-crossing permute a block instead of four
+/// after the unpacks.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn split_lanes(idx: __m256i) -> __m256i {
+    _mm256_permutevar8x32_epi32(idx, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7))
+}
+
 /// Four byte planes interleaved into 4-byte pixels within each 128-bit lane: from lane
 /// bytes 0-3, 4-7, 8-11 and 12-15 of the planes, in that order.
 #[target_feature(enable = "avx2")]
@@ -746,26 +768,6 @@ fn interleave4(r: __m256i, g: __m256i, b: __m256i, a: __m256i) -> [__m256i; 4] {
         _mm256_unpacklo_epi16(rg_hi, ba_hi),
         _mm256_unpackhi_epi16(rg_hi, ba_hi),
     ]
-}
-
-/// Interleaves four planes of 32 pixels each (one byte a pixel, lane 0 = pixels 0-15,
-/// lane 1 = pixels 16-31) into 128 bytes of 4-byte pixels at `out`.
-///
-/// # Safety
-/// `out` must be valid for writing 128 bytes.
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn store_rgba32(r: __m256i, g: __m256i, b: __m256i, a: __m256i, out: *mut u8) {
-    // Within each lane: q0 = pixels 0-3, q1 = 4-7, q2 = 8-11, q3 = 12-15 of that lane.
-    let [q0, q1, q2, q3] = interleave4(r, g, b, a);
-    // SAFETY: the four stores cover out[0..128], which the caller vouches for.
-    unsafe {
-        let o = out as *mut __m256i;
-        _mm256_storeu_si256(o, _mm256_permute2x128_si256::<0x20>(q0, q1));
-        _mm256_storeu_si256(o.add(1), _mm256_permute2x128_si256::<0x20>(q2, q3));
-        _mm256_storeu_si256(o.add(2), _mm256_permute2x128_si256::<0x31>(q0, q1));
-        _mm256_storeu_si256(o.add(3), _mm256_permute2x128_si256::<0x31>(q2, q3));
-    }
 }
 
 /// 4-byte pixels packed to 3 bytes (the fourth byte dropped), 8 pixels an iteration: a
@@ -799,20 +801,20 @@ pub(super) unsafe fn pack3(src: &[u8], dst: &mut [u8]) {
     scalar::pack3(&src[n * 32..], &mut dst[n * 24..]);
 }
 
-/// Decodes the first few pixels of a row (`bytes_per_pixel` each in `src`) with the scalar
-/// kernel so that the rest of `dst` starts on a 32-byte boundary for the 32-byte stores, and
-/// returns the rest. A large `Vec` from malloc starts 16 bytes past a page, so without this every
-/// other store straddles two cache lines: measured here on 32-bit rows, 1.13–1.68× the
-/// floor unaligned against 0.93–1.23× aligned (same runs).
-fn align_stores<'s, 'd>(
-    row: &Row,
-    bytes_per_pixel: usize,
-    src: &'s [u8],
-    dst: &'d mut [u8],
-) -> (&'s [u8], &'d mut [u8]) {
-    let pixels = (src.len() / bytes_per_pixel).min(dst.len() / 4);
-    let head = (dst.as_ptr().align_offset(32) / 4).min(pixels);
-    let (src_head, src) = src.split_at(head * bytes_per_pixel);
+/// Decodes the first few pixels of a row with the scalar kernel so that the rest of `dst`
+/// starts on a 32-byte boundary for the 32-byte stores, and returns the rest (both unchanged
+/// where no whole number of source bytes gets there). A large `Vec` from malloc starts 16
+/// bytes past a page, so without this every other store straddles two cache lines: measured
+/// here on 32-bit rows, 1.13–1.68× the floor unaligned against 0.93–1.23× aligned (same
+/// runs).
+fn align_stores<'s, 'd>(row: &Row, src: &'s [u8], dst: &'d mut [u8]) -> (&'s [u8], &'d mut [u8]) {
+    let bits = row.bits_per_pixel();
+    let pixels = (src.len() * 8 / bits).min(dst.len() / 4);
+    let mut head = (dst.as_ptr().align_offset(32) / 4).min(pixels);
+    if !(head * bits).is_multiple_of(8) {
+        head = 0;
+    }
+    let (src_head, src) = src.split_at(head * bits / 8);
     let (dst_head, dst) = dst.split_at_mut(head * 4);
     scalar::decode_row(row, src_head, dst_head);
     (src, dst)

@@ -116,28 +116,37 @@ fn avx2_palette_kernels_match_scalar() {
     palette_kernels_match_scalar(Kernels::Avx2, &[8, 4, 1]);
 }
 
-/// `level`'s kernels for palettes of `depths` bits against scalar, on random palettes and
-/// rows of awkward widths, writing nothing past the row.
+/// `level`'s kernels for palettes of `depths` bits against scalar, on random palettes (and
+/// the same made opaque, whose fourth plane the kernels may skip) and rows of awkward
+/// widths, at every 4-byte output offset modulo 32 (the aligning head), writing nothing
+/// past the row.
 fn palette_kernels_match_scalar(level: Kernels, depths: &[usize]) {
     for seed in 0..4u64 {
-        let table: [u32; 256] = words(seed, 256).try_into().expect("256 words");
-        for &bpp in depths {
-            let row = match bpp {
-                8 => Row::Pal8(Palette8::new(table)),
-                n => Row::pal_bits(table, n as u8),
-            };
-            for width in [
-                1usize, 7, 8, 9, 31, 32, 33, 63, 64, 65, 127, 128, 129, 191, 317, 1600, 1663,
-            ] {
-                let src = noise(seed * 10_000 + width as u64, (width * bpp).div_ceil(8));
-                let mut want = vec![0xeeu8; width * 4 + 64];
-                let mut got = want.clone();
-                scalar::decode_row(&row, &src, &mut want[..width * 4]);
-                run_at(level, &row, &src, &mut got[..width * 4]);
-                assert_eq!(
-                    want, got,
-                    "{level:?} {bpp}-bit palette {seed} at width {width}"
-                );
+        let random: [u32; 256] = words(seed, 256).try_into().expect("256 words");
+        let opaque = random.map(|w| w | u32::from_ne_bytes([0, 0, 0, 255]));
+        for (table, kind) in [(random, "random"), (opaque, "opaque")] {
+            for &bpp in depths {
+                let row = match bpp {
+                    8 => Row::Pal8(Palette8::new(table)),
+                    n => Row::pal_bits(table, n as u8),
+                };
+                for width in [
+                    1usize, 7, 8, 9, 31, 32, 33, 63, 64, 65, 127, 128, 129, 191, 317, 1600, 1663,
+                ] {
+                    let src = noise(seed * 10_000 + width as u64, (width * bpp).div_ceil(8));
+                    for k in 0..8 {
+                        let mut got = vec![0xeeu8; width * 4 + 96];
+                        let mut want = got.clone();
+                        let at = got.as_ptr().align_offset(32) + 4 * k;
+                        scalar::decode_row(&row, &src, &mut want[at..at + width * 4]);
+                        run_at(level, &row, &src, &mut got[at..at + width * 4]);
+                        assert!(
+                            want == got,
+                            "{level:?} {bpp}-bit {kind} palette {seed}, width {width}, \
+                             output offset {at}"
+                        );
+                    }
+                }
             }
         }
     }
