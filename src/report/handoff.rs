@@ -49,26 +49,32 @@ impl HandoffRow {
     /// The row a headline quotes: one reader at 60 frames/s, woken and decoding every frame
     /// (not the rows without decoding, the old polling reader, or one of several readers).
     pub fn is_one_reader_decoding_at_60(&self) -> bool {
-        self.is_judged("60 ", true)
+        self.is_judged("60 ", true, false)
     }
 
     fn is_one_reader_waiting_at_60(&self) -> bool {
-        self.is_judged("60 ", false)
+        self.is_judged("60 ", false, false)
     }
 
     fn is_one_reader_flat_out(&self) -> bool {
-        self.is_judged("as fast", true)
+        self.is_judged("as fast", true, false)
     }
 
-    /// A row the targets judge: the writer's rate starts the mode, one reader woken, with
-    /// `lut` on one thread (the reader's default), decoding or not.
-    fn is_judged(&self, rate: &str, decoding: bool) -> bool {
+    /// The 60 frames/s row whose reader decodes with `lut` on more than one thread (its
+    /// helpers take half the cold frame's memory traffic).
+    fn is_one_reader_on_threads_at_60(&self) -> bool {
+        self.is_judged("60 ", true, true)
+    }
+
+    /// A row the targets judge: the writer's rate starts the mode, one reader woken,
+    /// decoding or not, with `lut` on one thread (the reader's default) or on more.
+    fn is_judged(&self, rate: &str, decoding: bool, threads: bool) -> bool {
         let m = &self.mode;
         m.starts_with(rate)
             && m.contains("woken")
             && m.contains("no decode") != decoding
             && !m.contains("reader ")
-            && !m.contains(" threads")
+            && m.contains(" threads") == threads
     }
 }
 
@@ -174,6 +180,17 @@ pub(super) fn targets(rows: &[HandoffRow], y: Option<&Yardstick>) -> Vec<Target>
             r.p99_us,
             r.p50_us,
             TAIL_LIMIT,
+        ));
+    }
+    if let (Some(r), Some(y)) = (rows.iter().find(|r| r.is_one_reader_on_threads_at_60()), y) {
+        v.push(quotient(
+            format!(
+                "p50 publish→RGBA at 60 frames/s, {}, ÷ hot `lut_into` on one thread: cold frames with threads",
+                r.mode.rsplit(", ").next().unwrap_or("on threads")
+            ),
+            r.p50_us,
+            y.hot_lut_into_us,
+            COLD_LIMIT,
         ));
     }
     if let (Some(r), Some(y)) = (rows.iter().find(|r| r.is_one_reader_flat_out()), y) {
@@ -286,6 +303,12 @@ mod tests {
             row("60 frames/s, woken, in place, no decode", 40.0, 90.0, 60.0),
             row("60 frames/s, woken, in place", 1000.0, 2500.0, 60.0),
             row(
+                "60 frames/s, woken, in place, lut on 2 threads",
+                700.0,
+                1200.0,
+                60.0,
+            ),
+            row(
                 "60 frames/s, woken, in place, reader 1 of 4",
                 9000.0,
                 9900.0,
@@ -314,8 +337,9 @@ mod tests {
         assert_eq!(figure("reader's own decode"), ("1.11×".into(), true));
         assert_eq!(figure("p99 ÷ p50"), ("2.50×".into(), false));
         assert_eq!(figure("flat out"), ("1.07×".into(), true));
-        assert_eq!(figure("cold frames"), ("1.33×".into(), true));
-        assert_eq!(t.len(), 7);
+        assert_eq!(figure("what cold frames cost"), ("1.33×".into(), true));
+        assert_eq!(figure("cold frames with threads"), ("0.93×".into(), true));
+        assert_eq!(t.len(), 8);
         let without = targets(&rows, None);
         assert_eq!(without.len(), 3, "no yardstick: only the row-only targets");
     }
