@@ -34,7 +34,13 @@ pub(super) unsafe fn bits16(row: &Row, src: &[u8], dst: &mut [u8]) {
     };
     let (src, dst) = align_stores(row, src, dst);
     // SAFETY: the caller vouches for AVX2.
-    let done = unsafe { bits16_avx2(channels, src, dst) };
+    let done = unsafe {
+        if channels[3].max == 0 {
+            bits16_avx2::<true>(channels, src, dst)
+        } else {
+            bits16_avx2::<false>(channels, src, dst)
+        }
+    };
     scalar::decode_row(row, &src[done * 2..], &mut dst[done * 4..]);
 }
 
@@ -881,10 +887,14 @@ impl Lanes16 {
 }
 
 /// 16-bit pixels with channels of at most 8 bits: shifts, masks and a multiply per channel,
-/// 16 pixels an iteration, no table. Returns the pixels written; the caller decodes the tail
-/// with the scalar kernel.
+/// 16 pixels an iteration, no table; with `FIXED4` (no alpha mask) the fourth byte is the
+/// channel's constant, not computed. The load's 64-bit quarters are reordered first so that
+/// the two unpacks give pixels 0-7 and 8-15 in order. Returns the pixels written; the caller
+/// decodes the tail with the scalar kernel. Measured here (Zen 3, 5-6-5 frame, in-process
+/// interleaved): both changes 4–6% faster; fewer instructions buy little more (a 5-6-5-only
+/// version with immediate shifts: 4%), as the frame's time goes to memory, not arithmetic.
 #[target_feature(enable = "avx2")]
-unsafe fn bits16_avx2(ch: &[Scale16; 4], src: &[u8], dst: &mut [u8]) -> usize {
+unsafe fn bits16_avx2<const FIXED4: bool>(ch: &[Scale16; 4], src: &[u8], dst: &mut [u8]) -> usize {
     let n = (src.len() / 2).min(dst.len() / 4) / 16;
     let lanes = [
         Lanes16::new(&ch[0]),
@@ -892,27 +902,23 @@ unsafe fn bits16_avx2(ch: &[Scale16; 4], src: &[u8], dst: &mut [u8]) -> usize {
         Lanes16::new(&ch[2]),
         Lanes16::new(&ch[3]),
     ];
+    let fixed = _mm256_set1_epi16(((ch[3].add >> ch[3].post) << 8) as i16);
     for i in 0..n {
         // SAFETY: block i reads src[32i..32i+32] and writes dst[64i..64i+64]; i < n keeps
         // both inside the slices (n counts whole 16-pixel blocks of the shorter one).
         unsafe {
             let px = _mm256_loadu_si256(src.as_ptr().add(i * 32) as *const __m256i);
-            let (r, g) = (lanes[0].scale(px), lanes[1].scale(px));
-            let (b, a) = (lanes[2].scale(px), lanes[3].scale(px));
+            let px = _mm256_permute4x64_epi64::<0b11_01_10_00>(px);
+            let (r, g, b) = (lanes[0].scale(px), lanes[1].scale(px), lanes[2].scale(px));
             let rg = _mm256_or_si256(r, _mm256_slli_epi16::<8>(g));
-            let ba = _mm256_or_si256(b, _mm256_slli_epi16::<8>(a));
-            // unpack works within 128-bit lanes: lo = pixels 0-3 | 8-11, hi = 4-7 | 12-15.
-            let lo = _mm256_unpacklo_epi16(rg, ba);
-            let hi = _mm256_unpackhi_epi16(rg, ba);
+            let ba = if FIXED4 {
+                _mm256_or_si256(b, fixed)
+            } else {
+                _mm256_or_si256(b, _mm256_slli_epi16::<8>(lanes[3].scale(px)))
+            };
             let out = dst.as_mut_ptr().add(i * 64);
-            _mm256_storeu_si256(
-                out as *mut __m256i,
-                _mm256_permute2x128_si256::<0x20>(lo, hi),
-            );
-            _mm256_storeu_si256(
-                out.add(32) as *mut __m256i,
-                _mm256_permute2x128_si256::<0x31>(lo, hi),
-            );
+            _mm256_storeu_si256(out as *mut __m256i, _mm256_unpacklo_epi16(rg, ba));
+            _mm256_storeu_si256(out.add(32) as *mut __m256i, _mm256_unpackhi_epi16(rg, ba));
         }
     }
     n * 16
