@@ -19,9 +19,9 @@ pub struct Channel {
 ///
 /// `bits` must be 1..=32 and `v <= 2^bits - 1`.
 #[inline]
-pub fn scale(v: u32, bits: u32) -> u8 {
+pub const fn scale(v: u32, bits: u32) -> u8 {
     let m = (1u64 << bits) - 1;
-    ((u64::from(v) * 255 + m / 2) / m) as u8
+    ((v as u64 * 255 + m / 2) / m) as u8
 }
 
 impl Channel {

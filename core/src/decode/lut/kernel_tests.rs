@@ -33,14 +33,7 @@ fn avx2_kernels_match_scalar() {
         let masks = crate::format::Masks::from_raw(raw, 16, 54).unwrap();
         let channels =
             Scale16::for_masks(&masks).expect("a multiplier exists for <= 8-bit channels");
-        (
-            Row::Bits16 {
-                masks,
-                channels,
-                blue_first: false,
-            },
-            16,
-        )
+        (Row::Bits16 { channels }, 16)
     };
     let rows = [
         bits16([0xf800, 0x07e0, 0x001f, 0]),
@@ -295,11 +288,7 @@ fn rows3() -> Vec<(String, Row, usize)> {
             };
             rows.push((
                 format!("16-bit masks {raw:x?} blue first {blue_first}"),
-                Row::Bits16 {
-                    masks,
-                    channels,
-                    blue_first,
-                },
+                Row::Bits16 { channels },
                 16,
             ));
         }

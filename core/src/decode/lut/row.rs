@@ -36,15 +36,9 @@ pub(super) enum Row {
     Bgra32 { alpha: bool, blue_first: bool },
     /// Any 16-bit masks: one table over all 65,536 pixel values.
     Table16(Arc<[u32]>),
-    /// 16-bit masks of at most 8 bits a channel, scaled arithmetically (SIMD kernels);
-    /// `channels` in output order.
-    Bits16 {
-        masks: Masks,
-        // Read by the AVX2 kernel only; other targets never build this variant.
-        #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-        channels: [Scale16; 4],
-        blue_first: bool,
-    },
+    /// 16-bit masks of at most 8 bits a channel, scaled arithmetically (SIMD kernels, and
+    /// the scalar kernel for their heads and tails); `channels` in output order.
+    Bits16 { channels: [Scale16; 4] },
     /// Any other 32-bit masks, one lookup per output byte in output order.
     Masks32([ChannelLut; 4]),
 }
@@ -84,13 +78,11 @@ impl Row {
             PixelFormat::Bgr24 => Row::Bgr24 { blue_first },
             PixelFormat::Bitfields { bpp: 16, masks } => match Scale16::for_masks(&masks) {
                 Some([r, g, b, a]) if kernels >= Kernels::Avx2 => Row::Bits16 {
-                    masks,
                     channels: if blue_first {
                         [b, g, r, a]
                     } else {
                         [r, g, b, a]
                     },
-                    blue_first,
                 },
                 _ => Row::Table16(table16(masks, blue_first)),
             },

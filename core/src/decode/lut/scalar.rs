@@ -1,6 +1,6 @@
 //! Portable row kernels: the reference every SIMD kernel is tested against.
 
-use super::palette::{order, stride3};
+use super::palette::stride3;
 use super::Row;
 
 /// Decodes one stored row into `dst` (`width * 4` bytes).
@@ -17,13 +17,10 @@ pub(super) fn decode_row(row: &Row, src: &[u8], dst: &mut [u8]) {
         Row::Bgr24 { blue_first } => bgr24(*blue_first, src, dst),
         Row::Bgra32 { alpha, blue_first } => bgra32(*alpha, *blue_first, src, dst),
         Row::Table16(table) => table16(table, src, dst),
-        Row::Bits16 {
-            masks, blue_first, ..
-        } => {
+        Row::Bits16 { channels } => {
             for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(2)) {
-                let px =
-                    u32::from_ne_bytes(masks.rgba(u32::from(u16::from_le_bytes([s[0], s[1]]))));
-                d.copy_from_slice(&order(px, *blue_first).to_ne_bytes());
+                let px = u32::from(u16::from_le_bytes([s[0], s[1]]));
+                d.copy_from_slice(&channels.map(|c| c.get(px)));
             }
         }
         Row::Masks32(ch) => {
