@@ -743,9 +743,11 @@ unsafe fn swap24_avx2(src: &[u8], dst: &mut [u8], from: usize) -> usize {
     n * 32
 }
 
-/// 1-bit palette rows (`Row::PalBits` with 8 pixels a byte) straight into 3-byte pixels:
-/// [`scalar::bits_to3`] built with AVX2, so that each source byte's 24 bytes are one
-/// 32-byte copy from the table (the next byte's copy overwrites the last 8).
+/// 1-bit palette rows (`Row::PalBits` with 8 pixels a byte) straight into 3-byte pixels,
+/// 32 pixels (four source bytes) an iteration, selected in packed form: each output byte
+/// takes its pixel's source byte (a byte shuffle), tests the pixel's bit, and picks that
+/// byte of entry 0 or entry 1 repeated as 3-byte pixels ([`PAL1_TO3`]); the tail goes
+/// through [`scalar::bits_to3`].
 ///
 /// # Safety
 /// The CPU must have AVX2.
@@ -753,19 +755,71 @@ pub(super) unsafe fn pal1_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
     let Row::PalBits {
         per_byte: 8,
         expanded3,
+        palette,
         ..
     } = row
     else {
         unreachable!("listed only for 1-bit palette rows")
     };
     // SAFETY: the caller vouches for AVX2.
-    unsafe { pal1_to3_avx2(expanded3, src, dst) }
+    let done = unsafe { pal1_to3_avx2(&palette.table, src, dst) };
+    scalar::bits_to3::<8, { stride3(8) }>(expanded3, &src[done / 8..], &mut dst[done * 3..]);
 }
 
-/// [`pal1_to3`]'s copies, built with AVX2.
+/// For each of the three 32-byte stores of 32 three-byte pixels (byte `o` of the 96 belongs
+/// to pixel `o / 3`, channel `o % 3`): the pixel's source byte among four, its bit in that
+/// byte (high bit first), and the channel.
+const PAL1_TO3: [[[i8; 32]; 3]; 3] = {
+    let mut t = [[[0i8; 32]; 3]; 3];
+    let mut j = 0;
+    while j < 3 {
+        let mut b = 0;
+        while b < 32 {
+            let o = 32 * j + b;
+            let p = o / 3;
+            t[j][0][b] = (p / 8) as i8;
+            t[j][1][b] = (0x80u8 >> (p % 8)) as i8;
+            t[j][2][b] = (o % 3) as i8;
+            b += 1;
+        }
+        j += 1;
+    }
+    t
+};
+
+/// The 32-pixel groups of [`pal1_to3`]; returns the pixels written.
 #[target_feature(enable = "avx2")]
-fn pal1_to3_avx2(expanded3: &[u8; 8192], src: &[u8], dst: &mut [u8]) {
-    scalar::bits_to3::<8, { stride3(8) }>(expanded3, src, dst);
+unsafe fn pal1_to3_avx2(table: &[u32; 256], src: &[u8], dst: &mut [u8]) -> usize {
+    let n = (src.len() / 4).min(dst.len() / 96);
+    let load = |a: &[i8; 32]| {
+        // SAFETY: reads the 32 bytes of `a`.
+        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
+    };
+    let [c0, c1] = [table[0], table[1]].map(|c| _mm256_set1_epi32(c as i32));
+    // Per store: which source byte, which bit, entry 0's and entry 1's bytes.
+    let stores = PAL1_TO3.map(|[byte, bit, channel]| {
+        let channel = load(&channel);
+        (
+            load(&byte),
+            load(&bit),
+            _mm256_shuffle_epi8(c0, channel),
+            _mm256_shuffle_epi8(c1, channel),
+        )
+    });
+    for i in 0..n {
+        // SAFETY: group i reads src[4i..4i+4] and writes dst[96i..96i+96]; i < n keeps both
+        // inside the slices.
+        unsafe {
+            let v = _mm256_set1_epi32(src.as_ptr().add(4 * i).cast::<i32>().read_unaligned());
+            for (k, (byte, bit, zero, one)) in stores.iter().enumerate() {
+                let set =
+                    _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(v, *byte), *bit), *bit);
+                let px = _mm256_blendv_epi8(*zero, *one, set);
+                _mm256_storeu_si256(dst.as_mut_ptr().add(96 * i + 32 * k).cast(), px);
+            }
+        }
+    }
+    n * 32
 }
 
 /// 32 indices (one byte a pixel, in order) with dwords 0, 2, 4, 6 moved to lane 0 and 1, 3,
