@@ -6,6 +6,7 @@
 const HUGE_FROM: usize = 4 << 20;
 
 /// The huge page size the advice aims at: 2 MiB, x86-64's and 4 KiB-granule aarch64's.
+#[cfg(target_os = "linux")]
 const HUGE_PAGE: usize = 2 << 20;
 
 /// Resizes `out` to `len` bytes, leaving its contents alone when it already has that length
