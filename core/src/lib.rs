@@ -33,6 +33,8 @@ pub mod decode;
 pub mod error;
 pub mod format;
 pub mod shm;
+#[cfg(test)]
+mod test_util;
 
 pub use decode::{by_name, decoders, Decode, Dims, Frame, Kernels, Lut, Naive, Threads};
 pub use error::DecodeError;

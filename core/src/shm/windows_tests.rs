@@ -3,7 +3,7 @@
 //! path in `SEEDWRITER_EXE`), and framed frames between two processes (this test binary,
 //! run again as the writer).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ fn missing(what: &str) {
         std::env::var_os("CI").is_none(),
         "{what} is missing, and CI must not skip this test"
     );
-    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: {what} is missing ***\n");
+    crate::test_util::skipped(&format!("{what} is missing"));
 }
 
 /// A 1600×1200 8-bit palette BMP like the post's frames (1,921,078 bytes); `seed` varies

@@ -1106,7 +1106,7 @@ mod tests {
     #[test]
     fn pal8_to3_is_pal8_packed() {
         if !is_x86_feature_detected!("avx2") {
-            eprintln!("SKIPPED: no AVX2 on this CPU");
+            crate::test_util::skipped("no AVX2 on this CPU");
             return;
         }
         let table: [u32; 256] = std::array::from_fn(|i| (i as u32).wrapping_mul(0x9e37_79b9));

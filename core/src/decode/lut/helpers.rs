@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn a_helper_panic_reaches_the_caller() {
         if helper(0).is_none() {
-            eprintln!("*** SKIPPED: one core: no helper thread to panic on ***");
+            crate::test_util::skipped("one core: no helper thread to panic on");
             return;
         }
         let caller = thread::current().id();

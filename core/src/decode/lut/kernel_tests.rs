@@ -6,19 +6,13 @@ use super::scalar;
 use super::tables16::Scale16;
 use super::test_data::{noise, words};
 use super::Kernels;
+use crate::test_util::skipped;
 
 /// Runs the kernel `choose` picks for `row` at `level`, asserting it is that level's own.
 fn run_at(level: Kernels, row: &Row, src: &[u8], dst: &mut [u8]) {
     let kernel = RowKernel::choose(row, level, 4);
     assert_eq!(kernel.level(), level, "a kernel of this level is listed");
     kernel.run(row, src, dst, &mut Scratch::new());
-}
-
-/// Prints `*** SKIPPED: why ***` straight to stderr, which libtest does not capture, so the
-/// notice shows in the normal `cargo test` output.
-fn skipped(why: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {why} ***\n");
 }
 
 /// Every AVX2 kernel equals the scalar kernel on random rows of awkward widths and output
