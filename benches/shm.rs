@@ -164,10 +164,7 @@ const NEW2: Way = Way {
     name: "woken, in place, lut on 2 threads",
     poll_and_copy: false,
     decode: true,
-    threads: Threads::AtMost(match NonZeroUsize::new(2) {
-        Some(two) => two,
-        None => unreachable!(),
-    }),
+    threads: Threads::AtMost(NonZeroUsize::new(2).unwrap()),
 };
 
 impl Way {

@@ -29,7 +29,7 @@ pub(super) unsafe fn table16(row: &Row, src: &[u8], dst: &mut [u8]) {
 /// # Safety
 /// The CPU must have AVX2.
 pub(super) unsafe fn bits16(row: &Row, src: &[u8], dst: &mut [u8]) {
-    let Row::Bits16 { channels, .. } = row else {
+    let Row::Bits16 { channels } = row else {
         unreachable!("listed only for Row::Bits16")
     };
     let (src, dst) = align_stores(row, src, dst);
@@ -51,7 +51,7 @@ pub(super) unsafe fn bits16(row: &Row, src: &[u8], dst: &mut [u8]) {
 /// # Safety
 /// The CPU must have AVX2.
 pub(super) unsafe fn bits16_to3(row: &Row, src: &[u8], dst: &mut [u8]) {
-    let Row::Bits16 { channels, .. } = row else {
+    let Row::Bits16 { channels } = row else {
         unreachable!("listed only for Row::Bits16")
     };
     // SAFETY: the caller vouches for AVX2.
@@ -363,29 +363,26 @@ pub(super) unsafe fn pal4(row: &Row, src: &[u8], dst: &mut [u8]) {
     let (src, dst) = align_stores(row, src, dst);
     // SAFETY: the caller vouches for AVX2.
     let done = unsafe {
-        match palette.fourth {
-            Some(a) => pal4_avx2::<true>(palette, a, src, dst),
-            None => pal4_avx2::<false>(palette, 0, src, dst),
+        if palette.fourth.is_some() {
+            pal4_avx2::<true>(palette, src, dst)
+        } else {
+            pal4_avx2::<false>(palette, src, dst)
         }
     };
     scalar::pal_bits::<2>(expanded, &src[done / 2..], &mut dst[done * 4..]);
 }
 
 /// The 32-pixel blocks of [`pal4`]; returns the pixels written. The indices go through
-/// [`split_lanes`]; with `FIXED4` the fourth plane is `fourth`, not looked up.
+/// [`split_lanes`]; with `FIXED4` (the palette has a `fourth`) the fourth plane is that
+/// byte, not looked up.
 #[target_feature(enable = "avx2")]
-unsafe fn pal4_avx2<const FIXED4: bool>(
-    palette: &Palette8,
-    fourth: u8,
-    src: &[u8],
-    dst: &mut [u8],
-) -> usize {
+unsafe fn pal4_avx2<const FIXED4: bool>(palette: &Palette8, src: &[u8], dst: &mut [u8]) -> usize {
     let n = (src.len() / 16).min(dst.len() / 128);
     // SAFETY: each plane has 256 bytes; the loads read its first 16 (entries 0..16).
     let [tr, tg, tb, ta] = palette.planes.each_ref().map(|p| unsafe {
         _mm256_broadcastsi128_si256(_mm_loadu_si128(p.as_ptr() as *const __m128i))
     });
-    let fixed = _mm256_set1_epi8(fourth as i8);
+    let fixed = _mm256_set1_epi8(palette.fourth.unwrap_or(0) as i8);
     let low = _mm_set1_epi8(0x0f);
     for i in 0..n {
         // SAFETY: block i reads src[16i..16i+16] and writes dst[128i..128i+128]; i < n keeps
