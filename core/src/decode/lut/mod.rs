@@ -138,7 +138,7 @@ impl Decode for Lut {
         let layout = layout_for(bmp, limits, pixels, out)?;
         let kernels = self.kernels();
         match Row::new(bmp, &layout, kernels, pixels.blue_first()) {
-            None => rle::decode_rle(bmp, &layout, pixels, kernels, out),
+            None => rle::decode_rle(bmp, &layout, pixels, kernels, out, self.threads.max()),
             Some(row) => {
                 let kernel = RowKernel::choose(&row, kernels, pixels.bytes_per_pixel());
                 let out_row = layout.width as usize * pixels.bytes_per_pixel();
@@ -181,5 +181,5 @@ fn decode_rows(
             each.rev().for_each(&mut decode);
         }
     };
-    threads::split_rows(out, out_row, threads, rows);
+    threads::split_rows(out, out_row, threads, false, rows);
 }

@@ -17,14 +17,23 @@
 //! time ÷ this: `rle8_1600` 1.13-1.17 at AVX2, 1.01-1.15 scalar; `rle4_1600` 1.02 (RGBA)
 //! and 1.15 (RGB) at AVX2, 1.03-1.11 scalar). On x86-64 with AVX2 the whole parser is
 //! compiled a second time with AVX2 enabled.
+//!
+//! On several threads the image is cut into bands of stored rows. A stream has no index of
+//! where a row starts, so a thread taking a band first walks the instructions from the
+//! nearest band start already known (usually the one before, which another thread is
+//! decoding) to its own: the same parser with its writes compiled out ([`parse`]'s
+//! `WRITE`), which costs a fraction of decoding; every band start found is shared.
 
 #[cfg(test)]
 mod tests;
 mod wide;
 
+use std::ops::Range;
+use std::sync::OnceLock;
+
 use super::palette::{ordered, Palette8};
 use super::row::{Row, RowKernel, Scratch};
-use super::Kernels;
+use super::{threads, Kernels};
 use crate::format::{palette, Layout, PixelFormat, PixelLayout};
 use wide::{Portable, Wide};
 
@@ -39,19 +48,26 @@ const fn step(n: usize) -> usize {
 const KERNEL_MIN: usize = 32;
 
 /// Decodes an RLE8/RLE4 image into `out` in the layout `pixels`, absolute blocks through the
-/// palette row kernel of level `kernels` (which this CPU must support).
+/// palette row kernel of level `kernels` (which this CPU must support), on up to `threads`
+/// threads (see the module docs; small images on one).
 pub(super) fn decode_rle(
     bmp: &[u8],
     layout: &Layout,
     pixels: PixelLayout,
     kernels: Kernels,
     out: &mut [u8],
+    threads: usize,
 ) {
-    decode_with::<true>(bmp, layout, pixels, kernels, out);
+    let h = layout.height as usize;
+    let row_len = layout.width as usize * pixels.bytes_per_pixel();
+    match threads::rows_per_band(h, row_len, threads) {
+        Some(per) => decode_bands::<true>(bmp, layout, pixels, kernels, out, per, threads),
+        None => decode_with::<true>(bmp, layout, pixels, kernels, out),
+    }
 }
 
-/// [`decode_rle`], with the fast path only when `FAST` (the checked path alone is what the
-/// fast path is tested against).
+/// [`decode_rle`] on the calling thread, with the fast path only when `FAST` (the checked
+/// path alone is what the fast path is tested against).
 fn decode_with<const FAST: bool>(
     bmp: &[u8],
     layout: &Layout,
@@ -59,27 +75,71 @@ fn decode_with<const FAST: bool>(
     kernels: Kernels,
     out: &mut [u8],
 ) {
-    let table = ordered(palette::table(bmp, layout), pixels.blue_first());
-    let four = layout.format == PixelFormat::Rle4;
+    let (four, table) = literal_table(bmp, layout, pixels);
     let row = literal_row(four, table);
-    let bytes = pixels.bytes_per_pixel();
-    let kernel = RowKernel::choose(&row, kernels, bytes);
-    let mut lit = Literals {
-        table,
-        patterns3: None,
-        long_by_kernel: !matches!(kernel.level(), Kernels::Scalar | Kernels::Avx2),
-        pairs: std::array::from_fn(|b| [table[b >> 4], table[b & 0x0f]]),
-        kernel,
-        row: &row,
-        scratch: Scratch::new(),
-    };
     let data = layout.pixel_data(bmp);
-    match (bytes, four) {
-        (4, false) => parse_at::<4, false, FAST>(data, layout, &mut lit, out),
-        (4, true) => parse_at::<4, true, FAST>(data, layout, &mut lit, out),
-        (_, false) => parse_at::<3, false, FAST>(data, layout, &mut lit, out),
-        (_, true) => parse_at::<3, true, FAST>(data, layout, &mut lit, out),
-    }
+    let mut lit = Literals::new::<FAST>(data, four, table, &row, kernels, pixels);
+    let rows = 0..layout.height as usize;
+    let mut band = Band::new(layout, pixels, out, rows);
+    parse_at::<FAST, true>(layout, &mut lit, &mut band, At::START);
+}
+
+/// [`decode_with`] in bands of `per` stored rows on up to `threads` threads: a band's start
+/// is walked to from the nearest one known (see the module docs).
+fn decode_bands<const FAST: bool>(
+    bmp: &[u8],
+    layout: &Layout,
+    pixels: PixelLayout,
+    kernels: Kernels,
+    out: &mut [u8],
+    per: usize,
+    threads: usize,
+) {
+    let (four, table) = literal_table(bmp, layout, pixels);
+    let row = literal_row(four, table);
+    let data = layout.pixel_data(bmp);
+    let lit = Literals::new::<FAST>(data, four, table, &row, kernels, pixels);
+    let h = layout.height as usize;
+    // starts[j]: where parsing stands when band j (stored rows j per..) begins.
+    let starts: Vec<OnceLock<At>> = (0..h.div_ceil(per)).map(|_| OnceLock::new()).collect();
+    let _ = starts[0].set(At::START);
+    let row_len = layout.width as usize * pixels.bytes_per_pixel();
+    let bands = |first: usize, out: &mut [u8]| {
+        let n = out.len() / row_len;
+        let y0 = if layout.top_down {
+            first
+        } else {
+            h - first - n
+        };
+        let j = y0 / per;
+        let mut lit = lit.clone();
+        // Bands are taken in order, so band 0's start is known and the walk is short.
+        let known = (0..=j)
+            .rev()
+            .find(|&k| starts[k].get().is_some())
+            .unwrap_or(0);
+        let mut at = starts[known].get().copied().unwrap_or(At::START);
+        for k in known..j {
+            let mut none = Band::new(layout, pixels, &mut [], k * per..(k + 1) * per);
+            at = parse_at::<FAST, false>(layout, &mut lit, &mut none, at);
+            let _ = starts[k + 1].set(at);
+        }
+        let mut band = Band::new(layout, pixels, out, y0..y0 + n);
+        let end = parse_at::<FAST, true>(layout, &mut lit, &mut band, at);
+        if let Some(next) = starts.get(j + 1) {
+            let _ = next.set(end);
+        }
+    };
+    threads::run_bands(out, row_len, per, threads, !layout.top_down, bands);
+}
+
+/// Whether the image is RLE4, and its palette's packed entries in the output's order.
+fn literal_table(bmp: &[u8], layout: &Layout, pixels: PixelLayout) -> (bool, [u32; 256]) {
+    let four = layout.format == PixelFormat::Rle4;
+    (
+        four,
+        ordered(palette::table(bmp, layout), pixels.blue_first()),
+    )
 }
 
 /// The row kind of an RLE image's absolute blocks (4-bit indices when `four`).
@@ -98,8 +158,10 @@ pub(super) fn level(layout: &Layout, kernels: Kernels) -> Kernels {
     RowKernel::choose(&row, kernels, 4).level()
 }
 
-/// How absolute blocks are written.
+/// How absolute blocks are written (and runs' pixels found).
 struct Literals<'a> {
+    /// The stream.
+    data: &'a [u8],
     /// The palette, packed entries in the output's pixel order.
     table: [u32; 256],
     /// For RLE4, the two pixels of each byte (high nibble first).
@@ -114,7 +176,60 @@ struct Literals<'a> {
     scratch: Scratch,
 }
 
-impl Literals<'_> {
+impl Clone for Literals<'_> {
+    /// The same tables and kernel, with a scratch buffer of its own (for another thread).
+    fn clone(&self) -> Self {
+        Literals {
+            data: self.data,
+            table: self.table,
+            pairs: self.pairs,
+            patterns3: self.patterns3.clone(),
+            long_by_kernel: self.long_by_kernel,
+            kernel: self.kernel,
+            row: self.row,
+            scratch: Scratch::new(),
+        }
+    }
+}
+
+impl<'a> Literals<'a> {
+    /// The literal writer for palette `table` (in the output's order), `row` its row kind
+    /// ([`literal_row`]), at level `kernels` into `pixels`.
+    fn new<const FAST: bool>(
+        data: &'a [u8],
+        four: bool,
+        table: [u32; 256],
+        row: &'a Row,
+        kernels: Kernels,
+        pixels: PixelLayout,
+    ) -> Self {
+        let bytes = pixels.bytes_per_pixel();
+        let kernel = RowKernel::choose(row, kernels, bytes);
+        let mut lit = Literals {
+            data,
+            table,
+            patterns3: None,
+            long_by_kernel: !matches!(kernel.level(), Kernels::Scalar | Kernels::Avx2),
+            pairs: std::array::from_fn(|b| [table[b >> 4], table[b & 0x0f]]),
+            kernel,
+            row,
+            scratch: Scratch::new(),
+        };
+        if FAST && bytes == 3 && Portable::CACHE3 && !lit.avx2() {
+            let patterns: wide::Patterns3 = std::array::from_fn(|c| {
+                let [even, odd] = if four { lit.pairs[c] } else { [table[c]; 2] };
+                Portable::pattern::<3>(even, odd)
+            });
+            lit.patterns3 = Some(Box::new(patterns));
+        }
+        lit
+    }
+
+    /// Whether the parser runs with AVX2 stores (x86-64, kernel level AVX2 or above).
+    fn avx2(&self) -> bool {
+        cfg!(target_arch = "x86_64") && self.kernel.level() >= Kernels::Avx2
+    }
+
     /// The two pixels a run of byte `c` alternates: RLE4's pair, RLE8's pixel twice.
     #[inline(always)]
     fn run_pair<const FOUR: bool>(&self, c: u8) -> [u32; 2] {
@@ -151,28 +266,38 @@ impl Literals<'_> {
     }
 }
 
-/// [`parse`] compiled for the level of the literal kernel.
-fn parse_at<const N: usize, const FOUR: bool, const FAST: bool>(
-    data: &[u8],
+/// [`parse`] from `at` over `band`, compiled for the level of the literal kernel and the
+/// layout's pixel size; returns where it stopped.
+fn parse_at<const FAST: bool, const WRITE: bool>(
     layout: &Layout,
     lit: &mut Literals,
-    out: &mut [u8],
-) {
+    band: &mut Band,
+    at: At,
+) -> At {
+    let four = matches!(lit.row, Row::PalBits { .. });
+    match (band.bytes, four) {
+        (4, false) => parse_level::<4, false, FAST, WRITE>(layout, lit, band, at),
+        (4, true) => parse_level::<4, true, FAST, WRITE>(layout, lit, band, at),
+        (_, false) => parse_level::<3, false, FAST, WRITE>(layout, lit, band, at),
+        (_, true) => parse_level::<3, true, FAST, WRITE>(layout, lit, band, at),
+    }
+}
+
+/// [`parse`] with the stores of the literal kernel's level.
+fn parse_level<const N: usize, const FOUR: bool, const FAST: bool, const WRITE: bool>(
+    layout: &Layout,
+    lit: &mut Literals,
+    band: &mut Band,
+    at: At,
+) -> At {
     #[cfg(target_arch = "x86_64")]
-    if lit.kernel.level() >= Kernels::Avx2 {
+    if lit.avx2() {
         // SAFETY: `RowKernel::choose` asserted that this CPU supports the level it was asked
         // for, and it chose a kernel at or below it: AVX2 or above, all of which need AVX2.
-        return unsafe { parse_avx2::<N, FOUR, FAST>(data, layout, lit, out) };
-    }
-    if FAST && N == 3 && Portable::CACHE3 {
-        let patterns: wide::Patterns3 = std::array::from_fn(|c| {
-            let [even, odd] = lit.run_pair::<FOUR>(c as u8);
-            Portable::pattern::<3>(even, odd)
-        });
-        lit.patterns3 = Some(Box::new(patterns));
+        return unsafe { parse_avx2::<N, FOUR, FAST, WRITE>(layout, lit, band, at) };
     }
     // SAFETY: the portable stores need no target feature.
-    unsafe { parse::<N, FOUR, FAST, Portable>(data, layout, lit, out) }
+    unsafe { parse::<N, FOUR, FAST, WRITE, Portable>(layout, lit, band, at) }
 }
 
 /// [`parse`] with AVX2 stores.
@@ -181,14 +306,14 @@ fn parse_at<const N: usize, const FOUR: bool, const FAST: bool>(
 /// The CPU must have AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn parse_avx2<const N: usize, const FOUR: bool, const FAST: bool>(
-    data: &[u8],
+unsafe fn parse_avx2<const N: usize, const FOUR: bool, const FAST: bool, const WRITE: bool>(
     layout: &Layout,
     lit: &mut Literals,
-    out: &mut [u8],
-) {
+    band: &mut Band,
+    at: At,
+) -> At {
     // SAFETY: the caller vouches for AVX2, all `wide::Avx2` needs.
-    unsafe { parse::<N, FOUR, FAST, wide::Avx2>(data, layout, lit, out) }
+    unsafe { parse::<N, FOUR, FAST, WRITE, wide::Avx2>(layout, lit, band, at) }
 }
 
 /// `N`-byte pixels alternating `even` and `odd`, `even` first, over 32 bytes (the last one
@@ -220,39 +345,103 @@ fn fill<const N: usize>(dst: &mut [u8], block: &[u8; 32]) {
 /// Writes up to `n` pixels of the run `n, c` at pixel `x` of `row`, clipped at the row's
 /// end; returns the new position: the checked path for runs.
 #[inline(never)]
-fn run_to_end<const N: usize, const FOUR: bool>(
+fn run_to_end<const N: usize, const FOUR: bool, const WRITE: bool>(
     row: &mut [u8],
     x: usize,
     n: usize,
     c: u8,
     lit: &Literals,
 ) -> usize {
-    let [even, odd] = lit.run_pair::<FOUR>(c);
     let end = (x + n).min(row.len() / N);
-    fill::<N>(&mut row[x * N..end * N], &pattern::<N>(even, odd));
+    if WRITE {
+        let [even, odd] = lit.run_pair::<FOUR>(c);
+        fill::<N>(&mut row[x * N..end * N], &pattern::<N>(even, odd));
+    }
     end
 }
 
-/// Fills stored rows `from..to` (clipped to the image) of `out` with `block`.
-fn fill_rows<const N: usize>(
-    out: &mut [u8],
-    layout: &Layout,
-    from: usize,
-    to: usize,
-    block: &[u8; 32],
-) {
-    let h = layout.height as usize;
-    let to = to.min(h);
-    if from >= to {
-        return;
-    }
-    let row_len = layout.width as usize * N;
-    let (first, last) = if layout.top_down {
-        (from, to)
-    } else {
-        (h - to, h - from)
+/// Where parsing stands: the next instruction at byte `p` of the stream, at pixel `x` of
+/// stored row `y`; `stopped` once end-of-bitmap or the stream's end was met there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct At {
+    p: usize,
+    x: usize,
+    y: usize,
+    stopped: bool,
+}
+
+impl At {
+    /// The first instruction, at the first stored row's first pixel.
+    const START: At = At {
+        p: 0,
+        x: 0,
+        y: 0,
+        stopped: false,
     };
-    fill::<N>(&mut out[first * row_len..last * row_len], block);
+}
+
+/// The stored rows `rows` of an image one call of [`parse`] decodes, and their output
+/// (empty when it only walks the stream).
+struct Band<'o> {
+    out: &'o mut [u8],
+    rows: Range<usize>,
+    /// The output row (0 = top) of `out`'s first row.
+    first: usize,
+    /// Bytes a pixel, a row.
+    bytes: usize,
+    row_len: usize,
+    height: usize,
+    top_down: bool,
+}
+
+impl<'o> Band<'o> {
+    /// Stored rows `rows` of `layout` in `pixels`, their output in `out` (top row first).
+    fn new(layout: &Layout, pixels: PixelLayout, out: &'o mut [u8], rows: Range<usize>) -> Self {
+        let height = layout.height as usize;
+        let bytes = pixels.bytes_per_pixel();
+        Band {
+            out,
+            first: if layout.top_down {
+                rows.start
+            } else {
+                height.saturating_sub(rows.end)
+            },
+            rows,
+            bytes,
+            row_len: layout.width as usize * bytes,
+            height,
+            top_down: layout.top_down,
+        }
+    }
+
+    /// The output of stored row `y` (one of `rows`).
+    fn row(&mut self, y: usize) -> &mut [u8] {
+        let out_row = if self.top_down {
+            y
+        } else {
+            self.height - 1 - y
+        };
+        let at = (out_row - self.first) * self.row_len;
+        &mut self.out[at..at + self.row_len]
+    }
+
+    /// Fills stored rows `from..to` (clipped to `rows`) with `block`.
+    fn fill_rows<const N: usize>(&mut self, from: usize, to: usize, block: &[u8; 32]) {
+        let (from, to) = (from.max(self.rows.start), to.min(self.rows.end));
+        if from >= to {
+            return;
+        }
+        let (first, last) = if self.top_down {
+            (from, to)
+        } else {
+            (self.height - to, self.height - from)
+        };
+        let (first, last) = (first - self.first, last - self.first);
+        fill::<N>(
+            &mut self.out[first * self.row_len..last * self.row_len],
+            block,
+        );
+    }
 }
 
 /// What the parser does after an escape or an absolute block.
@@ -270,7 +459,7 @@ enum Next {
 /// Interprets the escape or absolute block `0, c` whose operands start at `data[*p]`, at
 /// position `x` of `row`: the checked path.
 #[inline(always)]
-fn escape<const N: usize, const FOUR: bool>(
+fn escape<const N: usize, const FOUR: bool, const WRITE: bool>(
     c: u8,
     data: &[u8],
     p: &mut usize,
@@ -283,7 +472,9 @@ fn escape<const N: usize, const FOUR: bool>(
     match c {
         // End of line.
         0 => {
-            fill::<N>(&mut row[x * N..], zero);
+            if WRITE {
+                fill::<N>(&mut row[x * N..], zero);
+            }
             Next::LineEnd
         }
         // End of bitmap.
@@ -296,10 +487,14 @@ fn escape<const N: usize, const FOUR: bool>(
             *p += 2;
             let to = (x + usize::from(dx)).min(w);
             if dy == 0 {
-                fill::<N>(&mut row[x * N..to * N], zero);
+                if WRITE {
+                    fill::<N>(&mut row[x * N..to * N], zero);
+                }
                 return Next::Here(to);
             }
-            fill::<N>(&mut row[x * N..], zero);
+            if WRITE {
+                fill::<N>(&mut row[x * N..], zero);
+            }
             Next::Down {
                 dy: usize::from(dy),
                 x: to,
@@ -313,7 +508,7 @@ fn escape<const N: usize, const FOUR: bool>(
             let took = bytes.min(rest.len());
             let got = if FOUR { (2 * took).min(count) } else { took };
             let shown = got.min(w - x);
-            if shown > 0 {
+            if WRITE && shown > 0 {
                 let src = &rest[..if FOUR { shown.div_ceil(2) } else { shown }];
                 lit.write::<N, FOUR>(src, &mut row[x * N..(x + shown) * N]);
             }
@@ -328,20 +523,23 @@ fn escape<const N: usize, const FOUR: bool>(
     }
 }
 
-/// Interprets the RLE stream `data` into `out`, `N` bytes a pixel; `FOUR` for RLE4; with
-/// the fast path when `FAST`, its stores built and written by `W`.
+/// Interprets the RLE stream from `at` until a stored row at or past `band.rows.end` begins
+/// (or the stream stops), writing `band`'s rows when `WRITE` (`at.y` is then at or past
+/// `band.rows.start`; rows a delta jumped over before it are filled); `N` bytes a pixel,
+/// `FOUR` for RLE4; with the fast path when `FAST`, its stores built and written by `W`.
+/// Returns where it stopped.
 ///
 /// # Safety
 /// The CPU has the target features `W` needs.
 #[inline(always)]
-unsafe fn parse<const N: usize, const FOUR: bool, const FAST: bool, W: Wide>(
-    data: &[u8],
+unsafe fn parse<const N: usize, const FOUR: bool, const FAST: bool, const WRITE: bool, W: Wide>(
     layout: &Layout,
     lit: &mut Literals,
-    out: &mut [u8],
-) {
-    let (w, h) = (layout.width as usize, layout.height as usize);
-    let row_len = w * N;
+    band: &mut Band,
+    at: At,
+) -> At {
+    let data = lit.data;
+    let row_len = layout.width as usize * N;
     // A 32-byte store at pixel x lies inside the row exactly when x < wide_end, and then
     // x + step(N) <= w and x + 8 <= w (32 / N >= both).
     let wide_end = if FAST && row_len >= 32 {
@@ -351,52 +549,69 @@ unsafe fn parse<const N: usize, const FOUR: bool, const FAST: bool, W: Wide>(
     };
     let t0 = lit.table[0];
     let zero = pattern::<N>(t0, t0);
+    let end = band.rows.end;
+    if WRITE {
+        band.fill_rows::<N>(band.rows.start, at.y, &zero);
+    }
     // Position in the stream, and in the stored image; `x` is clipped to `w` (past the
     // row's end nothing more is written on that row, wherever past it the stream is).
-    let mut p = 0usize;
-    let (mut x, mut y) = (0usize, 0usize);
-    'rows: while y < h {
-        let at = layout.output_row(y) * row_len;
-        let row = &mut out[at..at + row_len];
+    let At {
+        mut p,
+        mut x,
+        mut y,
+        mut stopped,
+    } = at;
+    // A walk's row: only its length is used.
+    let mut walked = if WRITE { Vec::new() } else { vec![0; row_len] };
+    'rows: while y < end && !stopped {
+        let row: &mut [u8] = if WRITE { band.row(y) } else { &mut walked };
         // What a delta down jumped over.
-        fill::<N>(&mut row[..x * N], &zero);
+        if WRITE {
+            fill::<N>(&mut row[..x * N], &zero);
+        }
         loop {
             // SAFETY: the caller vouches for W's target features.
-            (p, x) = unsafe { fast::<N, FOUR, W>(data, p, row, x, wide_end, lit) };
+            (p, x) = unsafe { fast::<N, FOUR, WRITE, W>(data, p, row, x, wide_end, lit) };
             // The instruction the fast path left, by the checked path.
             let Some(&[n, c]) = data.get(p..p + 2) else {
+                stopped = true;
                 break 'rows;
             };
             p += 2;
             if n > 0 {
-                x = run_to_end::<N, FOUR>(row, x, usize::from(n), c, lit);
+                x = run_to_end::<N, FOUR, WRITE>(row, x, usize::from(n), c, lit);
                 continue;
             }
-            match escape::<N, FOUR>(c, data, &mut p, row, x, lit, &zero) {
+            match escape::<N, FOUR, WRITE>(c, data, &mut p, row, x, lit, &zero) {
                 Next::Here(to) => x = to,
                 Next::LineEnd => {
                     (x, y) = (0, y + 1);
                     continue 'rows;
                 }
                 Next::Down { dy, x: to } => {
-                    fill_rows::<N>(out, layout, y + 1, y + dy, &zero);
+                    if WRITE {
+                        band.fill_rows::<N>(y + 1, y + dy, &zero);
+                    }
                     (x, y) = (to, y + dy);
                     continue 'rows;
                 }
                 Next::Stop(at) => {
                     x = at;
+                    stopped = true;
                     break 'rows;
                 }
             }
         }
     }
     // Decoding stopped on row `y` at `x` (end-of-bitmap or the stream's end): the rest of
-    // the image is passed over.
-    if y < h {
-        let at = layout.output_row(y) * row_len;
-        fill::<N>(&mut out[at + x * N..at + row_len], &zero);
-        fill_rows::<N>(out, layout, y + 1, h, &zero);
+    // the band is passed over.
+    if WRITE && stopped && y < end {
+        if y >= band.rows.start {
+            fill::<N>(&mut band.row(y)[x * N..], &zero);
+        }
+        band.fill_rows::<N>(y + 1, end, &zero);
     }
+    At { p, x, y, stopped }
 }
 
 /// The fast path, from instruction `p` at pixel `x` of `row`: runs, and absolute blocks that
@@ -408,7 +623,7 @@ unsafe fn parse<const N: usize, const FOUR: bool, const FAST: bool, W: Wide>(
 /// # Safety
 /// The CPU has the target features `W` needs; `wide_end` is `row`'s (see [`parse`]).
 #[inline(always)]
-unsafe fn fast<const N: usize, const FOUR: bool, W: Wide>(
+unsafe fn fast<const N: usize, const FOUR: bool, const WRITE: bool, W: Wide>(
     data: &[u8],
     mut p: usize,
     row: &mut [u8],
@@ -443,6 +658,12 @@ unsafe fn fast<const N: usize, const FOUR: bool, W: Wide>(
             if x >= wide_end {
                 break;
             }
+            p += 2;
+            if !WRITE {
+                // Where the stores and `run_to_end` below leave it.
+                x = (x + n).min(row.len() / N);
+                continue;
+            }
             let block = run(c);
             // SAFETY (stores): each starts at a pixel below wide_end, so its 32 bytes lie
             // in `row`.
@@ -458,7 +679,7 @@ unsafe fn fast<const N: usize, const FOUR: bool, W: Wide>(
                     s += step(N);
                 }
                 x = if s < stop {
-                    run_to_end::<N, FOUR>(row, s, stop - s, c, lit)
+                    run_to_end::<N, FOUR, WRITE>(row, s, stop - s, c, lit)
                 } else {
                     stop
                 };
@@ -466,7 +687,6 @@ unsafe fn fast<const N: usize, const FOUR: bool, W: Wide>(
                 // x < wide_end gives x + step(N) <= w.
                 x += n;
             }
-            p += 2;
             continue;
         }
         let count = usize::from(c);
@@ -480,7 +700,7 @@ unsafe fn fast<const N: usize, const FOUR: bool, W: Wide>(
         if x + 8 * (stores - 1) >= wide_end || p + 2 + per * stores > len {
             break;
         }
-        for k in 0..stores {
+        for k in 0..if WRITE { stores } else { 0 } {
             debug_assert!((x + 8 * k) * N + 32 <= row.len() && p + 2 + per * (k + 1) <= len);
             // SAFETY: reads src[p + 2 + per k..][..per], inside `data` by the check above;
             // writes 32 bytes at pixel x + 8k < wide_end; W's features as above.

@@ -33,47 +33,83 @@ const MIN_BAND_BYTES: usize = 256 << 10;
 /// that is free while another is busy) take more of the work.
 const BANDS_PER_THREAD: usize = 4;
 
+/// How many rows each band of an image of `h` rows of `row_len` bytes gets on up to
+/// `threads` threads (at most [`BANDS_PER_THREAD`] bands a thread, each at least
+/// [`MIN_BAND_BYTES`]); `None` where the caller's thread alone should do it all.
+pub(super) fn rows_per_band(h: usize, row_len: usize, threads: usize) -> Option<usize> {
+    let threads = threads.min(super::helpers::most());
+    let bands = (threads * BANDS_PER_THREAD)
+        .min(h * row_len / MIN_BAND_BYTES)
+        .min(h);
+    (threads > 1 && bands > 1).then(|| h.div_ceil(bands))
+}
+
 /// Runs `rows(first_row, band)` over `out` (rows of `row_len` bytes), split into bands of
 /// whole rows on up to `threads` threads: the caller's and `threads - 1` of this crate's
 /// helper threads (which live across frames, see [`helpers`](super::helpers)). Every
 /// thread takes the next band not yet taken until none is left, so the caller starts at
 /// once and a helper that wakes late (a busy or halted core) takes fewer bands, or none,
 /// instead of holding the frame up; the call returns when every band is written. Small
-/// images, and `threads == 1`, run on the caller's thread alone.
+/// images, and `threads == 1`, run on the caller's thread alone. Bands are handed out from
+/// the top, or from the bottom when `from_bottom`.
 ///
 /// Measured on a 2-vCPU VM (Zen 3): handing every band to rayon's pool and blocking the
 /// caller (`par_chunks_mut` from outside the pool) made two threads slower than one on a
 /// 7.68 MB frame (criterion 503 µs against 432 µs), as each frame paid two wake-ups; the
 /// caller taking bands too, inside `rayon::in_place_scope`, still slept until the worker
 /// was done.
-pub(super) fn split_rows<F>(out: &mut [u8], row_len: usize, threads: usize, rows: F)
-where
+pub(super) fn split_rows<F>(
+    out: &mut [u8],
+    row_len: usize,
+    threads: usize,
+    from_bottom: bool,
+    rows: F,
+) where
+    F: Fn(usize, &mut [u8]) + Sync,
+{
+    let h = out.len() / row_len.max(1);
+    match rows_per_band(h, row_len, threads) {
+        Some(per) => run_bands(out, row_len, per, threads, from_bottom, rows),
+        None => rows(0, out),
+    }
+}
+
+/// [`split_rows`] with bands of `per` rows (the last one shorter where `per` does not divide
+/// the rows), whatever their size.
+pub(super) fn run_bands<F>(
+    out: &mut [u8],
+    row_len: usize,
+    per: usize,
+    threads: usize,
+    from_bottom: bool,
+    rows: F,
+) where
     F: Fn(usize, &mut [u8]) + Sync,
 {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let h = out.len() / row_len.max(1);
-    let threads = threads.min(super::helpers::most());
-    let bands = (threads * BANDS_PER_THREAD)
-        .min(out.len() / MIN_BAND_BYTES)
-        .min(h);
-    if threads <= 1 || bands <= 1 {
-        rows(0, out);
-        return;
-    }
-    let per = h.div_ceil(bands);
+    let band = per.max(1) * row_len.max(1);
+    let first_row = |i: usize| {
+        if from_bottom {
+            h.saturating_sub((i + 1) * per)
+        } else {
+            i * per
+        }
+    };
     // Each band is taken once: the counter hands out indices, the mutex the band itself.
-    let bands: Vec<Mutex<Option<&mut [u8]>>> = out
-        .chunks_mut(per * row_len)
-        .map(|b| Mutex::new(Some(b)))
-        .collect();
+    let bands: Vec<Mutex<Option<&mut [u8]>>> = if from_bottom {
+        out.rchunks_mut(band).map(|b| Mutex::new(Some(b))).collect()
+    } else {
+        out.chunks_mut(band).map(|b| Mutex::new(Some(b))).collect()
+    };
     let next = AtomicUsize::new(0);
     let work = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(slot) = bands.get(i) else { break };
         let band = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(band) = band {
-            rows(i * per, band);
+            rows(first_row(i), band);
         }
     };
     super::helpers::run(threads, &work);
@@ -86,9 +122,12 @@ mod tests {
     #[test]
     fn every_row_is_written_once_with_its_index() {
         for (rows, row_len) in [(40, 64 << 10), (3, 1 << 20), (1, 8), (1000, 4096)] {
-            for threads in [1, 2, 3, 8, 2000] {
+            for (threads, from_bottom) in [1, 2, 3, 8, 2000]
+                .into_iter()
+                .flat_map(|t| [(t, false), (t, true)])
+            {
                 let mut out = vec![0u8; rows * row_len];
-                split_rows(&mut out, row_len, threads, |first, band| {
+                split_rows(&mut out, row_len, threads, from_bottom, |first, band| {
                     for (i, row) in band.chunks_exact_mut(row_len).enumerate() {
                         for b in row.iter_mut() {
                             *b += 1 + ((first + i) % 251) as u8;
@@ -99,7 +138,7 @@ mod tests {
                     let want = 1 + (y % 251) as u8;
                     assert!(
                         row.iter().all(|&b| b == want),
-                        "{rows} rows of {row_len}, {threads} threads: row {y}"
+                        "{rows} rows of {row_len}, {threads} threads, from bottom {from_bottom}: row {y}"
                     );
                 }
             }

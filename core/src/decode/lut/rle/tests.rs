@@ -1,7 +1,7 @@
 //! The fast path against the checked path alone and against the oracle (`naive`), on seeded
 //! random RLE streams built to land on the fast path's edges.
 
-use super::decode_with;
+use super::{decode_bands, decode_with, literal_row, literal_table, parse_at, At, Band, Literals};
 use crate::decode::{Decode, Naive};
 use crate::format::{Layout, Limits, PixelLayout};
 use crate::Kernels;
@@ -101,6 +101,35 @@ fn stream(rng: &mut Rng, four: bool, w: usize) -> Vec<u8> {
     s
 }
 
+/// Decodes each band of `per` stored rows on its own, its start walked to from the
+/// stream's start (what a thread does that knows no band start but the first).
+fn each_band_walked(
+    bmp: &[u8],
+    layout: &Layout,
+    pixels: PixelLayout,
+    level: Kernels,
+    out: &mut [u8],
+    per: usize,
+) {
+    let (four, table) = literal_table(bmp, layout, pixels);
+    let row = literal_row(four, table);
+    let data = layout.pixel_data(bmp);
+    let mut lit = Literals::new::<true>(data, four, table, &row, level, pixels);
+    let h = layout.height as usize;
+    let row_len = layout.width as usize * pixels.bytes_per_pixel();
+    for y0 in (0..h).step_by(per) {
+        let rows = y0..(y0 + per).min(h);
+        let mut at = At::START;
+        let mut none = Band::new(layout, pixels, &mut [], 0..y0);
+        at = parse_at::<true, false>(layout, &mut lit, &mut none, at);
+        // Bottom-up: stored row y is output row h - 1 - y.
+        let (first, last) = (h - rows.end, h - rows.start);
+        let band_out = &mut out[first * row_len..last * row_len];
+        let mut band = Band::new(layout, pixels, band_out, rows);
+        parse_at::<true, true>(layout, &mut lit, &mut band, at);
+    }
+}
+
 #[test]
 fn fast_path_writes_what_the_checked_path_and_naive_write() {
     let mut rng = Rng(0x5eed_0f2c_1e5a_u64);
@@ -137,6 +166,21 @@ fn fast_path_writes_what_the_checked_path_and_naive_write() {
                 let what = format!("stream {i} ({w}x{h}, four {four}) {pixels} {level:?}: {s:?}");
                 assert!(checked == want, "checked path differs from naive: {what}");
                 assert!(fast == want, "fast path differs from naive: {what}");
+                // In bands, each band's start walked to (on one thread: from the band
+                // before; on more: from wherever another thread got to).
+                for per in 1..=h {
+                    let mut walked = vec![0x66; len];
+                    each_band_walked(&bmp, &layout, pixels, level, &mut walked, per);
+                    assert!(walked == want, "bands of {per} rows, each walked to from the start, differ from naive: {what}");
+                }
+                for (per, threads) in [(1, 1), (2, 1), (1, 2), (2, 3), (h, 2)] {
+                    let mut banded = vec![0x77; len];
+                    decode_bands::<true>(&bmp, &layout, pixels, level, &mut banded, per, threads);
+                    assert!(
+                        banded == want,
+                        "bands of {per} rows on {threads} threads differ from naive: {what}"
+                    );
+                }
             }
         }
     }
