@@ -22,7 +22,10 @@
 //! where a row starts, so a thread taking a band first walks the instructions from the
 //! nearest band start already known (usually the one before, which another thread is
 //! decoding) to its own: the same parser with its writes compiled out ([`parse`]'s
-//! `WRITE`), which costs a fraction of decoding; every band start found is shared.
+//! `WRITE`) and a fast path that only moves along ([`walk`]); every band start found is
+//! shared. Measured (AMD Zen 3, `rle8_1600`, 2 threads, three runs): walking costs 0.17-0.19
+//! of the time decoding takes, against 0.25-0.29 through the writing fast path with its
+//! stores left out.
 
 #[cfg(test)]
 mod tests;
@@ -570,8 +573,12 @@ unsafe fn parse<const N: usize, const FOUR: bool, const FAST: bool, const WRITE:
             fill::<N>(&mut row[..x * N], &zero);
         }
         loop {
-            // SAFETY: the caller vouches for W's target features.
-            (p, x) = unsafe { fast::<N, FOUR, WRITE, W>(data, p, row, x, wide_end, lit) };
+            (p, x) = if WRITE {
+                // SAFETY: the caller vouches for W's target features.
+                unsafe { fast::<N, FOUR, W>(data, p, row, x, wide_end, lit) }
+            } else {
+                walk::<FOUR>(data, p, x, row.len() / N)
+            };
             // The instruction the fast path left, by the checked path.
             let Some(&[n, c]) = data.get(p..p + 2) else {
                 stopped = true;
@@ -623,7 +630,7 @@ unsafe fn parse<const N: usize, const FOUR: bool, const FAST: bool, const WRITE:
 /// # Safety
 /// The CPU has the target features `W` needs; `wide_end` is `row`'s (see [`parse`]).
 #[inline(always)]
-unsafe fn fast<const N: usize, const FOUR: bool, const WRITE: bool, W: Wide>(
+unsafe fn fast<const N: usize, const FOUR: bool, W: Wide>(
     data: &[u8],
     mut p: usize,
     row: &mut [u8],
@@ -659,11 +666,6 @@ unsafe fn fast<const N: usize, const FOUR: bool, const WRITE: bool, W: Wide>(
                 break;
             }
             p += 2;
-            if !WRITE {
-                // Where the stores and `run_to_end` below leave it.
-                x = (x + n).min(row.len() / N);
-                continue;
-            }
             let block = run(c);
             // SAFETY (stores): each starts at a pixel below wide_end, so its 32 bytes lie
             // in `row`.
@@ -679,7 +681,7 @@ unsafe fn fast<const N: usize, const FOUR: bool, const WRITE: bool, W: Wide>(
                     s += step(N);
                 }
                 x = if s < stop {
-                    run_to_end::<N, FOUR, WRITE>(row, s, stop - s, c, lit)
+                    run_to_end::<N, FOUR, true>(row, s, stop - s, c, lit)
                 } else {
                     stop
                 };
@@ -700,7 +702,7 @@ unsafe fn fast<const N: usize, const FOUR: bool, const WRITE: bool, W: Wide>(
         if x + 8 * (stores - 1) >= wide_end || p + 2 + per * stores > len {
             break;
         }
-        for k in 0..if WRITE { stores } else { 0 } {
+        for k in 0..stores {
             debug_assert!((x + 8 * k) * N + 32 <= row.len() && p + 2 + per * (k + 1) <= len);
             // SAFETY: reads src[p + 2 + per k..][..per], inside `data` by the check above;
             // writes 32 bytes at pixel x + 8k < wide_end; W's features as above.
@@ -719,4 +721,29 @@ unsafe fn fast<const N: usize, const FOUR: bool, const WRITE: bool, W: Wide>(
         p += 2 + bytes + bytes % 2;
     }
     (p, x)
+}
+
+/// [`fast`] for a walk (nothing written), from instruction `p` at pixel `x` of a `w`-pixel
+/// row: runs, and absolute blocks that lie whole in the stream, only moving along; returns
+/// the position of the first instruction it leaves to the checked path (or of the stream's
+/// end) and the pixel reached. `x` is clipped once at the end: clipping at `w` after each
+/// step gives the same as clipping the sum (the steps are never negative).
+#[inline(always)]
+fn walk<const FOUR: bool>(data: &[u8], mut p: usize, mut x: usize, w: usize) -> (usize, usize) {
+    while let Some(&[n, c]) = data.get(p..p + 2) {
+        if n > 0 {
+            x += usize::from(n);
+            p += 2;
+            continue;
+        }
+        let count = usize::from(c);
+        let bytes = if FOUR { count.div_ceil(2) } else { count };
+        // Escapes, and blocks the stream cuts short (or ends right after, unpadded).
+        if count < 3 || p + 2 + bytes + bytes % 2 > data.len() {
+            break;
+        }
+        x += count;
+        p += 2 + bytes + bytes % 2;
+    }
+    (p, x.min(w))
 }
