@@ -181,5 +181,6 @@ fn decode_rows(
             each.rev().for_each(&mut decode);
         }
     };
-    threads::split_rows(out, out_row, threads, false, rows);
+    let per = threads::rows_per_band(out.len() / out_row.max(1), out_row, threads);
+    threads::split_rows(out, out_row, per, threads, false, rows);
 }

@@ -133,7 +133,7 @@ fn decode_bands<const FAST: bool>(
             let _ = next.set(end);
         }
     };
-    threads::run_bands(out, row_len, per, threads, !layout.top_down, bands);
+    threads::split_rows(out, row_len, Some(per), threads, !layout.top_down, bands);
 }
 
 /// Whether the image is RLE4, and its palette's packed entries in the output's order.

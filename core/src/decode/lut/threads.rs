@@ -45,13 +45,13 @@ pub(super) fn rows_per_band(h: usize, row_len: usize, threads: usize) -> Option<
 }
 
 /// Runs `rows(first_row, band)` over `out` (rows of `row_len` bytes), split into bands of
-/// whole rows on up to `threads` threads: the caller's and `threads - 1` of this crate's
+/// `per` rows (the last one shorter where `per` does not divide the rows; `None`: one band,
+/// as [`rows_per_band`] says for small images) on up to `threads` threads: the caller's and `threads - 1` of this crate's
 /// helper threads (which live across frames, see [`helpers`](super::helpers)). Every
 /// thread takes the next band not yet taken until none is left, so the caller starts at
 /// once and a helper that wakes late (a busy or halted core) takes fewer bands, or none,
-/// instead of holding the frame up; the call returns when every band is written. Small
-/// images, and `threads == 1`, run on the caller's thread alone. Bands are handed out from
-/// the top, or from the bottom when `from_bottom`.
+/// instead of holding the frame up; the call returns when every band is written. Bands are handed out from the top, or from the
+/// bottom when `from_bottom`.
 ///
 /// Measured on a 2-vCPU VM (Zen 3): handing every band to rayon's pool and blocking the
 /// caller (`par_chunks_mut` from outside the pool) made two threads slower than one on a
@@ -61,25 +61,7 @@ pub(super) fn rows_per_band(h: usize, row_len: usize, threads: usize) -> Option<
 pub(super) fn split_rows<F>(
     out: &mut [u8],
     row_len: usize,
-    threads: usize,
-    from_bottom: bool,
-    rows: F,
-) where
-    F: Fn(usize, &mut [u8]) + Sync,
-{
-    let h = out.len() / row_len.max(1);
-    match rows_per_band(h, row_len, threads) {
-        Some(per) => run_bands(out, row_len, per, threads, from_bottom, rows),
-        None => rows(0, out),
-    }
-}
-
-/// [`split_rows`] with bands of `per` rows (the last one shorter where `per` does not divide
-/// the rows), whatever their size.
-pub(super) fn run_bands<F>(
-    out: &mut [u8],
-    row_len: usize,
-    per: usize,
+    per: Option<usize>,
     threads: usize,
     from_bottom: bool,
     rows: F,
@@ -88,6 +70,9 @@ pub(super) fn run_bands<F>(
 {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
+    let Some(per) = per else {
+        return rows(0, out);
+    };
     let h = out.len() / row_len.max(1);
     let band = per.max(1) * row_len.max(1);
     let first_row = |i: usize| {
@@ -127,13 +112,21 @@ mod tests {
                 .flat_map(|t| [(t, false), (t, true)])
             {
                 let mut out = vec![0u8; rows * row_len];
-                split_rows(&mut out, row_len, threads, from_bottom, |first, band| {
-                    for (i, row) in band.chunks_exact_mut(row_len).enumerate() {
-                        for b in row.iter_mut() {
-                            *b += 1 + ((first + i) % 251) as u8;
+                let per = rows_per_band(rows, row_len, threads);
+                split_rows(
+                    &mut out,
+                    row_len,
+                    per,
+                    threads,
+                    from_bottom,
+                    |first, band| {
+                        for (i, row) in band.chunks_exact_mut(row_len).enumerate() {
+                            for b in row.iter_mut() {
+                                *b += 1 + ((first + i) % 251) as u8;
+                            }
                         }
-                    }
-                });
+                    },
+                );
                 for (y, row) in out.chunks_exact(row_len).enumerate() {
                     let want = 1 + (y % 251) as u8;
                     assert!(
