@@ -165,6 +165,8 @@ pub(super) fn level(layout: &Layout, kernels: Kernels) -> Kernels {
 struct Literals<'a> {
     /// The stream.
     data: &'a [u8],
+    /// Whether the image is RLE4.
+    four: bool,
     /// The palette, packed entries in the output's pixel order.
     table: [u32; 256],
     /// For RLE4, the two pixels of each byte (high nibble first).
@@ -184,6 +186,7 @@ impl Clone for Literals<'_> {
     fn clone(&self) -> Self {
         Literals {
             data: self.data,
+            four: self.four,
             table: self.table,
             pairs: self.pairs,
             patterns3: self.patterns3.clone(),
@@ -210,6 +213,7 @@ impl<'a> Literals<'a> {
         let kernel = RowKernel::choose(row, kernels, bytes);
         let mut lit = Literals {
             data,
+            four,
             table,
             patterns3: None,
             long_by_kernel: !matches!(kernel.level(), Kernels::Scalar | Kernels::Avx2),
@@ -277,8 +281,7 @@ fn parse_at<const FAST: bool, const WRITE: bool>(
     band: &mut Band,
     at: At,
 ) -> At {
-    let four = matches!(lit.row, Row::PalBits { .. });
-    match (band.bytes, four) {
+    match (band.bytes, lit.four) {
         (4, false) => parse_level::<4, false, FAST, WRITE>(layout, lit, band, at),
         (4, true) => parse_level::<4, true, FAST, WRITE>(layout, lit, band, at),
         (_, false) => parse_level::<3, false, FAST, WRITE>(layout, lit, band, at),
@@ -385,60 +388,57 @@ impl At {
 
 /// The stored rows `rows` of an image one call of [`parse`] decodes, and their output
 /// (empty when it only walks the stream).
-struct Band<'o> {
+struct Band<'o, 'l> {
     out: &'o mut [u8],
     rows: Range<usize>,
+    layout: &'l Layout,
     /// The output row (0 = top) of `out`'s first row.
     first: usize,
     /// Bytes a pixel, a row.
     bytes: usize,
     row_len: usize,
-    height: usize,
-    top_down: bool,
 }
 
-impl<'o> Band<'o> {
+impl<'o, 'l> Band<'o, 'l> {
     /// Stored rows `rows` of `layout` in `pixels`, their output in `out` (top row first).
-    fn new(layout: &Layout, pixels: PixelLayout, out: &'o mut [u8], rows: Range<usize>) -> Self {
-        let height = layout.height as usize;
+    fn new(layout: &'l Layout, pixels: PixelLayout, out: &'o mut [u8], rows: Range<usize>) -> Self {
         let bytes = pixels.bytes_per_pixel();
+        let (first, _) = Band::output_rows(layout, &rows);
         Band {
             out,
-            first: if layout.top_down {
-                rows.start
-            } else {
-                height.saturating_sub(rows.end)
-            },
             rows,
+            layout,
+            first,
             bytes,
             row_len: layout.width as usize * bytes,
-            height,
-            top_down: layout.top_down,
         }
+    }
+
+    /// The output rows (0 = top) that stored rows `rows` land in, as `first..last`.
+    fn output_rows(layout: &Layout, rows: &Range<usize>) -> (usize, usize) {
+        if rows.is_empty() {
+            return (0, 0);
+        }
+        let (a, b) = (
+            layout.output_row(rows.start),
+            layout.output_row(rows.end - 1),
+        );
+        (a.min(b), a.max(b) + 1)
     }
 
     /// The output of stored row `y` (one of `rows`).
     fn row(&mut self, y: usize) -> &mut [u8] {
-        let out_row = if self.top_down {
-            y
-        } else {
-            self.height - 1 - y
-        };
-        let at = (out_row - self.first) * self.row_len;
+        let at = (self.layout.output_row(y) - self.first) * self.row_len;
         &mut self.out[at..at + self.row_len]
     }
 
     /// Fills stored rows `from..to` (clipped to `rows`) with `block`.
     fn fill_rows<const N: usize>(&mut self, from: usize, to: usize, block: &[u8; 32]) {
-        let (from, to) = (from.max(self.rows.start), to.min(self.rows.end));
-        if from >= to {
+        let rows = from.max(self.rows.start)..to.min(self.rows.end);
+        if rows.is_empty() {
             return;
         }
-        let (first, last) = if self.top_down {
-            (from, to)
-        } else {
-            (self.height - to, self.height - from)
-        };
+        let (first, last) = Band::output_rows(self.layout, &rows);
         let (first, last) = (first - self.first, last - self.first);
         fill::<N>(
             &mut self.out[first * self.row_len..last * self.row_len],

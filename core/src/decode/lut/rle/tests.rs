@@ -122,8 +122,7 @@ fn each_band_walked(
         let mut at = At::START;
         let mut none = Band::new(layout, pixels, &mut [], 0..y0);
         at = parse_at::<true, false>(layout, &mut lit, &mut none, at);
-        // Bottom-up: stored row y is output row h - 1 - y.
-        let (first, last) = (h - rows.end, h - rows.start);
+        let (first, last) = Band::output_rows(layout, &rows);
         let band_out = &mut out[first * row_len..last * row_len];
         let mut band = Band::new(layout, pixels, band_out, rows);
         parse_at::<true, true>(layout, &mut lit, &mut band, at);
