@@ -665,7 +665,6 @@ unsafe fn fast<const N: usize, const FOUR: bool, W: Wide>(
             if x >= wide_end {
                 break;
             }
-            p += 2;
             let block = run(c);
             // SAFETY (stores): each starts at a pixel below wide_end, so its 32 bytes lie
             // in `row`.
@@ -689,6 +688,7 @@ unsafe fn fast<const N: usize, const FOUR: bool, W: Wide>(
                 // x < wide_end gives x + step(N) <= w.
                 x += n;
             }
+            p += 2;
             continue;
         }
         let count = usize::from(c);
