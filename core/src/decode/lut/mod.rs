@@ -181,6 +181,8 @@ fn decode_rows(
             each.rev().for_each(&mut decode);
         }
     };
-    let per = threads::rows_per_band(out.len() / out_row.max(1), out_row, threads);
-    threads::split_rows(out, out_row, per, threads, false, rows);
+    let per = threads::rows_per_band(layout.height as usize, out_row, threads);
+    threads::split_rows(out, out_row, per, threads, false, |i, band| {
+        rows(i * per.unwrap_or(0), band)
+    });
 }

@@ -61,60 +61,41 @@ pub(super) fn decode_rle(
     out: &mut [u8],
     threads: usize,
 ) {
-    let h = layout.height as usize;
     let row_len = layout.width as usize * pixels.bytes_per_pixel();
-    match threads::rows_per_band(h, row_len, threads) {
-        Some(per) => decode_bands::<true>(bmp, layout, pixels, kernels, out, per, threads),
-        None => decode_with::<true>(bmp, layout, pixels, kernels, out),
-    }
+    let per = threads::rows_per_band(layout.height as usize, row_len, threads);
+    decode::<true>(bmp, layout, pixels, kernels, out, per, threads);
 }
 
-/// [`decode_rle`] on the calling thread, with the fast path only when `FAST` (the checked
-/// path alone is what the fast path is tested against).
-fn decode_with<const FAST: bool>(
+/// [`decode_rle`] in bands of `per` stored rows on up to `threads` threads, a band's start
+/// walked to from the nearest one known (see the module docs), or (`per` `None`) on the
+/// calling thread alone; with the fast path only when `FAST` (the checked path alone is
+/// what the fast path is tested against).
+fn decode<const FAST: bool>(
     bmp: &[u8],
     layout: &Layout,
     pixels: PixelLayout,
     kernels: Kernels,
     out: &mut [u8],
-) {
-    let (four, table) = literal_table(bmp, layout, pixels);
-    let row = literal_row(four, table);
-    let data = layout.pixel_data(bmp);
-    let mut lit = Literals::new::<FAST>(data, four, table, &row, kernels, pixels);
-    let rows = 0..layout.height as usize;
-    let mut band = Band::new(layout, pixels, out, rows);
-    parse_at::<FAST, true>(layout, &mut lit, &mut band, At::START);
-}
-
-/// [`decode_with`] in bands of `per` stored rows on up to `threads` threads: a band's start
-/// is walked to from the nearest one known (see the module docs).
-fn decode_bands<const FAST: bool>(
-    bmp: &[u8],
-    layout: &Layout,
-    pixels: PixelLayout,
-    kernels: Kernels,
-    out: &mut [u8],
-    per: usize,
+    per: Option<usize>,
     threads: usize,
 ) {
     let (four, table) = literal_table(bmp, layout, pixels);
     let row = literal_row(four, table);
     let data = layout.pixel_data(bmp);
-    let lit = Literals::new::<FAST>(data, four, table, &row, kernels, pixels);
+    let mut lit = Literals::new::<FAST>(data, four, table, &row, kernels, pixels);
     let h = layout.height as usize;
+    let Some(per) = per else {
+        let mut band = Band::new(layout, pixels, out, 0..h);
+        parse_at::<FAST, true>(layout, &mut lit, &mut band, At::START);
+        return;
+    };
     // starts[j]: where parsing stands when band j (stored rows j per..) begins.
     let starts: Vec<OnceLock<At>> = (0..h.div_ceil(per)).map(|_| OnceLock::new()).collect();
     let _ = starts[0].set(At::START);
     let row_len = layout.width as usize * pixels.bytes_per_pixel();
-    let bands = |first: usize, out: &mut [u8]| {
-        let n = out.len() / row_len;
-        let y0 = if layout.top_down {
-            first
-        } else {
-            h - first - n
-        };
-        let j = y0 / per;
+    // Bands are cut in stored order: band j holds stored rows j per..
+    let bands = |j: usize, out: &mut [u8]| {
+        let y0 = j * per;
         let mut lit = lit.clone();
         // Bands are taken in order, so band 0's start is known and the walk is short.
         let known = (0..=j)
@@ -127,7 +108,8 @@ fn decode_bands<const FAST: bool>(
             at = parse_at::<FAST, false>(layout, &mut lit, &mut none, at);
             let _ = starts[k + 1].set(at);
         }
-        let mut band = Band::new(layout, pixels, out, y0..y0 + n);
+        let rows = y0..y0 + out.len() / row_len;
+        let mut band = Band::new(layout, pixels, out, rows);
         let end = parse_at::<FAST, true>(layout, &mut lit, &mut band, at);
         if let Some(next) = starts.get(j + 1) {
             let _ = next.set(end);

@@ -1,7 +1,7 @@
 //! The fast path against the checked path alone and against the oracle (`naive`), on seeded
 //! random RLE streams built to land on the fast path's edges.
 
-use super::{decode_bands, decode_with, literal_row, literal_table, parse_at, At, Band, Literals};
+use super::{decode, literal_row, literal_table, parse_at, At, Band, Literals};
 use crate::decode::{Decode, Naive};
 use crate::format::{Layout, Limits, PixelLayout};
 use crate::Kernels;
@@ -159,9 +159,9 @@ fn fast_path_writes_what_the_checked_path_and_naive_write() {
                 .unwrap();
             for &level in &levels {
                 let mut checked = vec![0xa5; len];
-                decode_with::<false>(&bmp, &layout, pixels, level, &mut checked);
+                decode::<false>(&bmp, &layout, pixels, level, &mut checked, None, 1);
                 let mut fast = vec![0x3c; len];
-                decode_with::<true>(&bmp, &layout, pixels, level, &mut fast);
+                decode::<true>(&bmp, &layout, pixels, level, &mut fast, None, 1);
                 let what = format!("stream {i} ({w}x{h}, four {four}) {pixels} {level:?}: {s:?}");
                 assert!(checked == want, "checked path differs from naive: {what}");
                 assert!(fast == want, "fast path differs from naive: {what}");
@@ -174,7 +174,15 @@ fn fast_path_writes_what_the_checked_path_and_naive_write() {
                 }
                 for (per, threads) in [(1, 1), (2, 1), (1, 2), (2, 3), (h, 2)] {
                     let mut banded = vec![0x77; len];
-                    decode_bands::<true>(&bmp, &layout, pixels, level, &mut banded, per, threads);
+                    decode::<true>(
+                        &bmp,
+                        &layout,
+                        pixels,
+                        level,
+                        &mut banded,
+                        Some(per),
+                        threads,
+                    );
                     assert!(
                         banded == want,
                         "bands of {per} rows on {threads} threads differ from naive: {what}"
