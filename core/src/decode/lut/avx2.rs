@@ -101,7 +101,11 @@ pub(super) unsafe fn bgra32(row: &Row, src: &[u8], dst: &mut [u8]) {
 /// against 2.51× (the insert path alone: 1.70× / 2.23×; `vpgatherdd` was slower than
 /// scalar, 2.6× / 3.2×). Trying each block against the last two-chunk block's chunks before
 /// ranging it, and not looking up a fourth plane that is the same in every entry, took the
-/// seed picture from 504–575 µs to 430–448 µs (two runs of 900 interleaved, quiet).
+/// seed picture from 504–575 µs to 430–448 µs (two runs of 900 interleaved, quiet). Keeping
+/// that pair of chunks in registers until the base changes (each block broadcast six
+/// chunks again, on the shuffle ports: by llvm-mca's Zen 3 model 25 operations a block on
+/// them before, 17 now)
+/// took it from 427 to 370 µs p10 (452 to 399 p50; one process alternating both, 300 rounds).
 ///
 /// # Safety
 /// The CPU must have AVX2.
@@ -153,8 +157,9 @@ unsafe fn pal8_avx2<const N: usize>(palette: &Palette8, src: &[u8], dst: &mut [u
 
 /// [`pal8_avx2`]'s loop; with `FIXED4` every pixel's fourth byte is `fourth`'s.
 ///
-/// Each block is first tried against the chunks of the last two-chunk block (one compare:
-/// neighbouring blocks of a picture mostly share them), and only then ranged.
+/// Each block is first tried against the chunks of the last two-chunk block, which stay in
+/// registers (one subtract and test: neighbouring blocks of a picture mostly share them),
+/// and only then ranged.
 #[target_feature(enable = "avx2")]
 unsafe fn pal8_blocks<const N: usize, const FIXED4: bool>(
     palette: &Palette8,
@@ -170,13 +175,15 @@ unsafe fn pal8_blocks<const N: usize, const FIXED4: bool>(
     }
     let mut misses = 0u32;
     let masks = rgb_masks();
-    // The base chunk of the last block looked up in two chunks: always <= 14.
-    let mut last = 0usize;
+    // The last two-chunk block's chunks (base <= 14) and 16 × their base in every byte.
+    // SAFETY: base 0 + 2 <= 16.
+    let mut pair = unsafe { chunks::<2, N, FIXED4>(palette, 0) };
+    let mut sub = _mm256_setzero_si256();
     for b in 0..n {
         // SAFETY: block b reads src[32b..32b+32] and writes dst[32Nb..32Nb+32N] (plus 8
         // bytes past it for N = 3, inside `dst` by the choice of n); b < n keeps both inside
-        // the slices. Chunk bases: `last` <= 14, lo <= hi <= 15 and each arm clamps its base
-        // so that base + chunks <= 16.
+        // the slices. Chunk bases: lo <= hi <= 15 and each arm clamps its base so that
+        // base + chunks <= 16.
         unsafe {
             let s = src.as_ptr().add(32 * b);
             let out = dst.as_mut_ptr().add(32 * N * b);
@@ -184,15 +191,22 @@ unsafe fn pal8_blocks<const N: usize, const FIXED4: bool>(
             if misses < GIVE_UP {
                 let raw = _mm256_loadu_si256(s as *const __m256i);
                 local = true;
-                if within_two(raw, last) {
-                    block_chunks::<2, N, FIXED4>(palette, raw, last, fourth, &masks, out);
+                let x = _mm256_sub_epi8(raw, sub);
+                if within_two(x) {
+                    block_chunks::<2, N, FIXED4>(&pair, x, fourth, &masks, out);
                 } else {
                     let (lo, hi) = chunk_range(raw);
                     if hi - lo < 2 {
-                        last = lo.min(14);
-                        block_chunks::<2, N, FIXED4>(palette, raw, last, fourth, &masks, out);
+                        let base = lo.min(14);
+                        pair = chunks::<2, N, FIXED4>(palette, base);
+                        sub = _mm256_set1_epi8((16 * base) as u8 as i8);
+                        let x = _mm256_sub_epi8(raw, sub);
+                        block_chunks::<2, N, FIXED4>(&pair, x, fourth, &masks, out);
                     } else if hi - lo < 4 {
-                        block_chunks::<4, N, FIXED4>(palette, raw, lo.min(12), fourth, &masks, out);
+                        let base = lo.min(12);
+                        let x = _mm256_sub_epi8(raw, _mm256_set1_epi8((16 * base) as u8 as i8));
+                        let quad = chunks::<4, N, FIXED4>(palette, base);
+                        block_chunks::<4, N, FIXED4>(&quad, x, fourth, &masks, out);
                     } else {
                         misses += 1;
                         local = false;
@@ -209,14 +223,83 @@ unsafe fn pal8_blocks<const N: usize, const FIXED4: bool>(
     n * 32
 }
 
-/// Whether all 32 indices fall in chunks `base` and `base + 1` (index - 16 base, wrapping,
-/// below 32).
+/// Whether 32 indices less 16 × a base (wrapping) all fall in that base's two chunks.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn within_two(raw: __m256i, base: usize) -> bool {
-    let x = _mm256_sub_epi8(raw, _mm256_set1_epi8((16 * base) as u8 as i8));
-    let limit = _mm256_set1_epi8(31);
-    _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(x, limit), limit)) == -1
+fn within_two(x: __m256i) -> bool {
+    _mm256_testz_si256(x, _mm256_set1_epi8(-32)) == 1
+}
+
+/// The `S` 16-entry chunks from `base` of each byte plane that [`block_chunks`] looks up
+/// (the fourth plane only for 4-byte pixels without `FIXED4`), each in both lanes.
+///
+/// # Safety
+/// AVX2; `base + S <= 16`.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn chunks<const S: usize, const N: usize, const FIXED4: bool>(
+    palette: &Palette8,
+    base: usize,
+) -> [[__m256i; S]; 4] {
+    debug_assert!(base + S <= 16);
+    let planes = if N == 4 && !FIXED4 { 4 } else { 3 };
+    std::array::from_fn(|k| {
+        std::array::from_fn(|j| {
+            if k >= planes {
+                return _mm256_setzero_si256();
+            }
+            let p = palette.planes[k].as_ptr();
+            // SAFETY: (base + j) * 16 + 16 <= 256: the 16 bytes of chunk base + j.
+            unsafe {
+                _mm256_broadcastsi128_si256(_mm_loadu_si128(
+                    p.add(16 * (base + j)) as *const __m128i
+                ))
+            }
+        })
+    })
+}
+
+/// Looks up 32 indices whose chunks all lie in the `S` chunks of `chunks` (from
+/// [`chunks`] at some base; `x` is the indices less 16 × that base) with `S` byte shuffles per
+/// plane, and writes their pixels at `out` as [`store`] does (4-byte pixels) or exactly 96
+/// bytes (3-byte): `adds_epu8(x - 16 j, 0x70)` has bit 7 clear exactly where the index falls
+/// in chunk j, with its low nibble below, and a shuffle zeroes the other lanes, so OR-ing the
+/// `S` shuffles gives the plane. With `FIXED4` the fourth plane is `fourth`, not looked up
+/// (3-byte pixels never look it up).
+///
+/// # Safety
+/// AVX2; `out` valid for writing 32 `N` bytes; `masks` from [`rgb_masks`].
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn block_chunks<const S: usize, const N: usize, const FIXED4: bool>(
+    chunks: &[[__m256i; S]; 4],
+    x: __m256i,
+    fourth: __m256i,
+    masks: &[[__m256i; 3]; 3],
+    out: *mut u8,
+) {
+    // 3-byte pixels: lane 0 pixels 0-15 and lane 1 pixels 16-31, as `store_rgb24` takes them.
+    let x = if N == 4 { split_lanes(x) } else { x };
+    let bias = _mm256_set1_epi8(0x70);
+    let keys: [__m256i; S] = std::array::from_fn(|j| {
+        _mm256_adds_epu8(_mm256_sub_epi8(x, _mm256_set1_epi8((16 * j) as i8)), bias)
+    });
+    // A loop, not a closure: a closure does not inherit AVX2 and was not inlined.
+    let mut p = [_mm256_setzero_si256(); 4];
+    let planes = if N == 4 && !FIXED4 { 4 } else { 3 };
+    for (plane, chunk) in p.iter_mut().zip(chunks).take(planes) {
+        for (c, key) in chunk.iter().zip(&keys) {
+            *plane = _mm256_or_si256(*plane, _mm256_shuffle_epi8(*c, *key));
+        }
+    }
+    let [r, g, b, a] = p;
+    if N == 3 {
+        // SAFETY: the caller vouches for 96 bytes at `out`.
+        return unsafe { store_rgb24(masks, r, g, b, out) };
+    }
+    let a = if FIXED4 { fourth } else { a };
+    // SAFETY: the caller vouches for 128 bytes at `out`.
+    unsafe { store::<4>(interleave4(r, g, b, a), out) }
 }
 
 /// Stores 32 pixels of 4 bytes (four registers of 8, in order) at `out`: as they are
@@ -263,60 +346,6 @@ fn chunk_range(v: __m256i) -> (usize, usize) {
     // The maximum is 255 minus the minimum of the complements.
     let max = 255 - min16(_mm_xor_si128(_mm_max_epu8(lo, hi), _mm_set1_epi8(-1)));
     ((min >> 4) as usize, (max >> 4) as usize)
-}
-
-/// Looks up 32 indices whose chunks all lie in `base..base + S` with `S` byte shuffles per
-/// plane and writes their pixels at `out` as [`store`] does (4-byte pixels) or exactly 96
-/// bytes (3-byte): `adds_epu8(index - 16 (base + j), 0x70)` has bit 7 clear exactly where
-/// the index falls in chunk `base + j`, with its low nibble below, and a shuffle zeroes the
-/// other lanes, so OR-ing the `S` shuffles gives the plane. With `FIXED4` the fourth plane is
-/// `fourth`, not looked up (3-byte pixels never look it up).
-///
-/// # Safety
-/// AVX2; `base + S <= 16`; `out` valid for writing 32 `N` bytes; `masks` from [`rgb_masks`].
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn block_chunks<const S: usize, const N: usize, const FIXED4: bool>(
-    palette: &Palette8,
-    raw: __m256i,
-    base: usize,
-    fourth: __m256i,
-    masks: &[[__m256i; 3]; 3],
-    out: *mut u8,
-) {
-    debug_assert!(base + S <= 16);
-    // 3-byte pixels: lane 0 pixels 0-15 and lane 1 pixels 16-31, as `store_rgb24` takes them.
-    let idx = if N == 4 { split_lanes(raw) } else { raw };
-    let x = _mm256_sub_epi8(idx, _mm256_set1_epi8((16 * base) as u8 as i8));
-    let bias = _mm256_set1_epi8(0x70);
-    let keys: [__m256i; S] = std::array::from_fn(|j| {
-        _mm256_adds_epu8(_mm256_sub_epi8(x, _mm256_set1_epi8((16 * j) as i8)), bias)
-    });
-    let plane = |p: &[u8; 256]| {
-        let mut acc = _mm256_setzero_si256();
-        for (j, key) in keys.iter().enumerate() {
-            // SAFETY: (base + j) * 16 + 16 <= 256: the 16 bytes of chunk base + j.
-            let chunk =
-                unsafe { _mm_loadu_si128(p.as_ptr().add(16 * (base + j)) as *const __m128i) };
-            acc = _mm256_or_si256(
-                acc,
-                _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(chunk), *key),
-            );
-        }
-        acc
-    };
-    let [r, g, b] = [0, 1, 2].map(|k| plane(&palette.planes[k]));
-    if N == 3 {
-        // SAFETY: the caller vouches for 96 bytes at `out`.
-        return unsafe { store_rgb24(masks, r, g, b, out) };
-    }
-    let a = if FIXED4 {
-        fourth
-    } else {
-        plane(&palette.planes[3])
-    };
-    // SAFETY: the caller vouches for 128 bytes at `out`.
-    unsafe { store::<4>(interleave4(r, g, b, a), out) }
 }
 
 /// Looks up 32 indices entry by entry: eight entries inserted into each of four registers.
