@@ -230,6 +230,16 @@ fn within_two(x: __m256i) -> bool {
     _mm256_testz_si256(x, _mm256_set1_epi8(-32)) == 1
 }
 
+/// The byte planes an 8-bit block looks up: the fourth only for 4-byte pixels (`n` = 4)
+/// whose palette's fourth byte is not fixed.
+const fn looked_up_planes(n: usize, fixed4: bool) -> usize {
+    if n == 4 && !fixed4 {
+        4
+    } else {
+        3
+    }
+}
+
 /// The `S` 16-entry chunks from `base` of each byte plane that [`block_chunks`] looks up
 /// (the fourth plane only for 4-byte pixels without `FIXED4`), each in both lanes.
 ///
@@ -242,7 +252,7 @@ unsafe fn chunks<const S: usize, const N: usize, const FIXED4: bool>(
     base: usize,
 ) -> [[__m256i; S]; 4] {
     debug_assert!(base + S <= 16);
-    let planes = if N == 4 && !FIXED4 { 4 } else { 3 };
+    let planes = looked_up_planes(N, FIXED4);
     std::array::from_fn(|k| {
         std::array::from_fn(|j| {
             if k >= planes {
@@ -286,7 +296,7 @@ unsafe fn block_chunks<const S: usize, const N: usize, const FIXED4: bool>(
     });
     // A loop, not a closure: a closure does not inherit AVX2 and was not inlined.
     let mut p = [_mm256_setzero_si256(); 4];
-    let planes = if N == 4 && !FIXED4 { 4 } else { 3 };
+    let planes = looked_up_planes(N, FIXED4);
     for (plane, chunk) in p.iter_mut().zip(chunks).take(planes) {
         for (c, key) in chunk.iter().zip(&keys) {
             *plane = _mm256_or_si256(*plane, _mm256_shuffle_epi8(*c, *key));
