@@ -560,9 +560,14 @@ impl Layout {
         self.output_len_for(PixelLayout::Rgba)
     }
 
-    /// Bytes of output in `pixels`: `width * height * pixels.bytes_per_pixel()`.
+    /// Bytes of output in `pixels`: `height` rows of [`output_row_len`](Self::output_row_len).
     pub fn output_len_for(&self, pixels: PixelLayout) -> usize {
-        self.width as usize * self.height as usize * pixels.bytes_per_pixel()
+        self.height as usize * self.output_row_len(pixels)
+    }
+
+    /// Bytes of one output row in `pixels`: `width * pixels.bytes_per_pixel()`.
+    pub fn output_row_len(&self, pixels: PixelLayout) -> usize {
+        self.width as usize * pixels.bytes_per_pixel()
     }
 
     /// The output row (0 = top) that stored row `r` (0 = first in the file) lands in.

@@ -141,7 +141,7 @@ impl Decode for Lut {
             None => rle::decode_rle(bmp, &layout, pixels, kernels, out, self.threads.max()),
             Some(row) => {
                 let kernel = RowKernel::choose(&row, kernels, pixels.bytes_per_pixel());
-                let out_row = layout.width as usize * pixels.bytes_per_pixel();
+                let out_row = layout.output_row_len(pixels);
                 decode_rows(&row, kernel, bmp, &layout, out_row, out, self.threads.max());
             }
         }

@@ -61,7 +61,7 @@ pub(super) fn decode_rle(
     out: &mut [u8],
     threads: usize,
 ) {
-    let row_len = layout.width as usize * pixels.bytes_per_pixel();
+    let row_len = layout.output_row_len(pixels);
     let per = threads::rows_per_band(layout.height as usize, row_len, threads);
     decode::<true>(bmp, layout, pixels, kernels, out, per, threads);
 }
@@ -92,7 +92,7 @@ fn decode<const FAST: bool>(
     // starts[j]: where parsing stands when band j (stored rows j per..) begins.
     let starts: Vec<OnceLock<At>> = (0..h.div_ceil(per)).map(|_| OnceLock::new()).collect();
     let _ = starts[0].set(At::START);
-    let row_len = layout.width as usize * pixels.bytes_per_pixel();
+    let row_len = layout.output_row_len(pixels);
     // Bands are cut in stored order: band j holds stored rows j per..
     let bands = |j: usize, out: &mut [u8]| {
         let y0 = j * per;
@@ -392,7 +392,7 @@ impl<'o, 'l> Band<'o, 'l> {
             layout,
             first,
             bytes,
-            row_len: layout.width as usize * bytes,
+            row_len: layout.output_row_len(pixels),
         }
     }
 

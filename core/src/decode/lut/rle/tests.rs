@@ -116,7 +116,7 @@ fn each_band_walked(
     let data = layout.pixel_data(bmp);
     let mut lit = Literals::new::<true>(data, four, table, &row, level, pixels);
     let h = layout.height as usize;
-    let row_len = layout.width as usize * pixels.bytes_per_pixel();
+    let row_len = layout.output_row_len(pixels);
     for y0 in (0..h).step_by(per) {
         let rows = y0..(y0 + per).min(h);
         let mut at = At::START;
