@@ -102,10 +102,10 @@ pub(super) unsafe fn bgra32(row: &Row, src: &[u8], dst: &mut [u8]) {
 /// scalar, 2.6× / 3.2×). Trying each block against the last two-chunk block's chunks before
 /// ranging it, and not looking up a fourth plane that is the same in every entry, took the
 /// seed picture from 504–575 µs to 430–448 µs (two runs of 900 interleaved, quiet). Keeping
-/// that pair of chunks in registers until the base changes (each block broadcast six
-/// chunks again, on the shuffle ports: by llvm-mca's Zen 3 model 25 operations a block on
-/// them before, 17 now)
-/// took it from 427 to 370 µs p10 (452 to 399 p50; one process alternating both, 300 rounds).
+/// that pair of chunks in registers until the base changes (each block broadcast six chunks
+/// again, on the shuffle ports: by llvm-mca's Zen 3 model 25 operations a block on them
+/// before, 17 now) took it from 427 to 370 µs p10 (452 to 399 p50; one process alternating
+/// both, 300 rounds).
 ///
 /// # Safety
 /// The CPU must have AVX2.
