@@ -10,6 +10,8 @@
 //!   to show what waiting alone costs. Per reader: latency from publication to RGBA (p50,
 //!   p99, max), decode time (p50), frames/s, its thread's CPU and context switches per
 //!   second, from `/proc/thread-self` (Linux).
+//! - The host's own tail: right after the 60 frames/s reader, an arithmetic job as long as its
+//!   decode, 60 times a second for as long (`timing::host_tail`), to read its p99 beside.
 //!
 //! Results: criterion's `shm/...` groups; the handoff rows in `target/shm-handoff.json` (for
 //! `reports/`) and, with CPU and context switches, on stderr.
