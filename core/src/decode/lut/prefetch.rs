@@ -31,19 +31,23 @@ pub(super) fn rows_ahead(row_bytes: usize) -> usize {
 
 /// Asks the CPU to bring the start of `row` into its caches (a hint: never faults, changes
 /// nothing).
-#[cfg(target_arch = "x86_64")]
 pub(super) fn prefetch_row(row: &[u8]) {
-    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
     for line in row[..row.len().min(HEAD_BYTES)].chunks(64) {
-        // SAFETY: a prefetch is a hint that reads nothing the program can observe and never
-        // faults; the address lies inside `row` anyway. SSE is baseline on x86-64.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+        prefetch_line(line);
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn prefetch_line(line: &[u8]) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    // SAFETY: a prefetch is a hint that reads nothing the program can observe and never
+    // faults; the address lies inside `line` anyway. SSE is baseline on x86-64.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
 }
 
 /// No prefetch elsewhere (not measured there).
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) fn prefetch_row(_row: &[u8]) {}
+fn prefetch_line(_line: &[u8]) {}
 
 #[cfg(test)]
 mod tests {
