@@ -147,6 +147,9 @@ struct Way {
     decode: bool,
     /// Threads `lut` may use: above one, the reader's CPU counts the lut helper threads too.
     threads: Threads,
+    /// Use `threads` only for frames the reader waited for (cold caches, other cores likely
+    /// idle), one thread for frames already there ([`Reader::next_with_waited`]).
+    threads_when_waited: bool,
 }
 
 const OLD: Way = Way {
@@ -154,12 +157,14 @@ const OLD: Way = Way {
     poll_and_copy: true,
     decode: true,
     threads: Threads::One,
+    threads_when_waited: false,
 };
 const NEW: Way = Way {
     name: "woken, in place",
     poll_and_copy: false,
     decode: true,
     threads: Threads::One,
+    threads_when_waited: false,
 };
 /// The new way with `lut` on 2 threads (the caller and a helper that lives across frames).
 const NEW2: Way = Way {
@@ -167,6 +172,13 @@ const NEW2: Way = Way {
     poll_and_copy: false,
     decode: true,
     threads: Threads::AtMost(NonZeroUsize::new(2).unwrap()),
+    threads_when_waited: false,
+};
+/// The new way with `lut` on 2 threads for frames the reader waited for, one for the rest.
+const NEW2_WAITED: Way = Way {
+    name: "woken, in place, lut on 2 threads when it waited",
+    threads_when_waited: true,
+    ..NEW2
 };
 
 impl Way {
@@ -212,6 +224,7 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
     let mut rgba = Vec::new();
     let clock = ThreadClock::new();
     let lut = Lut::AUTO.with_threads(way.threads);
+    let one = Lut::AUTO;
     // With helpers, the CPU of every thread of this process (the readers of a row run
     // alone, so that is this reader and its helpers).
     let cpu_ns = || {
@@ -223,10 +236,15 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
     };
     let mut next = |reader: &mut Reader| {
         let (info, decode_us) = reader
-            .next_with(Duration::from_secs(5), |b| {
+            .next_with_waited(Duration::from_secs(5), |b, waited| {
                 if !way.decode {
                     return 0.0;
                 }
+                let lut = if way.threads_when_waited && !waited {
+                    &one
+                } else {
+                    &lut
+                };
                 let t = Instant::now();
                 lut.decode_into(b, &limits, &mut rgba).expect("decodes");
                 t.elapsed().as_secs_f64() * 1e6
@@ -415,6 +433,8 @@ fn main() {
         (Rate::Paced, NEW, 1),
         (at60, NEW2, 1),
         (Rate::FlatOut, NEW2, 1),
+        (at60, NEW2_WAITED, 1),
+        (Rate::FlatOut, NEW2_WAITED, 1),
         (at60, NEW, 4),
         (Rate::FlatOut, NEW, 4),
     ] {

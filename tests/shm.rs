@@ -677,6 +677,44 @@ fn a_waiting_reader_sleeps_until_the_writer_wakes_it() {
 }
 
 #[test]
+fn a_reader_says_whether_it_waited_for_its_frame() {
+    let r = TempRegion::new("waited");
+    let mut w = Writer::create(&r.name, 4, 64).unwrap();
+    let mut reader = Reader::open(&r.name).unwrap();
+    w.publish(&[1u8; 64]).unwrap();
+    let (info, (waited, byte)) = reader
+        .next_with_waited(Duration::from_secs(5), |b, waited| (waited, b[0]))
+        .unwrap();
+    assert_eq!(
+        (info.frame, waited, byte),
+        (1, false, 1),
+        "the frame was there"
+    );
+    for polling in [false, true] {
+        let mut reader = Reader::open(&r.name).unwrap();
+        if polling {
+            reader = reader.polling();
+        }
+        reader.latest(&mut Vec::new()).unwrap();
+        // Nothing newer yet: the reader waits (asleep, or polling) until the next publish.
+        let next = reader.latest_number() + 1;
+        let handle = std::thread::spawn(move || {
+            reader
+                .next_with_waited(Duration::from_secs(5), |b, waited| (waited, b[0]))
+                .map(|(info, got)| (info.frame, got))
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        w.publish(&[next as u8; 64]).unwrap();
+        let (frame, (waited, byte)) = handle.join().unwrap().unwrap();
+        assert_eq!(
+            (frame, waited, byte),
+            (next, true, next as u8),
+            "published while it waited (polling: {polling})"
+        );
+    }
+}
+
+#[test]
 fn a_pinned_slot_is_never_written_while_it_is_decoded() {
     let r = TempRegion::new("pin");
     let frames = distinct_frames();

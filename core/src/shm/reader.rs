@@ -114,6 +114,8 @@ pub struct Reader {
     copy_only: bool,
     poll_only: bool,
     spins: u32,
+    /// Whether the read under way has waited (slept or polled) for its frame.
+    waited: bool,
     copy: Vec<u8>,
 }
 
@@ -148,6 +150,7 @@ impl Reader {
             copy_only: false,
             poll_only: false,
             spins: 0,
+            waited: false,
             copy: Vec::new(),
         })
     }
@@ -288,6 +291,21 @@ impl Reader {
         self.read_loop(Some(timeout), |r, n, slot| r.attempt_with(n, slot, &mut f))
     }
 
+    /// [`Reader::next_with`], telling `f` whether this reader waited for the frame (slept or
+    /// polled until it was published) rather than finding it there. A frame that finds its
+    /// reader idle finds that reader's caches cold and, at a steady frame rate, the other
+    /// cores mostly idle: the time to decode on more threads (measured in `benches/shm.rs`).
+    pub fn next_with_waited<T>(
+        &mut self,
+        timeout: Duration,
+        mut f: impl FnMut(&[u8], bool) -> T,
+    ) -> Result<(FrameInfo, T), ShmError> {
+        self.read_loop(Some(timeout), |r, n, slot| {
+            let waited = r.waited;
+            r.attempt_with(n, slot, &mut |bmp: &[u8]| f(bmp, waited))
+        })
+    }
+
     fn latest_word(&self) -> &AtomicU64 {
         self.region.u64_at(LATEST_AT)
     }
@@ -310,6 +328,7 @@ impl Reader {
     ) -> Result<(FrameInfo, R), ShmError> {
         let started = Instant::now();
         let mut attempts = 0u32;
+        self.waited = false;
         loop {
             let word = self.latest_word().load(Ordering::Acquire);
             let (n, slot) = split_latest(word);
@@ -363,6 +382,7 @@ impl Reader {
                     diagnosis: self.diagnose(),
                 });
             }
+            self.waited = true;
             self.wait(word, timeout - waited);
         }
     }
