@@ -443,20 +443,18 @@ fn main() {
             _ => seconds,
         };
         rows.extend(handoff(rate, way, readers, window, &seed_file));
-        if let (None, Some(r)) = (
-            yardstick.host,
-            rows.iter().find(|r| r.is_one_reader_decoding_at_60()),
-        ) {
+        let just_run = rows.last().filter(|r| r.is_one_reader_decoding_at_60());
+        if let (None, Rate::Fps(fps), Some(r)) = (yardstick.host, rate, just_run) {
             // Right after it, a job as long as its decode, at its rate, for as long.
             let job_us = r.decode_p50_us.unwrap_or(r.p50_us);
             let times = host_tail::fixed_job_at(
-                60.0,
+                f64::from(fps),
                 Duration::from_secs_f64(job_us / 1e6),
                 Duration::from_secs_f64(window),
             );
             let h = HostTail::from_sorted(job_us, &times);
             eprintln!(
-                "the host's own tail: a {job_us:.0} us arithmetic job at 60/s, {} runs: p50 {:.0} us, p99 {:.0} us ({:.2}x)",
+                "the host's own tail: a {job_us:.0} us arithmetic job at {fps}/s, {} runs: p50 {:.0} us, p99 {:.0} us ({:.2}x)",
                 h.runs,
                 h.p50_us,
                 h.p99_us,

@@ -114,8 +114,6 @@ pub struct Reader {
     copy_only: bool,
     poll_only: bool,
     spins: u32,
-    /// Whether the read under way has waited (slept or polled) for its frame.
-    waited: bool,
     copy: Vec<u8>,
 }
 
@@ -150,7 +148,6 @@ impl Reader {
             copy_only: false,
             poll_only: false,
             spins: 0,
-            waited: false,
             copy: Vec::new(),
         })
     }
@@ -300,8 +297,12 @@ impl Reader {
         timeout: Duration,
         mut f: impl FnMut(&[u8], bool) -> T,
     ) -> Result<(FrameInfo, T), ShmError> {
+        // Waited: slept or polled since this call began (`wait` counts each; it returns
+        // without either when the frame came meanwhile).
+        let waits = |s: &ReadStats| s.sleeps + s.polls;
+        let before = waits(&self.stats);
         self.read_loop(Some(timeout), |r, n, slot| {
-            let waited = r.waited;
+            let waited = waits(&r.stats) > before;
             r.attempt_with(n, slot, &mut |bmp: &[u8]| f(bmp, waited))
         })
     }
@@ -328,7 +329,6 @@ impl Reader {
     ) -> Result<(FrameInfo, R), ShmError> {
         let started = Instant::now();
         let mut attempts = 0u32;
-        self.waited = false;
         loop {
             let word = self.latest_word().load(Ordering::Acquire);
             let (n, slot) = split_latest(word);
@@ -382,7 +382,6 @@ impl Reader {
                     diagnosis: self.diagnose(),
                 });
             }
-            self.waited = true;
             self.wait(word, timeout - waited);
         }
     }
