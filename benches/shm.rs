@@ -6,7 +6,9 @@
 //! - Across processes: a `shmbmp write` process at 60 frames/s and flat out (and flat out
 //!   but paced by its reader, `write --paced`: no faster than frames are taken), read by one
 //!   reader polling and copying out (the old way) and by one reader woken and decoding in
-//!   place (the new way), then by four readers at once; and the two ways without decoding,
+//!   place (the new way) with `lut` on one thread, on two, and the readers' default (two for
+//!   a frame it waited for, one for a frame already there: what the targets judge), then by
+//!   four readers at once (one thread each); and the two ways without decoding,
 //!   to show what waiting alone costs. Per reader: latency from publication to RGBA (p50,
 //!   p99, max), decode time (p50), frames/s, its thread's CPU and context switches per
 //!   second, from `/proc/thread-self` (Linux).
@@ -25,7 +27,9 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use shmbmp_suite::report::{HandoffFile, HandoffRow, HostTail, Yardstick};
+use shmbmp_suite::report::{
+    HandoffFile, HandoffRow, HostTail, Yardstick, NO_DECODE, READERS_DEFAULT,
+};
 use shmbmp_suite::shm::{now_ns, Reader, Writer};
 use shmbmp_suite::timing::{host_tail, interleave_decoders, percentile};
 use shmbmp_suite::{by_name, encode, Decode, Limits, Lut, Threads};
@@ -140,45 +144,40 @@ fn process_cpu_ns() -> u64 {
 /// How a reader takes frames.
 #[derive(Clone, Copy)]
 struct Way {
-    name: &'static str,
+    /// How it waits and reads: `polled, copied` or `woken, in place`.
+    take: &'static str,
     poll_and_copy: bool,
     /// Decode each frame with `lut`; without, the reader only takes frames (its CPU is then
     /// the cost of waiting and handing over).
     decode: bool,
-    /// Threads `lut` may use: above one, the reader's CPU counts the lut helper threads too.
-    threads: Threads,
-    /// Use `threads` only for frames the reader waited for (cold caches, other cores likely
-    /// idle), one thread for frames already there ([`Reader::next_with_waited`]).
-    threads_when_waited: bool,
+    /// Threads `lut` uses on every frame, or `None` for the readers' default,
+    /// [`Threads::for_frame`] (more than one for a frame it waited for). Above one, the
+    /// reader's CPU counts the lut helper threads too.
+    threads: Option<Threads>,
 }
 
 const OLD: Way = Way {
-    name: "polled, copied",
+    take: "polled, copied",
     poll_and_copy: true,
     decode: true,
-    threads: Threads::One,
-    threads_when_waited: false,
+    threads: Some(Threads::One),
 };
 const NEW: Way = Way {
-    name: "woken, in place",
+    take: "woken, in place",
     poll_and_copy: false,
     decode: true,
-    threads: Threads::One,
-    threads_when_waited: false,
+    threads: Some(Threads::One),
 };
-/// The new way with `lut` on 2 threads (the caller and a helper that lives across frames).
+/// The new way with `lut` on 2 threads (the caller and a helper that lives across frames)
+/// for every frame.
 const NEW2: Way = Way {
-    name: "woken, in place, lut on 2 threads",
-    poll_and_copy: false,
-    decode: true,
-    threads: Threads::AtMost(NonZeroUsize::new(2).unwrap()),
-    threads_when_waited: false,
+    threads: Some(Threads::AtMost(NonZeroUsize::new(2).unwrap())),
+    ..NEW
 };
-/// The new way with `lut` on 2 threads for frames the reader waited for, one for the rest.
-const NEW2_WAITED: Way = Way {
-    name: "woken, in place, lut on 2 threads when it waited",
-    threads_when_waited: true,
-    ..NEW2
+/// The new way with the readers' default threads: [`Threads::for_frame`].
+const DEFAULT: Way = Way {
+    threads: None,
+    ..NEW
 };
 
 impl Way {
@@ -190,11 +189,21 @@ impl Way {
     }
 
     fn label(&self) -> String {
-        if self.decode {
-            self.name.to_string()
-        } else {
-            format!("{}, no decode", self.name)
+        match (self.decode, self.threads) {
+            (false, _) => format!("{}, {NO_DECODE}", self.take),
+            (true, None) => format!("{}, {READERS_DEFAULT}", self.take),
+            (true, Some(t)) => format!(
+                "{}, lut on {} thread{}",
+                self.take,
+                t.max(),
+                if t.max() == 1 { "" } else { "s" }
+            ),
         }
+    }
+
+    /// Whether more than one thread may decode a frame (the reader's CPU then counts them).
+    fn may_use_helpers(&self) -> bool {
+        self.threads.is_none_or(|t| t.max() > 1)
     }
 }
 
@@ -223,12 +232,10 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
     let limits = Limits::default();
     let mut rgba = Vec::new();
     let clock = ThreadClock::new();
-    let lut = Lut::AUTO.with_threads(way.threads);
-    let one = Lut::AUTO;
     // With helpers, the CPU of every thread of this process (the readers of a row run
     // alone, so that is this reader and its helpers).
     let cpu_ns = || {
-        if way.threads.max() > 1 {
+        if way.may_use_helpers() {
             process_cpu_ns()
         } else {
             clock.cpu_ns()
@@ -240,11 +247,7 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
                 if !way.decode {
                     return 0.0;
                 }
-                let lut = if way.threads_when_waited && !waited {
-                    &one
-                } else {
-                    &lut
-                };
+                let lut = Lut::AUTO.with_threads(way.threads.unwrap_or(Threads::for_frame(waited)));
                 let t = Instant::now();
                 lut.decode_into(b, &limits, &mut rgba).expect("decodes");
                 t.elapsed().as_secs_f64() * 1e6
@@ -428,13 +431,15 @@ fn main() {
         (at60, NEW.waiting_only(), 1),
         (at60, OLD, 1),
         (at60, NEW, 1),
+        (at60, DEFAULT, 1),
+        (at60, NEW2, 1),
         (Rate::FlatOut, OLD, 1),
         (Rate::FlatOut, NEW, 1),
-        (Rate::Paced, NEW, 1),
-        (at60, NEW2, 1),
+        (Rate::FlatOut, DEFAULT, 1),
         (Rate::FlatOut, NEW2, 1),
-        (at60, NEW2_WAITED, 1),
-        (Rate::FlatOut, NEW2_WAITED, 1),
+        (Rate::Paced, DEFAULT, 1),
+        // One thread each: several readers share the helpers, and a reader's CPU is its
+        // own thread's.
         (at60, NEW, 4),
         (Rate::FlatOut, NEW, 4),
     ] {

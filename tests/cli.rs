@@ -474,8 +474,8 @@ fn bench_times_every_layout_beside_rgba_and_labels_conversions() {
 }
 
 /// `--threads N` splits lut's rows (the same pixels, named with its count), is refused for
-/// decoders without a thread count and for 0, and in `bench` times lut on N threads beside
-/// lut on one.
+/// decoders without a thread count and for 0, in `read` is chosen per frame when unset, and
+/// in `bench` times lut on N threads beside lut on one.
 #[test]
 fn threads_split_lut_and_are_refused_where_they_cannot_apply() {
     let dir = scratch("threads");
@@ -519,9 +519,19 @@ fn threads_split_lut_and_are_refused_where_they_cannot_apply() {
     let region = region.to_str().unwrap();
     let r = run(&["write", "--path", region, &seed]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    let r = run(&["read", "--path", region, "--threads", "2"]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_has(&r.stdout, &["with lut on 2 threads", &hash(&one.stdout)]);
+    for (threads, named) in [
+        (&["--threads", "2"][..], "with lut on 2 threads:"),
+        (&["--threads", "1"], "with lut:"),
+        // Unset: as many as the frame calls for.
+        (
+            &[],
+            "with lut (on up to 2 threads for frames it waited for):",
+        ),
+    ] {
+        let r = run(&[&["read", "--path", region][..], threads].concat());
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert_has(&r.stdout, &[named, &hash(&one.stdout)]);
+    }
     let r = run(&[
         "read",
         "--path",

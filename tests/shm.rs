@@ -1054,7 +1054,10 @@ fn the_cli_says_what_was_wrong_where_and_what_to_do() {
         )),
         "{out}"
     );
-    assert!(out.contains("with lut into BGR"), "{out}");
+    assert!(
+        out.contains("with lut (on up to 2 threads for frames it waited for) into BGR"),
+        "{out}"
+    );
     assert!(std::fs::read(&bgr).unwrap() == want);
     let (code, out) = shmbmp(&[
         "read",

@@ -103,14 +103,17 @@ def read_raw(
     """Decodes the BMP at offset 0 of the raw region /dev/shm/NAME (length from bfSize)."""
 
 class Reader:
-    """Takes whole, never torn frames out of the framed region /dev/shm/NAME."""
+    """Takes whole, never torn frames out of the framed region /dev/shm/NAME.
+
+    `threads`: at most this many threads for "lut" and its kernel levels on every frame;
+    None (default): a frame the reader waited for on up to 2, one already there on 1."""
 
     def __init__(
         self,
         name: str,
         *,
         decoder: str = "lut",
-        threads: int = 1,
+        threads: Optional[int] = None,
         layout: PixelLayout = "RGBA",
         max_pixels: Optional[int] = None,
         max_bytes: Optional[int] = None,

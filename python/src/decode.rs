@@ -24,11 +24,14 @@ pub struct Options {
 }
 
 /// The decoder `decoder=` and `threads=` chose: the registry's, or `lut` (or one of its
-/// kernel levels) on more than one thread.
+/// kernel levels) on more than one thread, or on as many as each frame calls for.
 #[derive(Clone, Copy)]
 enum Decoder {
     Registry(&'static dyn Decode),
     Threaded(Lut),
+    /// A Reader's default for `lut` and its levels: [`Threads::for_frame`], decided by
+    /// [`Options::for_frame`] (one thread until then).
+    PerFrame(Lut),
 }
 
 impl Decoder {
@@ -44,10 +47,7 @@ impl Decoder {
         if n.get() == 1 {
             return Ok(Decoder::Registry(decoder));
         }
-        let lut = std::iter::once(Lut::AUTO)
-            .chain(Lut::every_level())
-            .find(|l| l.name() == name)
-            .ok_or_else(|| {
+        let lut = Lut::named(name).ok_or_else(|| {
                 let why = if name == Lut::PARALLEL.name() {
                     format!("{name} splits rows over every core already: for at most {n} threads use decoder=\"lut\", threads={n}")
                 } else {
@@ -61,7 +61,7 @@ impl Decoder {
     fn get(&self) -> &dyn Decode {
         match self {
             Decoder::Registry(d) => *d,
-            Decoder::Threaded(lut) => lut,
+            Decoder::Threaded(lut) | Decoder::PerFrame(lut) => lut,
         }
     }
 }
@@ -100,6 +100,38 @@ impl Options {
             limits: limits(max_pixels, max_bytes),
         }
         .with_layout(layout)
+    }
+
+    /// As [`Options::new`], but `threads` `None` (a Reader's default) lets `lut` and its
+    /// kernel levels take as many threads as each frame calls for ([`Options::for_frame`]);
+    /// other decoders then run on one.
+    pub fn per_frame(
+        decoder: &str,
+        threads: Option<i64>,
+        layout: &str,
+        max_pixels: Option<u64>,
+        max_bytes: Option<u64>,
+    ) -> PyResult<Self> {
+        let opts = Options::new(decoder, threads.unwrap_or(1), layout, max_pixels, max_bytes)?;
+        Ok(match (threads, Lut::named(decoder)) {
+            (None, Some(lut)) => Options {
+                decoder: Decoder::PerFrame(lut),
+                ..opts
+            },
+            _ => opts,
+        })
+    }
+
+    /// These options for a frame a Reader `waited` for or found already there: where the
+    /// threads are chosen per frame, [`Threads::for_frame`]'s; otherwise unchanged.
+    pub fn for_frame(self, waited: bool) -> Self {
+        match self.decoder {
+            Decoder::PerFrame(lut) => Options {
+                decoder: Decoder::PerFrame(lut.with_threads(Threads::for_frame(waited))),
+                ..self
+            },
+            _ => self,
+        }
     }
 
     /// These options with the pixel layout called `layout` (`ValueError` naming the choices

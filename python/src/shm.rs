@@ -2,6 +2,7 @@
 //! core crate's `shmbmp::shm` (which knows bytes; decoding is `Options`' job).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -79,7 +80,9 @@ fn get_mut<'a, T>(inner: &'a mut Option<Mutex<T>>, what: &str) -> PyResult<&'a m
 /// `shmbmp write`, or any peer of PROTOCOL.md) fills, and decodes them with `decoder` on
 /// up to `threads` threads into the pixel `layout` within the limits, as `decode` does. The
 /// decoder, its threads and the limits hold for every frame; `next` and `latest` may ask
-/// for another layout.
+/// for another layout. Without `threads`, "lut" and its kernel levels decode a frame the
+/// reader waited for on up to 2 threads (its caches are cold, other cores idle) and one it
+/// found already there (a writer faster than the reader) on 1; other decoders on 1.
 ///
 /// A frame handed out is never torn: each slot is guarded by a sequence counter. Frames are
 /// decoded in place, straight from a slot the reader pins (a lease the writer honours), or
@@ -105,7 +108,7 @@ impl Reader {
         name,
         *,
         decoder = "lut",
-        threads = 1,
+        threads = None,
         layout = "RGBA",
         max_pixels = None,
         max_bytes = None,
@@ -113,12 +116,12 @@ impl Reader {
     fn new(
         name: &str,
         decoder: &str,
-        threads: i64,
+        threads: Option<i64>,
         layout: &str,
         max_pixels: Option<u64>,
         max_bytes: Option<u64>,
     ) -> PyResult<Self> {
-        let opts = Options::new(decoder, threads, layout, max_pixels, max_bytes)?;
+        let opts = Options::per_frame(decoder, threads, layout, max_pixels, max_bytes)?;
         Ok(Reader {
             inner: Some(Mutex::new(shm::Reader::open(name).map_err(shm_error)?)),
             opts,
@@ -249,8 +252,12 @@ impl Reader {
             .as_mut()
             .map(|a| OutSlice::of(a, opts.pixels))
             .transpose()?;
+        // A slice of the wait that ran out: the frame that comes later was waited for even
+        // if the next slice finds it there.
+        let slice_ran_out = AtomicBool::new(false);
         // Runs with the GIL released, once per attempt at a frame (again after a torn one).
-        let mut decode = |bmp: &[u8]| -> Decoded {
+        let mut decode = |bmp: &[u8], waited: bool| -> Decoded {
+            let opts = opts.for_frame(waited || slice_ran_out.load(Ordering::Relaxed));
             match target.as_mut() {
                 Some(out) => opts.decode_into_out(bmp, out).map(|_| None),
                 None => opts.decode_new(bmp).map(Some),
@@ -259,10 +266,10 @@ impl Reader {
         let started = Instant::now();
         let (info, decoded) = loop {
             let attempt = match wait {
-                None => py.detach(|| inner.latest_with(&mut decode)),
+                None => py.detach(|| inner.latest_with(|bmp| decode(bmp, false))),
                 Some(timeout) => {
                     let left = timeout.map_or(WAIT_SLICE, |t| t.saturating_sub(started.elapsed()));
-                    py.detach(|| inner.next_with(left.min(WAIT_SLICE), &mut decode))
+                    py.detach(|| inner.next_with_waited(left.min(WAIT_SLICE), &mut decode))
                 }
             };
             match attempt {
@@ -279,6 +286,7 @@ impl Reader {
                             }));
                         }
                     }
+                    slice_ran_out.store(true, Ordering::Relaxed);
                     py.check_signals()?;
                 }
                 Err(e) => return Err(shm_error(e)),

@@ -122,7 +122,8 @@ def test_the_reader_and_read_raw_take_a_thread_count(
     want = shmbmp.decode(seed)
     with shmbmp.Writer(region_name, capacity=len(seed)) as w:
         w.publish(seed)
-        for n in (1, 2, 5000):
+        # None (the default): lut's threads follow each frame, waited for or not.
+        for n in (None, 1, 2, 5000):
             with shmbmp.Reader(region_name, threads=n) as r:
                 assert np.array_equal(r.latest(), want), n
                 out = np.zeros_like(want)
@@ -134,6 +135,9 @@ def test_the_reader_and_read_raw_take_a_thread_count(
                 shmbmp.Reader(region_name, threads=bad)
         with pytest.raises(ValueError, match="naive decodes on one thread"):
             shmbmp.Reader(region_name, decoder="naive", threads=2)
+        # Decoders without a thread count of their own decode on one by default.
+        with shmbmp.Reader(region_name, decoder="naive") as r:
+            assert np.array_equal(r.latest(), want)
     raw = f"/dev/shm/{region_name}"
     with open(raw, "wb") as f:  # raw mode: the BMP alone at offset 0
         f.write(seed)

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 
 use super::files::LimitArgs;
-use super::threads::{pick, Picked, ThreadArgs};
+use super::threads::{pick, Picked, ReaderThreadArgs};
 use super::{count, CliResult};
 use shmbmp_suite::format::{Layout, PixelLayout, RawHeader};
 use shmbmp_suite::shm::{
@@ -15,7 +15,7 @@ use shmbmp_suite::shm::{
     ShmError, Writer, WriterStatus,
 };
 use shmbmp_suite::timing::percentile;
-use shmbmp_suite::{Decode, Decoder, Dims, Error, Limits};
+use shmbmp_suite::{Decode, Decoder, Dims, Error, Limits, Lut, Threads};
 
 /// Which region: a name, or an explicit file.
 #[derive(Debug, Clone, Args)]
@@ -89,7 +89,7 @@ pub enum ShmCommand {
         #[arg(long, default_value = "lut", value_parser = super::DecoderName { all: false })]
         decoder: String,
         #[command(flatten)]
-        threads: ThreadArgs,
+        threads: ReaderThreadArgs,
         /// Frames to read (each newer than the last).
         #[arg(long, default_value_t = 1)]
         count: u64,
@@ -186,7 +186,8 @@ pub fn run(cmd: ShmCommand) -> CliResult {
             quiet,
             limits,
         } => {
-            let d = Pixels::new(pick(&decoder, threads.threads)?, layout)?;
+            let mut d = Pixels::new(pick(&decoder, threads.fixed())?, layout)?;
+            d.per_frame = threads.per_frame(&decoder);
             let loc = region.location()?;
             if raw {
                 read_raw(&loc, d, output, &limits)
@@ -345,6 +346,9 @@ struct Pixels {
     decoder: &'static dyn Decoder,
     ours: Option<&'static dyn Decode>,
     layout: PixelLayout,
+    /// `lut` (or a kernel level) whose threads follow each frame ([`Threads::for_frame`]):
+    /// used instead of the others when set.
+    per_frame: Option<Lut>,
 }
 
 impl Pixels {
@@ -358,15 +362,33 @@ impl Pixels {
             decoder: picked.decoder,
             ours,
             layout,
+            per_frame: None,
         })
     }
 
-    fn name(&self) -> &'static str {
-        self.decoder.name()
+    fn name(&self) -> String {
+        match self.per_frame {
+            Some(lut) => format!(
+                "{} (on up to {} threads for frames it waited for)",
+                Decode::name(&lut),
+                Threads::for_frame(true).max()
+            ),
+            None => self.decoder.name().to_string(),
+        }
     }
 
-    /// Decodes `bmp` into `out` in this layout.
-    fn decode_into(&self, bmp: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Result<Dims, Error> {
+    /// Decodes `bmp`, which the reader `waited` for or not, into `out` in this layout.
+    fn decode_into(
+        &self,
+        bmp: &[u8],
+        waited: bool,
+        limits: &Limits,
+        out: &mut Vec<u8>,
+    ) -> Result<Dims, Error> {
+        if let Some(lut) = self.per_frame {
+            let lut = lut.with_threads(Threads::for_frame(waited));
+            return Ok(lut.decode_into_as(bmp, limits, self.layout, out)?);
+        }
         match self.ours {
             Some(d) => Ok(d.decode_into_as(bmp, limits, self.layout, out)?),
             None => self.decoder.decode_into(bmp, limits, out),
@@ -386,8 +408,9 @@ fn read(
     let started = Instant::now();
     let mut dims = None;
     for _ in 0..opts.count {
-        let (info, decoded) =
-            reader.next_with(opts.timeout, |bmp| d.decode_into(bmp, limits, &mut pixels))?;
+        let (info, decoded) = reader.next_with_waited(opts.timeout, |bmp, waited| {
+            d.decode_into(bmp, waited, limits, &mut pixels)
+        })?;
         let dm = decoded
             .map_err(|e| format!("frame {} of {}: {e}", info.frame, reader.path().display()))?;
         let latency_us = now_ns().saturating_sub(info.written_ns) as f64 / 1e3;
@@ -445,7 +468,7 @@ fn read_raw(loc: &Location, d: Pixels, output: Option<PathBuf>, limits: &LimitAr
     let len = reader.read(&mut bmp)?;
     let mut pixels = Vec::new();
     let dims = d
-        .decode_into(&bmp, &limits.limits(), &mut pixels)
+        .decode_into(&bmp, false, &limits.limits(), &mut pixels)
         .map_err(|e| format!("{} (raw region): {e}", loc.file().display()))?;
     println!(
         "raw {} bytes {}x{} {}xxh3 {:016x} (decoded by {})",

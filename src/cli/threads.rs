@@ -15,6 +15,35 @@ pub struct ThreadArgs {
     pub threads: NonZeroUsize,
 }
 
+/// `--threads` of `shmbmp read`, whose default differs: unset, `lut` and its kernel levels
+/// decode a frame the reader waited for on up to two threads and one already there on one
+/// ([`Threads::for_frame`]).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ReaderThreadArgs {
+    /// At most this many threads for every frame (lut and its kernel levels). Unset: lut
+    /// and its levels decode a frame the reader waited for on up to 2 threads (its caches
+    /// cold, the other cores idle) and one already there (a writer faster than the reader)
+    /// on 1; other decoders on 1.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+}
+
+impl ReaderThreadArgs {
+    /// The thread count to pick the decoder with (1 when unset).
+    pub fn fixed(self) -> NonZeroUsize {
+        self.threads.unwrap_or(NonZeroUsize::MIN)
+    }
+
+    /// The `lut` (or kernel level) called `decoder` whose threads follow each frame, when
+    /// `--threads` is unset and the decoder takes a thread count.
+    pub fn per_frame(self, decoder: &str) -> Option<Lut> {
+        self.threads
+            .is_none()
+            .then(|| Lut::named(decoder))
+            .flatten()
+    }
+}
+
 /// A [`Lut`] on more than one thread, under a name that says how many: `lut on 2 threads`.
 #[derive(Debug)]
 pub struct Threaded {
@@ -44,9 +73,7 @@ impl Decode for Threaded {
 /// Leaked, once per command: the CLI's decoders live as long as the process, like the
 /// registry's.
 pub fn threaded(name: &str, threads: NonZeroUsize) -> Option<&'static Threaded> {
-    let lut = std::iter::once(Lut::AUTO)
-        .chain(Lut::every_level())
-        .find(|l| Decode::name(l) == name)?;
+    let lut = Lut::named(name)?;
     let name = format!("{name} on {threads} threads");
     Some(Box::leak(Box::new(Threaded {
         lut: lut.with_threads(Threads::AtMost(threads)),

@@ -46,36 +46,39 @@ pub struct HandoffRow {
     pub switches_per_s: Option<f64>,
 }
 
+/// The words in a row's mode for the readers' default decode: `lut` with
+/// [`shmbmp::Threads::for_frame`]'s threads, as `shmbmp read` and Python's `Reader` decode
+/// unless given a thread count. The targets judge those rows.
+pub const READERS_DEFAULT: &str = "lut on up to 2 threads for frames it waited for (the default)";
+
+/// The words in a row's mode for a reader that only takes frames (its CPU is then the cost
+/// of waiting and handing over).
+pub const NO_DECODE: &str = "no decode";
+
 impl HandoffRow {
     /// The row a headline quotes: one reader at 60 frames/s, woken and decoding every frame
-    /// (not the rows without decoding, the old polling reader, or one of several readers).
+    /// the default way (not the rows without decoding, the old polling reader, a fixed thread
+    /// count, or one of several readers).
     pub fn is_one_reader_decoding_at_60(&self) -> bool {
-        self.is_judged("60 ", true, false)
+        self.is_judged("60 ", true)
     }
 
     fn is_one_reader_waiting_at_60(&self) -> bool {
-        self.is_judged("60 ", false, false)
+        self.is_judged("60 ", false)
     }
 
     fn is_one_reader_flat_out(&self) -> bool {
-        self.is_judged("as fast", true, false)
-    }
-
-    /// The 60 frames/s row whose reader decodes with `lut` on more than one thread (its
-    /// helpers take half the cold frame's memory traffic).
-    fn is_one_reader_on_threads_at_60(&self) -> bool {
-        self.is_judged("60 ", true, true)
+        self.is_judged("as fast", true)
     }
 
     /// A row the targets judge: the writer's rate starts the mode, one reader woken,
-    /// decoding or not, with `lut` on one thread (the reader's default) or on more.
-    fn is_judged(&self, rate: &str, decoding: bool, threads: bool) -> bool {
+    /// decoding the readers' default way or not decoding at all.
+    fn is_judged(&self, rate: &str, decoding: bool) -> bool {
         let m = &self.mode;
         m.starts_with(rate)
             && m.contains("woken")
-            && m.contains("no decode") != decoding
             && !m.contains("reader ")
-            && m.contains(" threads") == threads
+            && m.contains(if decoding { READERS_DEFAULT } else { NO_DECODE })
     }
 }
 
@@ -228,17 +231,6 @@ pub(super) fn targets(rows: &[HandoffRow], y: Option<&Yardstick>) -> Vec<Target>
         }
         v.push(tail);
     }
-    if let (Some(r), Some(y)) = (rows.iter().find(|r| r.is_one_reader_on_threads_at_60()), y) {
-        v.push(quotient(
-            format!(
-                "p50 publish→RGBA at 60 frames/s, {}, ÷ hot `lut_into` on one thread: cold frames with threads",
-                r.mode.rsplit(", ").next().unwrap_or("on threads")
-            ),
-            r.p50_us,
-            y.hot_lut_into_us,
-            COLD_LIMIT,
-        ));
-    }
     if let (Some(r), Some(y)) = (rows.iter().find(|r| r.is_one_reader_flat_out()), y) {
         let per_frame_us = 1e6 / r.decoded_per_s;
         v.push(Target {
@@ -306,7 +298,7 @@ pub(super) const HEADER: [&str; 10] = [
 pub(super) fn reading(y: Option<&Yardstick>) -> Option<String> {
     let y = y?;
     Some(format!(
-        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {} and settled {} (`shmbmp bench`'s way, {} apart), back to back {}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. The targets are judged on the rows whose reader runs `lut` on one thread (the reader's default).",
+        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {} and settled {} (`shmbmp bench`'s way, {} apart), back to back {}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. The targets are judged on the rows whose reader decodes the readers' default way (`shmbmp read` and Python's `Reader` without a thread count): `lut` on up to 2 threads for a frame it waited for (cold caches, idle cores), on one for a frame already there (a writer faster than the reader); the rows on 1 and on 2 threads for every frame are given beside them.",
         fmt_ns(y.lut_in_turn_us * 1e3),
         fmt_ns(y.lut_settled_us * 1e3),
         fmt_ratio(y.lut_in_turn_us / y.lut_settled_us),
@@ -345,6 +337,7 @@ mod tests {
 
     #[test]
     fn targets_judge_the_rows_against_the_same_run() {
+        let default = |rate: &str| format!("{rate}, woken, in place, {READERS_DEFAULT}");
         let rows = [
             row(
                 "60 frames/s, polled, copied, no decode",
@@ -353,7 +346,13 @@ mod tests {
                 60.0,
             ),
             row("60 frames/s, woken, in place, no decode", 40.0, 90.0, 60.0),
-            row("60 frames/s, woken, in place", 1000.0, 2500.0, 60.0),
+            row(
+                "60 frames/s, woken, in place, lut on 1 thread",
+                1300.0,
+                2500.0,
+                60.0,
+            ),
+            row(&default("60 frames/s"), 1000.0, 2500.0, 60.0),
             row(
                 "60 frames/s, woken, in place, lut on 2 threads",
                 700.0,
@@ -361,17 +360,18 @@ mod tests {
                 60.0,
             ),
             row(
-                "60 frames/s, woken, in place, reader 1 of 4",
+                &format!("{}, reader 1 of 4", default("60 frames/s")),
                 9000.0,
                 9900.0,
                 60.0,
             ),
             row(
-                "as fast as possible, woken, in place",
-                800.0,
+                "as fast as possible, woken, in place, lut on 1 thread",
+                700.0,
                 1300.0,
-                1250.0,
+                1500.0,
             ),
+            row(&default("as fast as possible"), 800.0, 1300.0, 1250.0),
         ];
         let y = Yardstick {
             lut_in_turn_us: 900.0,
@@ -397,10 +397,16 @@ mod tests {
         );
         assert_eq!(figure("flat out"), ("1.07×".into(), true));
         assert_eq!(figure("what cold frames cost"), ("1.33×".into(), true));
-        assert_eq!(figure("cold frames with threads"), ("0.93×".into(), true));
-        assert_eq!(t.len(), 8);
+        assert_eq!(t.len(), 7);
         let without = targets(&rows, None);
         assert_eq!(without.len(), 3, "no yardstick: only the row-only targets");
+    }
+
+    #[test]
+    fn the_default_rows_name_the_threads_the_core_gives_a_frame_it_waited_for() {
+        let n = shmbmp::Threads::for_frame(true).max();
+        assert!(READERS_DEFAULT.contains(&format!(" up to {n} threads ")));
+        assert_eq!(shmbmp::Threads::for_frame(false).max(), 1);
     }
 
     #[test]

@@ -57,7 +57,7 @@ use serde::{Deserialize, Serialize};
 pub use agreement::Agreement;
 pub use environment::rustc_version;
 pub use error::ReportError;
-pub use handoff::{HandoffFile, HandoffRow, HostTail, Yardstick};
+pub use handoff::{HandoffFile, HandoffRow, HostTail, Yardstick, NO_DECODE, READERS_DEFAULT};
 pub use html::render_html;
 pub use layouts::{peer_limit, LAYOUT_LIMIT};
 pub use markdown::render_markdown;

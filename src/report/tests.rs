@@ -648,7 +648,7 @@ fn build_from_uses_the_json_files_that_exist() {
         allocator: "held (test)".into(),
     };
     fs::write(&inputs.run, serde_json::to_string(&facts).unwrap()).unwrap();
-    let row = handoff_row("60 frames/s, woken, in place");
+    let row = handoff_row(&format!("60 frames/s, woken, in place, {READERS_DEFAULT}"));
     fs::write(&inputs.handoff, serde_json::to_string(&[row]).unwrap()).unwrap();
     let out = tmp.0.join("reports");
     let s = build_from(&inputs, &out).unwrap();
@@ -892,7 +892,7 @@ fn partial_runs_are_recognised() {
     let s = summarize_from(&inputs).unwrap();
     assert_eq!(s.seed_table().unwrap().fixture, "seed");
 
-    let row = handoff_row("60 frames/s, woken, in place");
+    let row = handoff_row(&format!("60 frames/s, woken, in place, {READERS_DEFAULT}"));
     fs::write(&inputs.handoff, serde_json::to_string(&[row]).unwrap()).unwrap();
     let facts = RunFacts {
         quick: true,
@@ -931,20 +931,30 @@ fn partial_runs_are_recognised() {
     assert!(s.handoff_note.is_none(), "this run's handoff");
 }
 
-/// The README's cross-process headline quotes one reader woken and decoding at 60 frames/s,
-/// not a row without decoding, the old polling reader or one of four readers.
+/// The README's cross-process headline quotes one reader woken and decoding at 60 frames/s
+/// the readers' default way, not a row without decoding, the old polling reader, a fixed
+/// thread count or one of four readers.
 #[test]
 fn headline_handoff_row_is_one_reader_decoding_at_60() {
+    let default = format!("woken, in place, {READERS_DEFAULT}");
     for (mode, want) in [
-        ("60 frames/s, polled, copied, no decode", false),
-        ("60 frames/s, woken, in place, no decode", false),
-        ("60 frames/s, polled, copied", false),
-        ("60 frames/s, woken, in place", true),
-        ("60 frames/s, woken, in place, reader 1 of 4", false),
-        ("as fast as possible, woken, in place", false),
+        ("60 frames/s, polled, copied, no decode".to_string(), false),
+        ("60 frames/s, woken, in place, no decode".into(), false),
+        ("60 frames/s, polled, copied".into(), false),
+        (
+            "60 frames/s, woken, in place, lut on 1 thread".into(),
+            false,
+        ),
+        (
+            "60 frames/s, woken, in place, lut on 2 threads".into(),
+            false,
+        ),
+        (format!("60 frames/s, {default}"), true),
+        (format!("60 frames/s, {default}, reader 1 of 4"), false),
+        (format!("as fast as possible, {default}"), false),
     ] {
         assert_eq!(
-            handoff_row(mode).is_one_reader_decoding_at_60(),
+            handoff_row(&mode).is_one_reader_decoding_at_60(),
             want,
             "{mode}"
         );

@@ -93,6 +93,15 @@ impl Lut {
             .collect()
     }
 
+    /// The one-thread `lut` (`"lut"`) or kernel level (`"lut_avx2"`, ...) called `name`, if
+    /// this CPU runs it: the decoders a thread count applies to (`lut_mt` is `None`, as it
+    /// takes every core already).
+    pub fn named(name: &str) -> Option<Lut> {
+        std::iter::once(Lut::AUTO)
+            .chain(Lut::every_level())
+            .find(|l| l.name() == name)
+    }
+
     /// The kernels this decoder runs on this machine.
     pub fn kernels(&self) -> Kernels {
         self.kernels.unwrap_or_else(Kernels::detect)

@@ -23,6 +23,28 @@ impl Threads {
             Threads::AllCores => super::helpers::most(),
         }
     }
+
+    /// For a frame a shared-memory reader takes ([`crate::shm::Reader::next_with_waited`]):
+    /// up to [`Threads::WHEN_WAITED`] when the reader waited for it, one when it found it
+    /// already there.
+    ///
+    /// A frame the reader waited for finds its caches cold and, at a steady frame rate, the
+    /// other cores mostly idle, so a helper takes half the memory traffic. A frame already
+    /// there means a writer faster than the reader, busy on another core: a helper would
+    /// compete with it. Measured on 2 cores (Zen 3, `benches/shm.rs`), the seed frame at 60
+    /// frames/s: p50 publish to RGBA 507-563 µs against 640-765 on one thread; flat out,
+    /// one thread's frame rate, where two threads on every frame lose 15-26 %.
+    pub fn for_frame(waited: bool) -> Threads {
+        if waited {
+            Threads::WHEN_WAITED
+        } else {
+            Threads::One
+        }
+    }
+
+    /// [`Threads::for_frame`]'s threads for a frame the reader waited for: two, the most
+    /// measured (fewer where the machine has fewer cores).
+    pub const WHEN_WAITED: Threads = Threads::AtMost(NonZeroUsize::new(2).unwrap());
 }
 
 /// The least output a band of rows must have to be worth handing to another thread: waking
