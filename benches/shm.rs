@@ -12,8 +12,11 @@
 //!   to show what waiting alone costs. Per reader: latency from publication to RGBA (p50,
 //!   p99, max), decode time (p50), frames/s, its thread's CPU and context switches per
 //!   second, from `/proc/thread-self` (Linux).
-//! - The host's own tail: right after the 60 frames/s reader, an arithmetic job as long as its
-//!   decode, 60 times a second for as long (`timing::host_tail`), to read its p99 beside.
+//! - Tails without the handoff: right after the 60 frames/s reader, an arithmetic job as long
+//!   as its decode, then its decode of a private copy of the frame, each 60 times a second
+//!   for as long (`timing::host_tail`), to read its p99 beside.
+//! - The yardsticks (`lut` on the seed in this process, as `shmbmp bench` times it and back
+//!   to back) before the first row and after each: the targets take their medians.
 //!
 //! Results: criterion's `shm/...` groups; the handoff rows in `target/shm-handoff.json` (for
 //! `reports/`) and, with CPU and context switches, on stderr.
@@ -30,7 +33,7 @@ use criterion::{Criterion, Throughput};
 use shmbmp_suite::report::{
     HandoffFile, HandoffRow, HostTail, Yardstick, NO_DECODE, READERS_DEFAULT,
 };
-use shmbmp_suite::shm::{now_ns, Reader, Writer};
+use shmbmp_suite::shm::{now_ns, Reader, ShmError, Writer};
 use shmbmp_suite::timing::{host_tail, interleave_decoders, percentile};
 use shmbmp_suite::{by_name, encode, Decode, Limits, Lut, Threads};
 
@@ -241,19 +244,26 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
             clock.cpu_ns()
         }
     };
+    // `None`: no frame read whole within 5 s (a copying reader outpaced by a writer flat
+    // out, which rewrites each slot before it is copied): the row then shows what was taken.
     let mut next = |reader: &mut Reader| {
-        let (info, decode_us) = reader
-            .next_with_waited(Duration::from_secs(5), |b, waited| {
-                if !way.decode {
-                    return 0.0;
-                }
-                let lut = Lut::AUTO.with_threads(way.threads.unwrap_or(Threads::for_frame(waited)));
-                let t = Instant::now();
-                lut.decode_into(b, &limits, &mut rgba).expect("decodes");
-                t.elapsed().as_secs_f64() * 1e6
-            })
-            .expect("frame");
-        (info, decode_us)
+        let got = reader.next_with_waited(Duration::from_secs(5), |b, waited| {
+            if !way.decode {
+                return 0.0;
+            }
+            let lut = Lut::AUTO.with_threads(way.threads.unwrap_or(Threads::for_frame(waited)));
+            let t = Instant::now();
+            lut.decode_into(b, &limits, &mut rgba).expect("decodes");
+            t.elapsed().as_secs_f64() * 1e6
+        });
+        match got {
+            Ok(got) => Some(got),
+            Err(e @ ShmError::Timeout { .. }) => {
+                eprintln!("reader ({}): {e}", way.label());
+                None
+            }
+            Err(e) => panic!("frame: {e}"),
+        }
     };
     next(&mut reader);
     start.wait();
@@ -263,7 +273,9 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
     let started = Instant::now();
     let (mut latencies_us, mut decode_us) = (Vec::new(), Vec::new());
     while started.elapsed().as_secs_f64() < seconds {
-        let (info, d) = next(&mut reader);
+        let Some((info, d)) = next(&mut reader) else {
+            break;
+        };
         latencies_us.push(now_ns().saturating_sub(info.written_ns) as f64 / 1e3);
         decode_us.push(d);
     }
@@ -354,14 +366,21 @@ fn handoff(
             } else {
                 format!("{rate}, {}, reader {} of {readers}", way.label(), i + 1)
             };
+            // A reader that took no frame (outpaced) has no latencies: 0, shown as "—".
+            let (p50, p99, max) = match r.latencies_us.last() {
+                Some(&max) => (
+                    percentile(&r.latencies_us, 0.5),
+                    percentile(&r.latencies_us, 0.99),
+                    max,
+                ),
+                None => (0.0, 0.0, 0.0),
+            };
+            let decode_p50 = (frames > 0).then(|| percentile(&r.decode_us, 0.5));
             eprintln!(
-                "handoff {mode:>50}: published {:>5.0}/s, taken {:>5.0}/s, p50 {:>5.0} us p99 {:>6.0} us max {:>6.0} us (decode p50 {:>5.0} us), reader CPU {:>5.1}%, {:>5.0} context switches/s, in place {}/{frames}, skipped {}, torn attempts {} (0 accepted), {} sleeps",
+                "handoff {mode:>50}: published {:>5.0}/s, taken {:>5.0}/s, p50 {p50:>5.0} us p99 {p99:>6.0} us max {max:>6.0} us (decode p50 {:>5.0} us), reader CPU {:>5.1}%, {:>5.0} context switches/s, in place {}/{frames}, skipped {}, torn attempts {} (0 accepted), {} sleeps",
                 (r.last - r.first) as f64 / r.seconds,
                 frames as f64 / r.seconds,
-                percentile(&r.latencies_us, 0.5),
-                percentile(&r.latencies_us, 0.99),
-                r.latencies_us.last().unwrap(),
-                percentile(&r.decode_us, 0.5),
+                decode_p50.unwrap_or(0.0),
                 100.0 * r.cpu_s / r.seconds,
                 r.switches as f64 / r.seconds,
                 r.in_place,
@@ -374,19 +393,57 @@ fn handoff(
                 seconds: r.seconds,
                 published_per_s: (r.last - r.first) as f64 / r.seconds,
                 decoded_per_s: frames as f64 / r.seconds,
-                p50_us: percentile(&r.latencies_us, 0.5),
-                p99_us: percentile(&r.latencies_us, 0.99),
-                max_us: *r.latencies_us.last().unwrap(),
+                p50_us: p50,
+                p99_us: p99,
+                max_us: max,
                 skipped: r.skipped,
                 torn: r.torn,
                 overtaken: r.overtaken,
                 frames,
-                decode_p50_us: Some(percentile(&r.decode_us, 0.5)),
+                decode_p50_us: decode_p50,
                 reader_cpu_pct: Some(100.0 * r.cpu_s / r.seconds),
                 switches_per_s: Some(r.switches as f64 / r.seconds),
             }
         })
         .collect()
+}
+
+/// Right after the 60 frames/s reader (whose decode p50 was `job_us`), at its rate for as
+/// long: a register-only job of that length (the host's own tail), then the reader's
+/// default decode of a private copy of `seed` (the decode's own tail, no handoff).
+fn tails_at(fps: f64, job_us: f64, window: f64, seed: &[u8]) -> (HostTail, HostTail) {
+    let window = Duration::from_secs_f64(window);
+    let times = host_tail::fixed_job_at(fps, Duration::from_secs_f64(job_us / 1e6), window);
+    let host = HostTail::from_sorted(job_us, &times);
+    // Every frame at 60 frames/s is one the reader waited for.
+    let lut = Lut::AUTO.with_threads(Threads::for_frame(true));
+    let (limits, mut rgba) = (Limits::default(), Vec::new());
+    let mut decode = || lut.decode_into(seed, &limits, &mut rgba).expect("decodes");
+    let mut hot: Vec<f64> = (0..6)
+        .map(|_| {
+            let t = Instant::now();
+            decode();
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    hot.sort_by(f64::total_cmp);
+    let times = host_tail::at_rate(fps, window, |_| {
+        decode();
+    });
+    let private = HostTail::from_sorted(percentile(&hot, 0.5), &times);
+    for (what, t) in [
+        (format!("a {job_us:.0} us arithmetic job"), host),
+        ("the same decode of a private copy".into(), private),
+    ] {
+        eprintln!(
+            "tail at {fps}/s without the handoff, {what}: {} runs, p50 {:.0} us, p99 {:.0} us ({:.2}x)",
+            t.runs,
+            t.p50_us,
+            t.p99_us,
+            t.p99_us / t.p50_us
+        );
+    }
+    (host, private)
 }
 
 /// Median of `lut` decoding the seed frame into a warm buffer, in µs (the targets' yardstick).
@@ -419,11 +476,10 @@ fn main() {
     } else {
         (4.0, 10.0)
     };
-    let mut yardstick = yardstick(&seed, if support::quick() { 5 } else { 25 });
-    eprintln!(
-        "lut on the seed frame as shmbmp bench times it: in turn {:.0} us, settled {:.0} us; back to back {:.0} us",
-        yardstick.lut_in_turn_us, yardstick.lut_settled_us, yardstick.hot_lut_into_us
-    );
+    // Measured before the first row and after each; the targets take each figure's median.
+    let rounds = if support::quick() { 3 } else { 8 };
+    let mut samples = vec![yardstick(&seed, rounds)];
+    let (mut host, mut private) = (None, None);
     let mut rows = Vec::new();
     let at60 = Rate::Fps(60);
     for (rate, way, readers) in [
@@ -449,29 +505,19 @@ fn main() {
         };
         rows.extend(handoff(rate, way, readers, window, &seed_file));
         let just_run = rows.last().filter(|r| r.is_one_reader_decoding_at_60());
-        if let (None, Rate::Fps(fps), Some(r)) = (yardstick.host, rate, just_run) {
-            // Right after it, a job as long as its decode, at its rate, for as long.
+        if let (None, Rate::Fps(fps), Some(r)) = (host, rate, just_run) {
             let job_us = r.decode_p50_us.unwrap_or(r.p50_us);
-            let times = host_tail::fixed_job_at(
-                f64::from(fps),
-                Duration::from_secs_f64(job_us / 1e6),
-                Duration::from_secs_f64(window),
-            );
-            let h = HostTail::from_sorted(job_us, &times);
-            eprintln!(
-                "the host's own tail: a {job_us:.0} us arithmetic job at {fps}/s, {} runs: p50 {:.0} us, p99 {:.0} us ({:.2}x)",
-                h.runs,
-                h.p50_us,
-                h.p99_us,
-                h.p99_us / h.p50_us
-            );
-            yardstick.host = Some(h);
+            let (h, p) = tails_at(f64::from(fps), job_us, window, &seed);
+            host = Some(h);
+            private = Some(p);
         }
+        samples.push(yardstick(&seed, rounds));
     }
-    eprintln!(
-        "hot lut_into of the seed frame after the handoff runs: p50 {:.0} us",
-        hot_lut_us(&seed)
-    );
+    let yardstick = Yardstick {
+        host,
+        private,
+        ..Yardstick::median_of(&samples).expect("measured before the first row")
+    };
     let file = HandoffFile::Run { rows, yardstick };
     let json = serde_json::to_string_pretty(&file).expect("serialize");
     std::fs::write(support::inputs().handoff, json).expect("write shm-handoff.json");
@@ -485,10 +531,17 @@ fn yardstick(seed: &[u8], rounds: usize) -> Yardstick {
     let t = interleave_decoders("seed", seed, &[lut], &Limits::default(), rounds)
         .expect("the seed frame decodes");
     let times = t.decoder("lut").and_then(|d| d.times()).expect("lut timed");
-    Yardstick {
+    let y = Yardstick {
         lut_in_turn_us: times.turn_ns / 1e3,
         lut_settled_us: times.settled_ns.unwrap_or(f64::NAN) / 1e3,
         hot_lut_into_us: hot_lut_us(seed),
         host: None,
-    }
+        private: None,
+        spread: None,
+    };
+    eprintln!(
+        "lut on the seed frame as shmbmp bench times it: in turn {:.0} us, settled {:.0} us; back to back {:.0} us",
+        y.lut_in_turn_us, y.lut_settled_us, y.hot_lut_into_us
+    );
+    y
 }

@@ -137,6 +137,72 @@ fn frames_round_trip_in_order_and_decode_identically_in_place() {
     assert_eq!(reader.lease(), Some(0));
 }
 
+/// A reader that never reads a frame whole while the writer keeps publishing (here a peer
+/// announcing frames whose slots hold others, as a writer rewriting slots faster than the
+/// reader copies them looks) times out saying so, not that the writer published nothing.
+#[test]
+fn a_reader_outpaced_by_its_writer_says_so() {
+    let r = TempRegion::new("outpaced");
+    let frame = &small_frames()[0];
+    let mut w = Writer::create(&r.name, 3, frame.len() as u64).unwrap();
+    // Every slot then holds a frame numbered above 900, newer than any announced below.
+    for _ in 0..1000 {
+        w.publish(frame).unwrap();
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(r.path())
+        .unwrap();
+    // Frame n "in slot 1", which already holds a newer one: overtaken, every time.
+    let announce = move |n: u64| {
+        std::os::unix::fs::FileExt::write_all_at(
+            &file,
+            &layout::latest_word(n, 1).to_le_bytes(),
+            layout::LATEST_AT as u64,
+        )
+        .unwrap();
+    };
+    announce(2);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let announcer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            for n in 3u64..900 {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+                announce(n);
+            }
+        })
+    };
+    for (reader, why) in [
+        (
+            Reader::open(&r.name).unwrap().copying(),
+            "faster than this reader copies one out",
+        ),
+        (
+            Reader::open(&r.name).unwrap(),
+            "does it ignore this reader's pin?",
+        ),
+    ] {
+        let mut reader = reader;
+        let err = reader
+            .next_with(Duration::from_millis(150), |_| ())
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, ShmError::Timeout { after: 0, .. }), "{text}");
+        assert!(
+            text.contains("published") && text.contains("frames meanwhile, but each of"),
+            "{text}"
+        );
+        assert!(text.contains(why), "{text}");
+        assert!(!text.contains("published nothing new"), "{text}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    announcer.join().unwrap();
+}
+
 #[test]
 fn a_reader_before_any_writer_gets_clear_errors() {
     let r = TempRegion::new("early");

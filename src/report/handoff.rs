@@ -20,13 +20,14 @@ pub struct HandoffRow {
     pub published_per_s: f64,
     /// Frames the reader took and decoded per second.
     pub decoded_per_s: f64,
-    /// Median latency from `written_ns` to decoded, in microseconds.
+    /// Median latency from `written_ns` to decoded, in microseconds (0 when `frames` is 0,
+    /// as are the two below).
     pub p50_us: f64,
     /// 99th percentile latency in microseconds.
     pub p99_us: f64,
     /// Largest latency in microseconds.
     pub max_us: f64,
-    /// Frames decoded.
+    /// Frames decoded (0: the reader read none whole, outpaced by its writer).
     pub frames: u64,
     /// Frames published but never read (the reader was busy).
     pub skipped: u64,
@@ -75,7 +76,8 @@ impl HandoffRow {
     /// decoding the readers' default way or not decoding at all.
     fn is_judged(&self, rate: &str, decoding: bool) -> bool {
         let m = &self.mode;
-        m.starts_with(rate)
+        self.frames > 0
+            && m.starts_with(rate)
             && m.contains("woken")
             && !m.contains("reader ")
             && m.contains(if decoding { READERS_DEFAULT } else { NO_DECODE })
@@ -97,14 +99,69 @@ pub struct Yardstick {
     /// from before it was measured have none).
     #[serde(default)]
     pub host: Option<HostTail>,
+    /// The 60 frames/s reader's decode of a private copy of the frame (no shared memory, no
+    /// writer), at that rate for as long, right after the host's tail: the decode's own tail
+    /// on this machine, beside which the handoff's is read (runs before it have none).
+    #[serde(default)]
+    pub private: Option<HostTail>,
+    /// How each figure spread over the run when it is the median of several measurements
+    /// ([`Yardstick::median_of`]; runs before that have none: one measurement at the start).
+    #[serde(default)]
+    pub spread: Option<Spread>,
 }
 
-/// A fixed job of register arithmetic, as long as the 60 frames/s reader's decode p50, run
-/// 60 times a second between sleeps in the same run ([`crate::timing::host_tail`]): what
-/// this machine does to any job of that length.
+/// The range of each yardstick figure over the measurements of one run, µs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    /// How many measurements: one before the first handoff row and one after each.
+    pub samples: u32,
+    /// Least and most of [`Yardstick::lut_in_turn_us`].
+    pub in_turn_us: [f64; 2],
+    /// Least and most of [`Yardstick::lut_settled_us`].
+    pub settled_us: [f64; 2],
+    /// Least and most of [`Yardstick::hot_lut_into_us`].
+    pub hot_us: [f64; 2],
+}
+
+impl Yardstick {
+    /// Each figure's median over `samples` (measured between the handoff rows, so the
+    /// rows are judged against the machine as it was over the whole run, not at one
+    /// moment), with their ranges; the host's tail from none of them. `None` when empty.
+    pub fn median_of(samples: &[Yardstick]) -> Option<Yardstick> {
+        let sorted = |f: fn(&Yardstick) -> f64| {
+            let mut v: Vec<f64> = samples.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let (turn, settled, hot) = (
+            sorted(|y| y.lut_in_turn_us),
+            sorted(|y| y.lut_settled_us),
+            sorted(|y| y.hot_lut_into_us),
+        );
+        let range = |v: &[f64]| [v[0], v[v.len() - 1]];
+        (!samples.is_empty()).then(|| Yardstick {
+            lut_in_turn_us: percentile(&turn, 0.5),
+            lut_settled_us: percentile(&settled, 0.5),
+            hot_lut_into_us: percentile(&hot, 0.5),
+            host: None,
+            private: None,
+            spread: Some(Spread {
+                samples: samples.len() as u32,
+                in_turn_us: range(&turn),
+                settled_us: range(&settled),
+                hot_us: range(&hot),
+            }),
+        })
+    }
+}
+
+/// A job run 60 times a second between sleeps in the same run
+/// ([`crate::timing::host_tail`]): register arithmetic as long as the 60 frames/s reader's
+/// decode p50 (what this machine does to any job of that length), or that reader's decode of
+/// a private copy of the frame.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HostTail {
-    /// The job's length, calibrated hot, µs.
+    /// The job's length hot, µs (calibrated, or the fastest of a few runs back to back).
     pub job_us: f64,
     /// Median of its runs, µs.
     pub p50_us: f64,
@@ -219,15 +276,26 @@ pub(super) fn targets(rows: &[HandoffRow], y: Option<&Yardstick>) -> Vec<Target>
             r.p50_us,
             TAIL_LIMIT,
         );
-        if let Some(h) = y.and_then(|y| y.host) {
-            tail.detail += &format!(
-                "; the host's own, a fixed arithmetic job of {} at 60/s ({} runs): {} ÷ {} = {}",
-                fmt_ns(h.job_us * 1e3),
-                h.runs,
-                fmt_ns(h.p99_us * 1e3),
-                fmt_ns(h.p50_us * 1e3),
-                fmt_ratio(h.p99_us / h.p50_us)
-            );
+        for (tail_of, h) in [
+            (
+                "the host's own, a fixed arithmetic job",
+                y.and_then(|y| y.host),
+            ),
+            (
+                "the same decode of a private copy, no handoff,",
+                y.and_then(|y| y.private),
+            ),
+        ] {
+            if let Some(h) = h {
+                tail.detail += &format!(
+                    "; {tail_of} of {} at 60/s ({} runs): {} ÷ {} = {}",
+                    fmt_ns(h.job_us * 1e3),
+                    h.runs,
+                    fmt_ns(h.p99_us * 1e3),
+                    fmt_ns(h.p50_us * 1e3),
+                    fmt_ratio(h.p99_us / h.p50_us)
+                );
+            }
         }
         v.push(tail);
     }
@@ -265,7 +333,14 @@ fn quotient(what: String, num_us: f64, den_us: f64, limit: f64) -> Target {
 /// The table's cells for one row (mode, published/s, decoded/s, p50, p99, max, decode p50,
 /// reader CPU, skipped, torn).
 pub(super) fn cells(r: &HandoffRow) -> [String; 10] {
-    let us = |x: f64| fmt_ns(x * 1e3);
+    // No frame taken: no latencies.
+    let us = |x: f64| {
+        if r.frames == 0 {
+            "—".into()
+        } else {
+            fmt_ns(x * 1e3)
+        }
+    };
     [
         r.mode.clone(),
         format!("{:.0}", r.published_per_s),
@@ -297,14 +372,28 @@ pub(super) const HEADER: [&str; 10] = [
 /// One line on what the ratio to the in-turn decode means, for under the targets.
 pub(super) fn reading(y: Option<&Yardstick>) -> Option<String> {
     let y = y?;
+    let range = |r: [f64; 2]| format!(" ({}–{})", fmt_ns(r[0] * 1e3), fmt_ns(r[1] * 1e3));
+    let (turn, settled, hot) = y.spread.map_or_else(Default::default, |s| {
+        (range(s.in_turn_us), range(s.settled_us), range(s.hot_us))
+    });
     Some(format!(
-        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {} and settled {} (`shmbmp bench`'s way, {} apart), back to back {}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. The targets are judged on the rows whose reader decodes the readers' default way (`shmbmp read` and Python's `Reader` without a thread count): `lut` on up to 2 threads for a frame it waited for (cold caches, idle cores), on one for a frame already there (a writer faster than the reader); the rows on 1 and on 2 threads for every frame are given beside them.",
+        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {}{turn} and settled {}{settled} (`shmbmp bench`'s way, {} apart), back to back {}{hot}{}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. The targets are judged on the rows whose reader decodes the readers' default way (`shmbmp read` and Python's `Reader` without a thread count): `lut` on up to 2 threads for a frame it waited for (cold caches, idle cores), on one for a frame already there (a writer faster than the reader); the rows on 1 and on 2 threads for every frame are given beside them.",
         fmt_ns(y.lut_in_turn_us * 1e3),
         fmt_ns(y.lut_settled_us * 1e3),
         fmt_ratio(y.lut_in_turn_us / y.lut_settled_us),
         fmt_ns(y.hot_lut_into_us * 1e3),
+        y.spread.map_or(String::new(), |s| format!(
+            "; each the median of {} measurements, one before the first row and one after each (their range in brackets: the machine drifts that much within a run)",
+            s.samples
+        )),
     ) + &y.host.map_or(String::new(), |h| format!(
         " Right after the 60 frames/s reader, a job of register arithmetic as long as its decode ({}) ran 60 times a second for as long: p50 {}, p99 {} ({} its p50). It touches no memory, so that spread is the machine's own (timer ticks, the hypervisor, other tenants), and every job of that length here shares it.",
+        fmt_ns(h.job_us * 1e3),
+        fmt_ns(h.p50_us * 1e3),
+        fmt_ns(h.p99_us * 1e3),
+        fmt_ratio(h.p99_us / h.p50_us),
+    )) + &y.private.map_or(String::new(), |h| format!(
+        " Then the same decode of a private copy of the frame (no shared memory, no writer; {} hot), 60 times a second for as long: p50 {}, p99 {} ({} its p50): the decode's own tail here, beside which the handoff's is read.",
         fmt_ns(h.job_us * 1e3),
         fmt_ns(h.p50_us * 1e3),
         fmt_ns(h.p99_us * 1e3),
@@ -378,6 +467,11 @@ mod tests {
             lut_settled_us: 500.0,
             hot_lut_into_us: 750.0,
             host: Some(HostTail::from_sorted(900.0, &[880.0, 900.0, 950.0, 1980.0])),
+            private: Some(HostTail::from_sorted(
+                400.0,
+                &[1000.0, 1000.0, 1100.0, 2300.0],
+            )),
+            spread: None,
         };
         let t = targets(&rows, Some(&y));
         let figure = |what: &str| {
@@ -391,8 +485,10 @@ mod tests {
         assert_eq!(figure("p99 ÷ p50"), ("2.50×".into(), false));
         let tail = t.iter().find(|t| t.what.contains("p99 ÷ p50")).unwrap();
         assert!(
-            tail.detail.ends_with("(4 runs): 1.98 ms ÷ 950 µs = 2.08×"),
-            "the host's own tail beside ours: {}",
+            tail.detail.contains(
+                "arithmetic job of 900 µs at 60/s (4 runs): 1.98 ms ÷ 950 µs = 2.08×; the same decode of a private copy, no handoff, of 400 µs at 60/s (4 runs): 2.30 ms ÷ 1.10 ms = 2.09×"
+            ),
+            "{}",
             tail.detail
         );
         assert_eq!(figure("flat out"), ("1.07×".into(), true));
@@ -410,6 +506,39 @@ mod tests {
     }
 
     #[test]
+    fn the_yardstick_is_each_figure_s_median_over_the_run() {
+        let y = |t: f64, s: f64, h: f64| Yardstick {
+            lut_in_turn_us: t,
+            lut_settled_us: s,
+            hot_lut_into_us: h,
+            host: None,
+            private: None,
+            spread: None,
+        };
+        assert_eq!(Yardstick::median_of(&[]), None);
+        let m = Yardstick::median_of(&[
+            y(900.0, 500.0, 680.0),
+            y(700.0, 520.0, 480.0),
+            y(800.0, 510.0, 470.0),
+        ])
+        .unwrap();
+        assert_eq!(
+            (m.lut_in_turn_us, m.lut_settled_us, m.hot_lut_into_us),
+            (800.0, 510.0, 480.0)
+        );
+        let s = m.spread.unwrap();
+        assert_eq!(
+            (s.samples, s.hot_us, s.in_turn_us),
+            (3, [470.0, 680.0], [700.0, 900.0])
+        );
+        let text = reading(Some(&m)).unwrap();
+        assert!(
+            text.contains("back to back 480 µs (470 µs–680 µs); each the median of 3"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn old_files_are_a_list_of_rows() {
         let r = row("60 frames/s, woken, in place", 1000.0, 2500.0, 60.0);
         let old = serde_json::to_string(&[&r]).unwrap();
@@ -424,6 +553,8 @@ mod tests {
                 lut_settled_us: 1.0,
                 hot_lut_into_us: 1.0,
                 host: None,
+                private: None,
+                spread: None,
             },
         };
         let text = serde_json::to_string(&new).unwrap();

@@ -2,6 +2,7 @@
 //! or memory effect of ours) run at a frame rate between sleeps, as a reader decodes frames
 //! that arrive at that rate. Its spread is what the machine — timer ticks, the hypervisor,
 //! other tenants — does to any job of that length; a decode's tail can be read beside it.
+//! [`at_rate`] runs any job so, e.g. the same decode of a private copy of the frame.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -34,6 +35,14 @@ fn steps_for(job: Duration) -> u64 {
 /// between runs, and returns each run's wall time in µs, ascending.
 pub fn fixed_job_at(rate_hz: f64, job: Duration, window: Duration) -> Vec<f64> {
     let n = steps_for(job);
+    at_rate(rate_hz, window, |k| {
+        black_box(steps(n, u64::from(k)));
+    })
+}
+
+/// Runs `job` (given the run's number, from 1) `rate_hz` times a second for `window`,
+/// asleep between runs, and returns each run's wall time in µs, ascending.
+pub fn at_rate(rate_hz: f64, window: Duration, mut job: impl FnMut(u32)) -> Vec<f64> {
     let period = Duration::from_secs_f64(1.0 / rate_hz);
     let started = Instant::now();
     let mut times = Vec::new();
@@ -46,7 +55,7 @@ pub fn fixed_job_at(rate_hz: f64, job: Duration, window: Duration) -> Vec<f64> {
             std::thread::sleep(wait);
         }
         let t = Instant::now();
-        black_box(steps(n, u64::from(k)));
+        job(k);
         times.push(t.elapsed().as_secs_f64() * 1e6);
     }
     times.sort_by(f64::total_cmp);

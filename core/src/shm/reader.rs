@@ -329,9 +329,14 @@ impl Reader {
     ) -> Result<(FrameInfo, R), ShmError> {
         let started = Instant::now();
         let mut attempts = 0u32;
+        // For a timeout's diagnosis: the newest frame when the wait began, and the failed
+        // attempts before it.
+        let mut first_n = None;
+        let failed_before = self.stats.torn + self.stats.overtaken;
         loop {
             let word = self.latest_word().load(Ordering::Acquire);
             let (n, slot) = split_latest(word);
+            let first_n = *first_n.get_or_insert(n);
             if slot >= self.geometry.slot_count {
                 return Err(ShmError::CorruptSlot {
                     slot,
@@ -376,10 +381,14 @@ impl Reader {
             // Also when the announced slot keeps failing (torn, or left mid-write).
             let waited = started.elapsed();
             if waited >= timeout {
+                let outpaced = Outpaced {
+                    published: n.saturating_sub(first_n),
+                    failed: self.stats.torn + self.stats.overtaken - failed_before,
+                };
                 return Err(ShmError::Timeout {
                     after: self.last,
                     waited_ms: waited.as_millis() as u64,
-                    diagnosis: self.diagnose(),
+                    diagnosis: self.diagnose(outpaced),
                 });
             }
             self.wait(word, timeout - waited);
@@ -580,9 +589,24 @@ impl Reader {
         }
     }
 
-    /// Why no newer frame came: an idle writer, none at all, or a slot left mid-write.
-    fn diagnose(&self) -> String {
+    /// Why no newer frame came: a writer that kept publishing but rewrote each frame's slot
+    /// before this reader had read it whole, an idle writer, none at all, or a slot left
+    /// mid-write.
+    fn diagnose(&self, outpaced: Outpaced) -> String {
         let mut out = match self.writer() {
+            Ok(WriterStatus::Alive { pid }) if outpaced.published > 0 && outpaced.failed > 0 => {
+                let why = if self.copy_only || self.lease().is_none() {
+                    "it rewrites a slot faster than this reader copies one out (read in place under a lease, which needs slots >= readers + 2, or publish more slowly)"
+                } else {
+                    "does it ignore this reader's pin?"
+                };
+                return format!(
+                    "; the writer{} published {} frames meanwhile, but each of {} attempts found its slot mid-write or already rewritten: {why}",
+                    pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+                    outpaced.published,
+                    outpaced.failed
+                );
+            }
             Ok(WriterStatus::Alive { pid }) => format!(
                 "; the writer{} is alive but published nothing new",
                 pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
@@ -615,6 +639,14 @@ impl Reader {
         }
         out
     }
+}
+
+/// What happened while a reader waited in vain: frames the writer published meanwhile, and
+/// attempts at them that failed (torn or overtaken).
+#[derive(Debug, Clone, Copy)]
+struct Outpaced {
+    published: u64,
+    failed: u64,
 }
 
 impl Drop for Reader {
