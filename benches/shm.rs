@@ -312,6 +312,22 @@ enum Rate {
     Paced,
 }
 
+/// A row's `shmbmp write` process and its region, killed and removed when the row ends,
+/// also when a reader panics (a writer left flat out would take a core from every later
+/// run: it once did, for 44 minutes).
+struct WriterProcess {
+    child: std::process::Child,
+    region: std::path::PathBuf,
+}
+
+impl Drop for WriterProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.region);
+    }
+}
+
 /// A `shmbmp write` process at `rate` and `readers` reader threads here.
 fn handoff(
     rate: Rate,
@@ -328,14 +344,17 @@ fn handoff(
     let name = region_name(&format!("handoff{fps}{paced}-{readers}"));
     let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
     let slots = (readers + 2).max(4).to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shmbmp"))
-        .args(["write", "--name", &name, "--count", "0", "--slots", &slots])
-        .args(["--fps", &fps.to_string()])
-        .args(paced.then_some("--paced"))
-        .arg(seed_file)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start shmbmp write");
+    let writer = WriterProcess {
+        child: Command::new(env!("CARGO_BIN_EXE_shmbmp"))
+            .args(["write", "--name", &name, "--count", "0", "--slots", &slots])
+            .args(["--fps", &fps.to_string()])
+            .args(paced.then_some("--paced"))
+            .arg(seed_file)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start shmbmp write"),
+        region: format!("/dev/shm/{name}").into(),
+    };
     while Reader::open(&name).map_or(true, |r| r.latest_number() == 0) {
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -349,9 +368,7 @@ fn handoff(
         .into_iter()
         .map(|h| h.join().expect("reader"))
         .collect();
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
+    drop(writer);
     let rate = match rate {
         Rate::Fps(f) => format!("{f} frames/s"),
         Rate::FlatOut => "as fast as possible".to_string(),
