@@ -435,19 +435,12 @@ fn tails_at(fps: f64, job_us: f64, window: f64, seed: &[u8]) -> (HostTail, HostT
     // Every frame at 60 frames/s is one the reader waited for.
     let lut = Lut::AUTO.with_threads(Threads::for_frame(true));
     let (limits, mut rgba) = (Limits::default(), Vec::new());
-    let mut decode = || lut.decode_into(seed, &limits, &mut rgba).expect("decodes");
-    let mut hot: Vec<f64> = (0..6)
-        .map(|_| {
-            let t = Instant::now();
-            decode();
-            t.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    hot.sort_by(f64::total_cmp);
-    let times = host_tail::at_rate(fps, window, |_| {
-        decode();
-    });
-    let private = HostTail::from_sorted(percentile(&hot, 0.5), &times);
+    let mut decode = || {
+        lut.decode_into(seed, &limits, &mut rgba).expect("decodes");
+    };
+    let hot_us = median_us(6, &mut decode);
+    let times = host_tail::at_rate(fps, window, |_| decode());
+    let private = HostTail::from_sorted(hot_us, &times);
     for (what, t) in [
         (format!("a {job_us:.0} us arithmetic job"), host),
         ("the same decode of a private copy".into(), private),
@@ -466,10 +459,17 @@ fn tails_at(fps: f64, job_us: f64, window: f64, seed: &[u8]) -> (HostTail, HostT
 /// Median of `lut` decoding the seed frame into a warm buffer, in µs (the targets' yardstick).
 fn hot_lut_us(seed: &[u8]) -> f64 {
     let (limits, mut rgba) = (Limits::default(), Vec::new());
-    let mut t: Vec<f64> = (0..100)
+    median_us(100, || {
+        Lut::AUTO.decode_into(seed, &limits, &mut rgba).unwrap();
+    })
+}
+
+/// Median of `runs` calls of `job` back to back, in µs.
+fn median_us(runs: usize, mut job: impl FnMut()) -> f64 {
+    let mut t: Vec<f64> = (0..runs)
         .map(|_| {
             let s = Instant::now();
-            Lut::AUTO.decode_into(seed, &limits, &mut rgba).unwrap();
+            job();
             s.elapsed().as_secs_f64() * 1e6
         })
         .collect();

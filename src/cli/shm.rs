@@ -186,8 +186,8 @@ pub fn run(cmd: ShmCommand) -> CliResult {
             quiet,
             limits,
         } => {
-            let mut d = Pixels::new(pick(&decoder, threads.fixed())?, layout)?;
-            d.per_frame = threads.per_frame(&decoder);
+            let picked = pick(&decoder, threads.fixed())?;
+            let d = Pixels::new(picked, layout, threads.per_frame(&decoder))?;
             let loc = region.location()?;
             if raw {
                 read_raw(&loc, d, output, &limits)
@@ -352,7 +352,7 @@ struct Pixels {
 }
 
 impl Pixels {
-    fn new(picked: Picked, layout: PixelLayout) -> Result<Self, String> {
+    fn new(picked: Picked, layout: PixelLayout, per_frame: Option<Lut>) -> Result<Self, String> {
         let ours = if layout == PixelLayout::Rgba {
             None
         } else {
@@ -362,7 +362,7 @@ impl Pixels {
             decoder: picked.decoder,
             ours,
             layout,
-            per_frame: None,
+            per_frame,
         })
     }
 

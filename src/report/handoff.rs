@@ -161,7 +161,7 @@ impl Yardstick {
 /// a private copy of the frame.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HostTail {
-    /// The job's length hot, µs (calibrated, or the fastest of a few runs back to back).
+    /// The job's length hot, µs (calibrated, or the median of a few runs back to back).
     pub job_us: f64,
     /// Median of its runs, µs.
     pub p50_us: f64,

@@ -582,8 +582,7 @@ impl Reader {
     /// "; a writer (pid N) holds the region" or "; no writer holds the region".
     fn writer_words(&self) -> String {
         match self.writer() {
-            Ok(WriterStatus::Alive { pid: Some(p) }) => format!("; its writer (pid {p}) is alive"),
-            Ok(WriterStatus::Alive { pid: None }) => "; its writer is alive".into(),
+            Ok(WriterStatus::Alive { pid }) => format!("; its writer{} is alive", pid_words(pid)),
             Ok(WriterStatus::Gone) => "; no writer holds the region".into(),
             Err(_) => String::new(),
         }
@@ -602,14 +601,14 @@ impl Reader {
                 };
                 return format!(
                     "; the writer{} published {} frames meanwhile, but each of {} attempts found its slot mid-write or already rewritten: {why}",
-                    pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+                    pid_words(pid),
                     outpaced.published,
                     outpaced.failed
                 );
             }
             Ok(WriterStatus::Alive { pid }) => format!(
                 "; the writer{} is alive but published nothing new",
-                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+                pid_words(pid)
             ),
             Ok(WriterStatus::Gone) => {
                 let newest = self
@@ -639,6 +638,11 @@ impl Reader {
         }
         out
     }
+}
+
+/// " (pid N)" when the writer's pid is known, else nothing.
+fn pid_words(pid: Option<u32>) -> String {
+    pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
 }
 
 /// What happened while a reader waited in vain: frames the writer published meanwhile, and
