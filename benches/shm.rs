@@ -232,6 +232,9 @@ fn read_for(name: &str, way: Way, seconds: f64, start: &Barrier) -> ReaderRun {
     if way.poll_and_copy {
         reader = reader.polling().copying();
     }
+    if way.decode {
+        reader = reader.waking_helpers(way.threads.unwrap_or(Threads::for_frame(true)));
+    }
     let limits = Limits::default();
     let mut rgba = Vec::new();
     let clock = ThreadClock::new();

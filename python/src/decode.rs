@@ -134,6 +134,16 @@ impl Options {
         }
     }
 
+    /// The threads a frame a Reader waited for decodes on: a Reader has their helpers wait
+    /// with it ([`shmbmp::shm::Reader::waking_helpers`]).
+    pub fn waited_threads(&self) -> Threads {
+        match self.decoder {
+            Decoder::Registry(_) => Threads::One,
+            Decoder::Threaded(lut) => lut.threads(),
+            Decoder::PerFrame(_) => Threads::for_frame(true),
+        }
+    }
+
     /// These options with the pixel layout called `layout` (`ValueError` naming the choices
     /// otherwise).
     pub fn with_layout(self, layout: &str) -> PyResult<Self> {

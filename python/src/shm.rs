@@ -122,8 +122,9 @@ impl Reader {
         max_bytes: Option<u64>,
     ) -> PyResult<Self> {
         let opts = Options::per_frame(decoder, threads, layout, max_pixels, max_bytes)?;
+        let inner = shm::Reader::open(name).map_err(shm_error)?;
         Ok(Reader {
-            inner: Some(Mutex::new(shm::Reader::open(name).map_err(shm_error)?)),
+            inner: Some(Mutex::new(inner.waking_helpers(opts.waited_threads()))),
             opts,
             last: None,
         })

@@ -199,6 +199,9 @@ pub fn run(cmd: ShmCommand) -> CliResult {
                 if poll {
                     reader = reader.polling();
                 }
+                if let Some(t) = threads.for_waited_frames(&decoder) {
+                    reader = reader.waking_helpers(t);
+                }
                 let opts = ReadOptions {
                     count,
                     timeout: Duration::from_millis(timeout_ms),

@@ -42,6 +42,18 @@ impl ReaderThreadArgs {
             .then(|| Lut::named(decoder))
             .flatten()
     }
+
+    /// The threads `decoder` uses for a frame the reader waited for, when it takes a thread
+    /// count: the reader has their helpers wait with it ([`Reader::waking_helpers`]).
+    ///
+    /// [`Reader::waking_helpers`]: shmbmp_suite::shm::Reader::waking_helpers
+    pub fn for_waited_frames(self, decoder: &str) -> Option<Threads> {
+        Lut::named(decoder)?;
+        Some(
+            self.threads
+                .map_or(Threads::for_frame(true), Threads::AtMost),
+        )
+    }
 }
 
 /// A [`Lut`] on more than one thread, under a name that says how many: `lut on 2 threads`.

@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 
 pub use crate::error::DecodeError;
 pub use crate::format::{Layout, Limits, PixelLayout};
+pub(crate) use lut::{stand_by, stand_down, Standby};
 pub use lut::{Kernels, Lut, Threads};
 pub use naive::Naive;
 pub use output::{output_buffer, prepare_output};

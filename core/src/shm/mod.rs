@@ -41,6 +41,7 @@ mod error;
 pub mod layout;
 mod reader;
 mod region;
+mod standby;
 mod sys;
 #[cfg(all(test, windows))]
 mod windows_tests;

@@ -5,7 +5,9 @@
 //! back the job of any helper that has not started yet (a helper asleep on a halted core can
 //! take a millisecond to wake on a VM) and waits, spinning, only for helpers already running.
 //! Helpers spin for [`SPIN`] after a job before they sleep, so frames decoded back to back
-//! find them awake.
+//! find them awake. A caller that knows when its next job is near (a shared-memory reader
+//! asleep until the writer wakes it) can put up a [`Standby`]: the helpers sleep in it
+//! instead of their own park, so the event that wakes the caller wakes them too.
 //!
 //! Why not rayon: measured on a 2-vCPU VM (Zen 3), `rayon::in_place_scope` made the caller
 //! sleep until a late worker had woken and finished, and wake again itself: a seed frame's
@@ -14,8 +16,8 @@
 
 use std::cell::UnsafeCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
@@ -47,6 +49,8 @@ struct Helper {
     /// `DONE` (see [`Handoff`]).
     job: UnsafeCell<Option<Job<'static>>>,
     thread: OnceLock<Thread>,
+    /// Which helper this is (0-based).
+    index: usize,
     /// Where the helper may run: kept off the caller's core (see [`away`]).
     away: away::Away,
 }
@@ -67,6 +71,7 @@ fn helper(i: usize) -> Option<&'static Helper> {
             state: AtomicU8::new(IDLE),
             job: UnsafeCell::new(None),
             thread: OnceLock::new(),
+            index: i,
             away: away::Away::new(),
         }));
         let handle = thread::Builder::new()
@@ -89,8 +94,9 @@ impl Helper {
     /// The helper thread: waits for a posted job, runs it, says so; forever.
     fn serve(&self) {
         self.away.started();
+        let mut seen = 0;
         loop {
-            self.wait_for_post();
+            self.wait_for_post(&mut seen);
             if self
                 .state
                 .compare_exchange(POSTED, RUNNING, Ordering::Acquire, Ordering::Relaxed)
@@ -108,22 +114,115 @@ impl Helper {
         }
     }
 
-    /// Spins for [`SPIN`], then sleeps, until a job is posted.
-    fn wait_for_post(&self) {
+    /// Spins for [`SPIN`], then sleeps, until a job is posted: in a [`Standby`] newer than
+    /// `seen` (the number of the last one this helper ran) if one is up for it, else parked.
+    fn wait_for_post(&self, seen: &mut u64) {
         let posted = || self.state.load(Ordering::Relaxed) == POSTED;
-        let start = Instant::now();
-        while start.elapsed() < SPIN {
-            for _ in 0..64 {
-                if posted() {
-                    return;
+        loop {
+            let start = Instant::now();
+            let mut standby = None;
+            while standby.is_none() && start.elapsed() < SPIN {
+                for _ in 0..64 {
+                    if posted() {
+                        return;
+                    }
+                    std::hint::spin_loop();
                 }
-                std::hint::spin_loop();
+                standby = standby_for(self.index, seen);
+            }
+            if let Some(standby) = standby {
+                // Ends when the job may be near; a panic only ends this standby.
+                let _ = catch_unwind(AssertUnwindSafe(|| standby()));
+                continue;
+            }
+            // `stand_by` unparks after numbering its standby, so a park here ends for it.
+            while !posted() && !standby_newer(seen) {
+                thread::park();
+            }
+            if posted() {
+                return;
             }
         }
-        while !posted() {
-            thread::park();
+    }
+}
+
+/// What a helper runs instead of parking while a caller expects to post a job soon; it
+/// returns when the job may be near (the caller's wake-up came, or is due).
+pub(crate) type Standby = Arc<dyn Fn() + Send + Sync>;
+
+/// The newest standby (`None` once withdrawn), who put it up, and for how many helpers.
+struct Posted {
+    owner: u64,
+    helpers: usize,
+    standby: Option<Standby>,
+}
+
+/// The newest [`Standby`]'s number (0: none yet); each helper runs each number at most once.
+static STANDBY_NUMBER: AtomicU64 = AtomicU64::new(0);
+static STANDBY: Mutex<Posted> = Mutex::new(Posted {
+    owner: 0,
+    helpers: 0,
+    standby: None,
+});
+
+/// Has the helpers a call on `threads` threads would use (started now if need be) run
+/// `standby` once each, the next time they would sleep, instead of parking: they are then
+/// woken by what ends it, at the same time as the caller. `owner` names the caller for
+/// [`stand_down`]. One standby is up at a time: a newer one replaces it.
+pub(crate) fn stand_by(threads: super::Threads, owner: u64, standby: Standby) {
+    let helpers = threads.max().min(most()).saturating_sub(1);
+    {
+        let mut posted = STANDBY.lock().unwrap_or_else(|e| e.into_inner());
+        *posted = Posted {
+            owner,
+            helpers,
+            standby: Some(standby),
+        };
+        STANDBY_NUMBER.fetch_add(1, Ordering::Release);
+    }
+    for helper in (0..helpers).map_while(helper) {
+        if let Some(thread) = helper.thread.get() {
+            thread.unpark();
         }
     }
+}
+
+/// Withdraws `owner`'s standby if it is still the newest (helpers running it finish it).
+pub(crate) fn stand_down(owner: u64) {
+    STANDBY
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .withdraw(owner);
+}
+
+impl Posted {
+    /// The standby for helper `index`, if any.
+    fn for_helper(&self, index: usize) -> Option<Standby> {
+        self.standby.clone().filter(|_| index < self.helpers)
+    }
+
+    /// Withdraws the standby if `owner` put it up.
+    fn withdraw(&mut self, owner: u64) {
+        if self.owner == owner {
+            self.standby = None;
+        }
+    }
+}
+
+/// Whether a standby newer than `seen` was put up (for any helper).
+fn standby_newer(seen: &u64) -> bool {
+    STANDBY_NUMBER.load(Ordering::Acquire) != *seen
+}
+
+/// The newest standby if it is newer than `seen` and meant for helper `index`; marks it
+/// seen either way.
+fn standby_for(index: usize, seen: &mut u64) -> Option<Standby> {
+    if !standby_newer(seen) {
+        return None;
+    }
+    let posted = STANDBY.lock().unwrap_or_else(|e| e.into_inner());
+    *seen = STANDBY_NUMBER.load(Ordering::Acquire);
+    posted.for_helper(index)
 }
 
 /// The helpers a caller posted its job to; dropping it (normally or while unwinding) takes
@@ -305,6 +404,71 @@ mod tests {
                 s.spawn(|| (0..50).for_each(|_| check(4)));
             }
         });
+    }
+
+    /// A standby runs on a helper, once per posting, and the helper still takes jobs after.
+    #[test]
+    fn a_standby_runs_once_on_a_helper() {
+        if helper(0).is_none() {
+            crate::test_util::skipped("one core: no helper thread to stand by");
+            return;
+        }
+        static OWNER: AtomicU64 = AtomicU64::new(1 << 40);
+        let two = super::super::Threads::AtMost(std::num::NonZeroUsize::new(2).unwrap());
+        // Other tests may replace the standby before a helper takes it: try until one ran.
+        let ran_once = (0..100).any(|_| {
+            let owner = OWNER.fetch_add(1, Ordering::Relaxed);
+            let runs = Arc::new(AtomicUsize::new(0));
+            let on_helper = Arc::new(AtomicBool::new(false));
+            let (r, h) = (runs.clone(), on_helper.clone());
+            stand_by(
+                two,
+                owner,
+                Arc::new(move || {
+                    r.fetch_add(1, Ordering::Relaxed);
+                    let name = thread::current().name().map(str::to_owned);
+                    h.store(
+                        name.is_some_and(|n| n.starts_with("shmbmp-lut")),
+                        Ordering::Relaxed,
+                    );
+                }),
+            );
+            let t = Instant::now();
+            while runs.load(Ordering::Relaxed) == 0 && t.elapsed() < SPIN * 50 {
+                thread::sleep(SPIN / 4);
+            }
+            thread::sleep(SPIN * 5);
+            stand_down(owner);
+            let n = runs.load(Ordering::Relaxed);
+            assert!(n <= 1, "one standby ran {n} times");
+            assert!(
+                n == 0 || on_helper.load(Ordering::Relaxed),
+                "ran off the helpers"
+            );
+            n == 1
+        });
+        assert!(ran_once, "no helper ran the standby in 100 tries");
+        let ran = AtomicUsize::new(0);
+        run(2, &|| {
+            ran.fetch_add(1, Ordering::Relaxed);
+        });
+        assert!(ran.load(Ordering::Relaxed) >= 1);
+    }
+
+    /// A standby goes to the helpers it was put up for, and to none once withdrawn.
+    #[test]
+    fn a_standby_is_for_its_helpers_until_withdrawn() {
+        let mut posted = Posted {
+            owner: 7,
+            helpers: 2,
+            standby: Some(Arc::new(|| {})),
+        };
+        assert!(posted.for_helper(0).is_some() && posted.for_helper(1).is_some());
+        assert!(posted.for_helper(2).is_none());
+        posted.withdraw(8);
+        assert!(posted.for_helper(0).is_some(), "withdrawn by another owner");
+        posted.withdraw(7);
+        assert!(posted.for_helper(0).is_none());
     }
 
     /// A panic on a helper reaches the caller, and the helper serves the next job.

@@ -34,6 +34,7 @@ mod tables16;
 mod test_data;
 mod threads;
 
+pub(crate) use helpers::{stand_by, stand_down, Standby};
 pub use level::Kernels;
 pub use threads::Threads;
 
