@@ -24,7 +24,7 @@ use shmbmp_suite::shm::{
     layout, remove, write_raw, CreateOptions, Geometry, HeaderError, Location, RawReader, Reader,
     ShmError, Writer, WriterStatus,
 };
-use shmbmp_suite::{Decode, Limits, Lut};
+use shmbmp_suite::{Decode, Limits, Lut, Threads};
 
 fn small_frames() -> Vec<Vec<u8>> {
     ["pal8", "rgb24", "rgb16_565", "rle8"]
@@ -778,6 +778,78 @@ fn a_reader_says_whether_it_waited_for_its_frame() {
             "published while it waited (polling: {polling})"
         );
     }
+}
+
+/// A reader whose `lut` helpers wait with it (woken by the writer, looking for frames at
+/// a steady pace) hands over every frame and decodes it on two threads as one thread does;
+/// dropped, it leaves the helpers to other callers.
+#[test]
+fn a_reader_with_helpers_waiting_decodes_as_one_thread_does() {
+    let r = TempRegion::new("helpers");
+    // 1024×512 RGBA is 2 MiB: enough rows for the decode to be split into bands.
+    let frames: Vec<Vec<u8>> = [
+        Kind::Rgb24,
+        Kind::Indexed {
+            bpp: 8,
+            colors: 256,
+            stray: false,
+        },
+    ]
+    .iter()
+    .map(|&kind| {
+        encode::encode(&Spec {
+            width: 1024,
+            height: 512,
+            header: Header::Info,
+            kind,
+            top_down: false,
+        })
+    })
+    .collect();
+    let cap = frames.iter().map(Vec::len).max().unwrap() as u64;
+    let mut w = Writer::create(&r.name, 4, cap).unwrap();
+    let two = Threads::for_frame(true);
+    let mut reader = Reader::open(&r.name).unwrap().waking_helpers(two);
+    let count = 24u64;
+    let writing = {
+        let frames = frames.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            for n in 0..count {
+                w.publish(&frames[n as usize % frames.len()]).unwrap();
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    let limits = Limits::default();
+    let (mut rgba, mut waited_for) = (Vec::new(), 0);
+    for n in 1..=count {
+        let (info, waited) = reader
+            .next_with_waited(Duration::from_secs(5), |b, waited| {
+                let lut = Lut::AUTO.with_threads(Threads::for_frame(waited));
+                lut.decode_into(b, &limits, &mut rgba).unwrap();
+                waited
+            })
+            .unwrap();
+        assert_eq!(info.frame, n, "every frame, in order");
+        waited_for += u64::from(waited);
+        let want = Lut::AUTO.decode(&frames[(n - 1) as usize % frames.len()], &limits);
+        assert_eq!(rgba, want.unwrap().rgba, "frame {n} (waited for: {waited})");
+    }
+    writing.join().unwrap();
+    assert!(
+        waited_for >= count / 2,
+        "waited for {waited_for} of {count} frames"
+    );
+    drop(reader);
+    // The helpers serve other callers after it.
+    let f = &frames[0];
+    let mut out = Vec::new();
+    Lut::AUTO
+        .with_threads(two)
+        .decode_into(f, &limits, &mut out)
+        .unwrap();
+    assert_eq!(out, Lut::AUTO.decode(f, &limits).unwrap().rgba);
 }
 
 #[test]
