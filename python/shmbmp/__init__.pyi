@@ -106,7 +106,8 @@ class Reader:
     """Takes whole, never torn frames out of the framed region /dev/shm/NAME.
 
     `threads`: at most this many threads for "lut" and its kernel levels on every frame;
-    None (default): a frame the reader waited for on up to 2, one already there on 1."""
+    None (default): a frame the reader waited for on up to 2, one already there on 1. The
+    helper threads wait with the reader, woken by the writer with it."""
 
     def __init__(
         self,

@@ -82,7 +82,8 @@ fn get_mut<'a, T>(inner: &'a mut Option<Mutex<T>>, what: &str) -> PyResult<&'a m
 /// decoder, its threads and the limits hold for every frame; `next` and `latest` may ask
 /// for another layout. Without `threads`, "lut" and its kernel levels decode a frame the
 /// reader waited for on up to 2 threads (its caches are cold, other cores idle) and one it
-/// found already there (a writer faster than the reader) on 1; other decoders on 1.
+/// found already there (a writer faster than the reader) on 1; other decoders on 1. Helper
+/// threads of a decode on more than one wait with the reader, woken by the writer with it.
 ///
 /// A frame handed out is never torn: each slot is guarded by a sequence counter. Frames are
 /// decoded in place, straight from a slot the reader pins (a lease the writer honours), or

@@ -33,7 +33,9 @@ impl Threads {
     /// there means a writer faster than the reader, busy on another core: a helper would
     /// compete with it. Measured on 2 cores (Zen 3, `benches/shm.rs`), the seed frame at 60
     /// frames/s: p50 publish to RGBA 507-563 µs against 640-765 on one thread; flat out,
-    /// one thread's frame rate, where two threads on every frame lose 15-26 %.
+    /// one thread's frame rate, where two threads on every frame lose 15-26 %. A reader
+    /// that decodes this way has the helpers wait with it,
+    /// [`Reader::waking_helpers`](crate::shm::Reader::waking_helpers)`(Threads::for_frame(true))`.
     pub fn for_frame(waited: bool) -> Threads {
         if waited {
             Threads::WHEN_WAITED
