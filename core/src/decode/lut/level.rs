@@ -90,7 +90,7 @@ impl Kernels {
         }
     }
 
-    /// The name of the single-thread `lut` forced onto these kernels ([`Lut::with_kernels`]).
+    /// The name of the single-thread `lut` forced onto these kernels ([`Lut::with_kernels`](super::Lut::with_kernels)).
     pub fn lut_name(self) -> &'static str {
         match self {
             Kernels::Scalar => "lut_scalar",

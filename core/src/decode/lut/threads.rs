@@ -2,7 +2,7 @@
 
 use std::num::NonZeroUsize;
 
-/// How many threads a [`Lut`] splits an image's rows across.
+/// How many threads a [`Lut`](super::Lut) splits an image's rows across.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Threads {
