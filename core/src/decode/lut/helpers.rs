@@ -425,21 +425,23 @@ mod tests {
                 two,
                 owner,
                 Arc::new(move || {
-                    r.fetch_add(1, Ordering::Relaxed);
+                    // Where it ran is stored before the run is counted (released), so a
+                    // count seen (acquired) comes with it, however slowly this thread runs.
                     let name = thread::current().name().map(str::to_owned);
                     h.store(
                         name.is_some_and(|n| n.starts_with("shmbmp-lut")),
                         Ordering::Relaxed,
                     );
+                    r.fetch_add(1, Ordering::Release);
                 }),
             );
             let t = Instant::now();
-            while runs.load(Ordering::Relaxed) == 0 && t.elapsed() < SPIN * 50 {
+            while runs.load(Ordering::Acquire) == 0 && t.elapsed() < SPIN * 500 {
                 thread::sleep(SPIN / 4);
             }
             thread::sleep(SPIN * 5);
             stand_down(owner);
-            let n = runs.load(Ordering::Relaxed);
+            let n = runs.load(Ordering::Acquire);
             assert!(n <= 1, "one standby ran {n} times");
             assert!(
                 n == 0 || on_helper.load(Ordering::Relaxed),
