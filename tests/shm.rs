@@ -784,8 +784,8 @@ fn a_reader_says_whether_it_waited_for_its_frame() {
 }
 
 /// A reader whose `lut` helpers wait with it (woken by the writer, looking for frames at
-/// a steady pace) hands over frames in order, each decoded on two threads as one thread does;
-/// dropped, it leaves the helpers to other callers.
+/// a steady pace) hands over frames in order, those it waited for decoded on two threads as
+/// one thread decodes them; dropped, it leaves the helpers to other callers.
 #[test]
 fn a_reader_with_helpers_waiting_decodes_as_one_thread_does() {
     let r = TempRegion::new("helpers");
