@@ -377,7 +377,7 @@ pub(super) fn reading(y: Option<&Yardstick>) -> Option<String> {
         (range(s.in_turn_us), range(s.settled_us), range(s.hot_us))
     });
     Some(format!(
-        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {}{turn} and settled {}{settled} (`shmbmp bench`'s way, {} apart), back to back {}{hot}{}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. The targets are judged on the rows whose reader decodes the readers' default way (`shmbmp read` and Python's `Reader` without a thread count): `lut` on up to 2 threads for a frame it waited for (cold caches, idle cores), on one for a frame already there (a writer faster than the reader); the rows on 1 and on 2 threads for every frame are given beside them.",
+        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {}{turn} and settled {}{settled} (`shmbmp bench`'s way, {} apart), back to back {}{hot}{}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. The targets are judged on the rows whose reader decodes the readers' default way (`shmbmp read` and Python's `Reader` without a thread count): `lut` on up to {} threads for a frame it waited for (cold caches, idle cores), on one for a frame already there (a writer faster than the reader); the rows on 1 and on 2 threads for every frame are given beside them.",
         fmt_ns(y.lut_in_turn_us * 1e3),
         fmt_ns(y.lut_settled_us * 1e3),
         fmt_ratio(y.lut_in_turn_us / y.lut_settled_us),
@@ -386,6 +386,7 @@ pub(super) fn reading(y: Option<&Yardstick>) -> Option<String> {
             "; each the median of {} measurements, one before the first row and one after each (their range in brackets: the machine drifts that much within a run)",
             s.samples
         )),
+        shmbmp::Threads::for_frame(true).max(),
     ) + &y.host.map_or(String::new(), |h| format!(
         " Right after the 60 frames/s reader, a job of register arithmetic as long as its decode ({}) ran 60 times a second for as long: p50 {}, p99 {} ({} its p50). It touches no memory, so that spread is the machine's own (timer ticks, the hypervisor, other tenants), and every job of that length here shares it.",
         fmt_ns(h.job_us * 1e3),

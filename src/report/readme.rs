@@ -134,8 +134,9 @@ pub fn section(s: &Summary, class: CpuClass) -> Option<String> {
         let _ = writeln!(
             o,
             "\nAcross processes (`benches/shm.rs`): a writer publishing the seed frame at 60 frames/s \
-             into a framed region, woken and decoded in place by `lut` as readers do by default (on up to 2 threads for a frame it waited for) at {:.0} frames/s, {} to {} (p50 to p99) \
+             into a framed region, woken and decoded in place by `lut` as readers do by default (on up to {} threads for a frame it waited for) at {:.0} frames/s, {} to {} (p50 to p99) \
              from publish to RGBA; torn frames handed out: none ({} attempts rejected).{}",
+            shmbmp::Threads::for_frame(true).max(),
             h.decoded_per_s,
             fmt_ns(h.p50_us * 1e3),
             fmt_ns(h.p99_us * 1e3),
