@@ -15,8 +15,9 @@
 //! - Tails without the handoff: right after the 60 frames/s reader, an arithmetic job as long
 //!   as its decode, then its decode of a private copy of the frame, each 60 times a second
 //!   for as long (`timing::host_tail`), to read its p99 beside.
-//! - The yardsticks (`lut` on the seed in this process, as `shmbmp bench` times it and back
-//!   to back) before the first row and after each: the targets take their medians.
+//! - The yardsticks (`lut` on the seed in this process, as `shmbmp bench` times it, back to
+//!   back, and on a copy another CPU had just written) before the first row and after each:
+//!   the targets take their medians.
 //!
 //! Results: criterion's `shm/...` groups; the handoff rows in `target/shm-handoff.json` (for
 //! `reports/`) and, with CPU and context switches, on stderr.
@@ -34,7 +35,7 @@ use shmbmp_suite::report::{
     HandoffFile, HandoffRow, HostTail, Yardstick, NO_DECODE, READERS_DEFAULT,
 };
 use shmbmp_suite::shm::{now_ns, Reader, ShmError, Writer};
-use shmbmp_suite::timing::{host_tail, interleave_decoders, percentile};
+use shmbmp_suite::timing::{handed_over, host_tail, interleave_decoders, percentile};
 use shmbmp_suite::{by_name, encode, Decode, Limits, Lut, Threads};
 
 fn region_name(tag: &str) -> String {
@@ -467,6 +468,15 @@ fn hot_lut_us(seed: &[u8]) -> f64 {
     })
 }
 
+/// Median of `lut` (one thread, as a reader flat out) decoding a copy of the seed frame that
+/// another CPU had just written, in µs (`None` with one CPU).
+fn handed_over_lut_us(seed: &[u8]) -> Option<f64> {
+    let (limits, mut rgba) = (Limits::default(), Vec::new());
+    handed_over::after_other_cpu_wrote(seed, 40, |frame| {
+        Lut::AUTO.decode_into(frame, &limits, &mut rgba).unwrap();
+    })
+}
+
 /// Median of `runs` calls of `job` back to back, in µs.
 fn median_us(runs: usize, mut job: impl FnMut()) -> f64 {
     let mut t: Vec<f64> = (0..runs)
@@ -555,13 +565,17 @@ fn yardstick(seed: &[u8], rounds: usize) -> Yardstick {
         lut_in_turn_us: times.turn_ns / 1e3,
         lut_settled_us: times.settled_ns.unwrap_or(f64::NAN) / 1e3,
         hot_lut_into_us: hot_lut_us(seed),
+        handed_over_us: handed_over_lut_us(seed),
         host: None,
         private: None,
         spread: None,
     };
     eprintln!(
-        "lut on the seed frame as shmbmp bench times it: in turn {:.0} us, settled {:.0} us; back to back {:.0} us",
-        y.lut_in_turn_us, y.lut_settled_us, y.hot_lut_into_us
+        "lut on the seed frame as shmbmp bench times it: in turn {:.0} us, settled {:.0} us; back to back {:.0} us; on a copy another CPU had just written {}",
+        y.lut_in_turn_us,
+        y.lut_settled_us,
+        y.hot_lut_into_us,
+        y.handed_over_us.map_or("(not measured: one CPU)".into(), |h| format!("{h:.0} us"))
     );
     y
 }

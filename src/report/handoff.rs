@@ -95,6 +95,11 @@ pub struct Yardstick {
     pub lut_settled_us: f64,
     /// Median of runs back to back (hot), the flat-out yardstick.
     pub hot_lut_into_us: f64,
+    /// Median of runs each on a copy another CPU had just written, in one process with no
+    /// shared memory ([`crate::timing::handed_over`]): what a frame from another core costs
+    /// here, beside which flat out is read (runs before it, or with one CPU, have none).
+    #[serde(default)]
+    pub handed_over_us: Option<f64>,
     /// The host's own tail at 60 runs/s, beside which the 60 frames/s tail is read (runs
     /// from before it was measured have none).
     #[serde(default)]
@@ -121,6 +126,9 @@ pub struct Spread {
     pub settled_us: [f64; 2],
     /// Least and most of [`Yardstick::hot_lut_into_us`].
     pub hot_us: [f64; 2],
+    /// Least and most of [`Yardstick::handed_over_us`] where measured.
+    #[serde(default)]
+    pub handed_over_us: Option<[f64; 2]>,
 }
 
 impl Yardstick {
@@ -138,11 +146,15 @@ impl Yardstick {
             sorted(|y| y.lut_settled_us),
             sorted(|y| y.hot_lut_into_us),
         );
+        let mut handed_over: Vec<f64> = samples.iter().filter_map(|y| y.handed_over_us).collect();
+        handed_over.sort_by(f64::total_cmp);
         let range = |v: &[f64]| [v[0], v[v.len() - 1]];
+        let measured = !handed_over.is_empty();
         (!samples.is_empty()).then(|| Yardstick {
             lut_in_turn_us: percentile(&turn, 0.5),
             lut_settled_us: percentile(&settled, 0.5),
             hot_lut_into_us: percentile(&hot, 0.5),
+            handed_over_us: measured.then(|| percentile(&handed_over, 0.5)),
             host: None,
             private: None,
             spread: Some(Spread {
@@ -150,6 +162,7 @@ impl Yardstick {
                 in_turn_us: range(&turn),
                 settled_us: range(&settled),
                 hot_us: range(&hot),
+                handed_over_us: measured.then(|| range(&handed_over)),
             }),
         })
     }
@@ -301,12 +314,20 @@ pub(super) fn targets(rows: &[HandoffRow], y: Option<&Yardstick>) -> Vec<Target>
     }
     if let (Some(r), Some(y)) = (rows.iter().find(|r| r.is_one_reader_flat_out()), y) {
         let per_frame_us = 1e6 / r.decoded_per_s;
+        let handed_over = y.handed_over_us.map_or(String::new(), |h| {
+            format!(
+                "; `lut_into` of a copy another CPU had just written (no shared memory): {} = {} the hot decode, and flat out {} that",
+                fmt_ns(h * 1e3),
+                fmt_ratio(h / y.hot_lut_into_us),
+                fmt_ratio(per_frame_us / h)
+            )
+        });
         v.push(Target {
             what: format!(
                 "flat out, time per decoded frame ÷ hot `lut_into` (frames/s at least {FLAT_OUT_SHARE} × 1 ÷ the hot decode)"
             ),
             detail: format!(
-                "{:.0} frames/s = {} a frame ÷ {}",
+                "{:.0} frames/s = {} a frame ÷ {}{handed_over}",
                 r.decoded_per_s,
                 fmt_ns(per_frame_us * 1e3),
                 fmt_ns(y.hot_lut_into_us * 1e3)
@@ -376,8 +397,18 @@ pub(super) fn reading(y: Option<&Yardstick>) -> Option<String> {
     let (turn, settled, hot) = y.spread.map_or_else(Default::default, |s| {
         (range(s.in_turn_us), range(s.settled_us), range(s.hot_us))
     });
+    let handed_over = y.handed_over_us.map_or(String::new(), |h| {
+        let spread = y
+            .spread
+            .and_then(|s| s.handed_over_us)
+            .map_or(String::new(), range);
+        format!(
+            ", and on a copy another CPU had just written {}{spread}",
+            fmt_ns(h * 1e3)
+        )
+    });
     Some(format!(
-        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {}{turn} and settled {}{settled} (`shmbmp bench`'s way, {} apart), back to back {}{hot}{}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. The targets are judged on the rows whose reader decodes the readers' default way (`shmbmp read` and Python's `Reader` without a thread count): `lut` on up to {} threads for a frame it waited for (cold caches, idle cores), on one for a frame already there (a writer faster than the reader); the rows on 1 and on 2 threads for every frame are given beside them.",
+        "Yardsticks from this run, the seed frame decoded by `lut` in the bench process: in turn {}{turn} and settled {}{settled} (`shmbmp bench`'s way, {} apart), back to back {}{hot}{handed_over}{}. A frame every 16 ms finds the caches as the in-turn figure does, so that is the decode the handoff is judged against; the settled ratio is given as well. The targets are judged on the rows whose reader decodes the readers' default way (`shmbmp read` and Python's `Reader` without a thread count): `lut` on up to {} threads for a frame it waited for (cold caches, idle cores), on one for a frame already there (a writer faster than the reader); the rows on 1 and on 2 threads for every frame are given beside them.{}",
         fmt_ns(y.lut_in_turn_us * 1e3),
         fmt_ns(y.lut_settled_us * 1e3),
         fmt_ratio(y.lut_in_turn_us / y.lut_settled_us),
@@ -387,6 +418,11 @@ pub(super) fn reading(y: Option<&Yardstick>) -> Option<String> {
             s.samples
         )),
         shmbmp::Threads::for_frame(true).max(),
+        if y.handed_over_us.is_some() {
+            " A reader flat out decodes frames the writer's CPU has just written, as the copy another CPU wrote is decoded (two threads of the bench, each pinned to a CPU of its own, no shared memory): how much slower that is than back to back depends on where the host put the two virtual CPUs (`timing::handed_over`)."
+        } else {
+            ""
+        },
     ) + &y.host.map_or(String::new(), |h| format!(
         " Right after the 60 frames/s reader, a job of register arithmetic as long as its decode ({}) ran 60 times a second for as long: p50 {}, p99 {} ({} its p50). It touches no memory, so that spread is the machine's own (timer ticks, the hypervisor, other tenants), and every job of that length here shares it.",
         fmt_ns(h.job_us * 1e3),
@@ -467,6 +503,7 @@ mod tests {
             lut_in_turn_us: 900.0,
             lut_settled_us: 500.0,
             hot_lut_into_us: 750.0,
+            handed_over_us: Some(900.0),
             host: Some(HostTail::from_sorted(900.0, &[880.0, 900.0, 950.0, 1980.0])),
             private: Some(HostTail::from_sorted(
                 400.0,
@@ -493,6 +530,12 @@ mod tests {
             tail.detail
         );
         assert_eq!(figure("flat out"), ("1.07×".into(), true));
+        let flat = t.iter().find(|t| t.what.contains("flat out")).unwrap();
+        assert!(
+            flat.detail.ends_with("just written (no shared memory): 900 µs = 1.20× the hot decode, and flat out 0.89× that"),
+            "{}",
+            flat.detail
+        );
         assert_eq!(figure("what cold frames cost"), ("1.33×".into(), true));
         assert_eq!(t.len(), 7);
         let without = targets(&rows, None);
@@ -508,33 +551,45 @@ mod tests {
 
     #[test]
     fn the_yardstick_is_each_figure_s_median_over_the_run() {
-        let y = |t: f64, s: f64, h: f64| Yardstick {
+        let y = |t: f64, s: f64, h: f64, o: Option<f64>| Yardstick {
             lut_in_turn_us: t,
             lut_settled_us: s,
             hot_lut_into_us: h,
+            handed_over_us: o,
             host: None,
             private: None,
             spread: None,
         };
         assert_eq!(Yardstick::median_of(&[]), None);
         let m = Yardstick::median_of(&[
-            y(900.0, 500.0, 680.0),
-            y(700.0, 520.0, 480.0),
-            y(800.0, 510.0, 470.0),
+            y(900.0, 500.0, 680.0, Some(600.0)),
+            y(700.0, 520.0, 480.0, None),
+            y(800.0, 510.0, 470.0, Some(500.0)),
+            y(800.0, 510.0, 470.0, Some(520.0)),
         ])
         .unwrap();
         assert_eq!(
             (m.lut_in_turn_us, m.lut_settled_us, m.hot_lut_into_us),
             (800.0, 510.0, 480.0)
         );
+        assert_eq!(
+            m.handed_over_us,
+            Some(520.0),
+            "the median of those measured"
+        );
         let s = m.spread.unwrap();
         assert_eq!(
-            (s.samples, s.hot_us, s.in_turn_us),
-            (3, [470.0, 680.0], [700.0, 900.0])
+            (s.samples, s.hot_us, s.in_turn_us, s.handed_over_us),
+            (4, [470.0, 680.0], [700.0, 900.0], Some([500.0, 600.0]))
+        );
+        let none = Yardstick::median_of(&[y(1.0, 1.0, 1.0, None)]).unwrap();
+        assert_eq!(
+            (none.handed_over_us, none.spread.unwrap().handed_over_us),
+            (None, None)
         );
         let text = reading(Some(&m)).unwrap();
         assert!(
-            text.contains("back to back 480 µs (470 µs–680 µs); each the median of 3"),
+            text.contains("back to back 480 µs (470 µs–680 µs), and on a copy another CPU had just written 520 µs (500 µs–600 µs); each the median of 4"),
             "{text}"
         );
     }
@@ -553,6 +608,7 @@ mod tests {
                 lut_in_turn_us: 1.0,
                 lut_settled_us: 1.0,
                 hot_lut_into_us: 1.0,
+                handed_over_us: None,
                 host: None,
                 private: None,
                 spread: None,

@@ -18,6 +18,7 @@
 pub mod alloc;
 pub mod bare;
 mod floor;
+pub mod handed_over;
 pub mod host_tail;
 pub mod layouts;
 mod text;
