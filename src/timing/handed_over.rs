@@ -4,10 +4,10 @@
 //! A reader decoding in place reads a slot the writer's core wrote moments before, so the
 //! frame's cache lines come from that core's caches, not its own. On a virtual machine that
 //! cost depends on where the host placed the two virtual CPUs: measured on the Zen 3 VM here
-//! (one process, a thread on each CPU, 300 decodes alternating), `lut` on the seed frame
-//! took 395 → 386 µs in some minutes and 400 → 490–510 µs in others (hot → right after the
-//! other CPU rewrote it), and a plain read of the 1.92 MB then took 157 µs against 24 µs
-//! hot. [`after_other_cpu_wrote`] measures it in the same run as the handoff it explains.
+//! (one process, a thread on each CPU, 300 decodes alternating, p50), `lut` on the seed
+//! frame took 391 → 386 µs in some minutes and 395–445 → 489–512 µs in others (hot → right
+//! after the other CPU rewrote it), and a plain read of the 1.92 MB then took 157 µs against
+//! 24 µs hot. [`after_other_cpu_wrote`] measures it in the same run as the handoff it explains.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Barrier, Mutex};
@@ -31,7 +31,7 @@ pub fn after_other_cpu_wrote(
     // Twice a run: the writer starts, then the reader takes the copy it wrote.
     let turn = Barrier::new(2);
     let (copy, turn) = (&copy, &turn);
-    let (times, pinned) = std::thread::scope(|s| {
+    let (mut times, pinned) = std::thread::scope(|s| {
         let writer = s.spawn(move || {
             let pinned = core_affinity::set_for_current(other);
             for _ in 0..runs {
@@ -71,7 +71,6 @@ pub fn after_other_cpu_wrote(
         };
         (times, read_pinned && write_pinned)
     });
-    let mut times = times;
     times.sort_by(f64::total_cmp);
     (pinned && !times.is_empty()).then(|| percentile(&times, 0.5))
 }
