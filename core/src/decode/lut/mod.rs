@@ -181,7 +181,11 @@ fn decode_rows(
     // Zen 3 AVX2 (bottom-up 1600×1200 into RGBA, one process alternating both orders, p50):
     // rows written front to back took 1-bit palettes 240 → 190 µs and 4-bit 274 → 255
     // (scalar kernels: 380 → 334, 675 → 611), 8-bit even (456/455); a source walked backwards
-    // costs 16-, 24- and 32-bit rows 3–7 % (an earlier run: ~1.4× for 32-bit).
+    // costs 16-, 24- and 32-bit rows 3–7 % (an earlier run: ~1.4× for 32-bit). 8-bit rows
+    // read forwards instead (output backwards) were tried on the seed frame: settled 1–7 %
+    // faster (`shmbmp bench`, four turns), ~90 µs faster on a copy another CPU had just
+    // written when the host had placed the CPUs apart, but a reader beside a writer flat out
+    // took 2–15 % fewer frames/s (`shmbmp read`, five turns), so they stay backwards.
     let output_forward = layout.top_down || 4 * layout.row_bytes <= out_row;
     // The source walked backwards: its next rows are prefetched (see `prefetch`).
     let ahead =
