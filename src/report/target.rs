@@ -85,7 +85,7 @@ pub(super) fn targets_html(first: &str, targets: &[Target]) -> String {
             o,
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>",
             prose(&t.what),
-            esc(&t.detail),
+            prose(&t.detail),
             t.figure(),
             if t.met() { "ok" } else { "bad" },
             esc(&t.verdict()),
