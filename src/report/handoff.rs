@@ -352,8 +352,8 @@ fn quotient(what: String, num_us: f64, den_us: f64, limit: f64) -> Target {
 }
 
 /// The table's cells for one row (mode, published/s, decoded/s, p50, p99, max, decode p50,
-/// reader CPU, skipped, torn).
-pub(super) fn cells(r: &HandoffRow) -> [String; 10] {
+/// reader CPU, the reader thread's context switches/s, skipped, torn).
+pub(super) fn cells(r: &HandoffRow) -> [String; 11] {
     // No frame taken: no latencies.
     let us = |x: f64| {
         if r.frames == 0 {
@@ -371,13 +371,14 @@ pub(super) fn cells(r: &HandoffRow) -> [String; 10] {
         us(r.max_us),
         r.decode_p50_us.filter(|d| *d > 0.0).map_or("—".into(), us),
         r.reader_cpu_pct.map_or("—".into(), |c| format!("{c:.1} %")),
+        r.switches_per_s.map_or("—".into(), |s| format!("{s:.0}")),
         r.skipped.to_string(),
         r.torn.to_string(),
     ]
 }
 
 /// The header cells matching [`cells`].
-pub(super) const HEADER: [&str; 10] = [
+pub(super) const HEADER: [&str; 11] = [
     "writer, reader",
     "published/s",
     "decoded/s",
@@ -386,6 +387,7 @@ pub(super) const HEADER: [&str; 10] = [
     "max",
     "decode p50",
     "reader CPU",
+    "reader switches/s",
     "skipped",
     "torn attempts (accepted: 0)",
 ];

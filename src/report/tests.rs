@@ -654,6 +654,12 @@ fn build_from_uses_the_json_files_that_exist() {
     let s = build_from(&inputs, &out).unwrap();
     assert!(s.header.python.is_none(), "no peers.json: no Python peers");
     assert_eq!(s.handoff.len(), 1);
+    let md = fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("| reader CPU | reader switches/s | skipped |")
+            && md.contains("| 2.5 % | 60 | 0 | 0 |"),
+        "reader CPU, switches/s, skipped, torn"
+    );
     assert!(s.interleaved.is_empty() && s.bare.is_empty());
     assert_eq!(s.header.run, Some(facts));
     fs::remove_file(&inputs.handoff).unwrap();
