@@ -136,18 +136,18 @@ impl Yardstick {
     /// rows are judged against the machine as it was over the whole run, not at one
     /// moment), with their ranges; the host's tail from none of them. `None` when empty.
     pub fn median_of(samples: &[Yardstick]) -> Option<Yardstick> {
-        let sorted = |f: fn(&Yardstick) -> f64| {
-            let mut v: Vec<f64> = samples.iter().map(f).collect();
+        // Each figure over the samples that measured it, ascending.
+        let sorted = |f: fn(&Yardstick) -> Option<f64>| {
+            let mut v: Vec<f64> = samples.iter().filter_map(f).collect();
             v.sort_by(f64::total_cmp);
             v
         };
-        let (turn, settled, hot) = (
-            sorted(|y| y.lut_in_turn_us),
-            sorted(|y| y.lut_settled_us),
-            sorted(|y| y.hot_lut_into_us),
+        let (turn, settled, hot, handed_over) = (
+            sorted(|y| Some(y.lut_in_turn_us)),
+            sorted(|y| Some(y.lut_settled_us)),
+            sorted(|y| Some(y.hot_lut_into_us)),
+            sorted(|y| y.handed_over_us),
         );
-        let mut handed_over: Vec<f64> = samples.iter().filter_map(|y| y.handed_over_us).collect();
-        handed_over.sort_by(f64::total_cmp);
         let range = |v: &[f64]| [v[0], v[v.len() - 1]];
         let measured = !handed_over.is_empty();
         (!samples.is_empty()).then(|| Yardstick {
